@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import Fastify from 'fastify';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import {
+  type ZodTypeProvider,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
+import type { Keel } from '../keel.js';
+import { errorBody, handleError } from './error-handler.js';
+import { chatRoutes } from './routes/chat.js';
+import { governorRoutes } from './routes/governor.js';
+import { healthRoutes } from './routes/health.js';
+import { kbRoutes } from './routes/kb.js';
+import { policyRoutes } from './routes/policies.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The public HTTP API on one Fastify instance. Tests drive it with `app.inject`; `keel serve`
+ * listens on it.
+ *
+ * @example
+ *   const app = await buildApp(keel);
+ *   const response = await app.inject({ method: 'GET', url: '/health/live' });
+ */
+export async function buildApp(keel: Keel) {
+  const app = Fastify({
+    loggerInstance: keel.logger,
+    bodyLimit: keel.config.server.maxBodyBytes,
+    // A caller's own id is kept (for correlation) when it is a sane token; otherwise a new one.
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    disableRequestLogging: true,
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
+  });
+
+  await app.register(helmet, { contentSecurityPolicy: false });
+  await app.register(cors, {
+    origin: keel.config.server.corsOrigins.length > 0 ? keel.config.server.corsOrigins : false,
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Keel API',
+        version: '0.1.0',
+        description: 'Governed answers with citations over a versioned knowledge base.',
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  // One log line per request: route, status and time; never the body or query text.
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    keel.metrics.httpRequests.inc({ method: request.method, route, status: reply.statusCode });
+    keel.metrics.httpDuration.observe({ method: request.method, route }, seconds);
+    request.log.info(
+      { method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request completed',
+    );
+  });
+
+  await app.register(healthRoutes(keel));
+  await app.register(chatRoutes(keel));
+  await app.register(kbRoutes(keel));
+  await app.register(policyRoutes(keel));
+  await app.register(governorRoutes(keel));
+  app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.ready();
+  return app;
+}
+
+export type KeelApp = Awaited<ReturnType<typeof buildApp>>;

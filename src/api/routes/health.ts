@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Keel } from '../../keel.js';
+
+/** Probes and metrics: `/health/live` (the process answers), `/health/ready` (each dependency). */
+export const healthRoutes =
+  (keel: Keel): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get(
+      '/health/live',
+      { schema: { summary: 'Liveness', tags: ['operations'], response: { 200: z.object({ status: z.literal('ok') }) } } },
+      async () => ({ status: 'ok' as const }),
+    );
+
+    const readySchema = z.object({ status: z.enum(['ok', 'unavailable']), checks: z.record(z.string(), z.string()) });
+    app.get(
+      '/health/ready',
+      { schema: { summary: 'Readiness: database and active policy', tags: ['operations'], response: { 200: readySchema, 503: readySchema } } },
+      async (_request, reply) => {
+        const checks: Record<string, string> = {};
+        const probe = async (name: string, check: () => Promise<unknown>) => {
+          try {
+            await check();
+            checks[name] = 'ok';
+          } catch (error) {
+            checks[name] = `failed: ${(error as Error).message}`;
+          }
+        };
+        await probe('database', () => keel.store.ping());
+        await probe('policy', () => keel.policies.current());
+        const ok = Object.values(checks).every((value) => value === 'ok');
+        return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });
+      },
+    );
+
+    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+      const body = await keel.metrics.registry.metrics();
+      return reply.type(keel.metrics.registry.contentType).send(body);
+    });
+  };

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ConflictError } from '../../errors.js';
+import type { Keel } from '../../keel.js';
+import { addSource, describeSource, requireSource } from '../../kb/sources.js';
+import { errorSchema, hitSchema, newSourceSchema, searchQuerySchema, sourceSchema } from '../schemas.js';
+
+const syncReportSchema = z.object({
+  sourceId: z.string(),
+  name: z.string(),
+  status: z.string(),
+  version: z.string().nullable(),
+  added: z.number().int(),
+  updated: z.number().int(),
+  removed: z.number().int(),
+  unchanged: z.number().int(),
+  documents: z.number().int(),
+  chunks: z.number().int(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })),
+  durationMs: z.number(),
+  message: z.string().nullable(),
+});
+
+/** Knowledge search and sources. */
+export const kbRoutes =
+  (keel: Keel): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get(
+      '/v1/kb/search',
+      {
+        schema: {
+          summary: 'Hybrid search over every knowledge source',
+          tags: ['knowledge'],
+          querystring: searchQuerySchema,
+          response: { 200: z.object({ hits: z.array(hitSchema), mode: z.enum(['lexical', 'hybrid']) }), 400: errorSchema },
+        },
+      },
+      async (request) => {
+        const hits = await keel.search.search(request.query.q, { k: request.query.k });
+        return {
+          mode: keel.search.mode,
+          hits: hits.map((hit) => ({
+            path: hit.chunk.path,
+            heading: hit.chunk.heading,
+            lines: [hit.chunk.lineStart, hit.chunk.lineEnd] as [number, number],
+            version: hit.chunk.version,
+            score: hit.score,
+            text: hit.chunk.text,
+            source: hit.chunk.sourceName,
+            scores: hit.scores,
+          })),
+        };
+      },
+    );
+
+    app.get(
+      '/v1/kb/sources',
+      {
+        schema: {
+          summary: 'Knowledge sources with their last sync, version, counts and errors',
+          tags: ['knowledge'],
+          response: { 200: z.object({ sources: z.array(sourceSchema) }) },
+        },
+      },
+      async () => {
+        const sources = await keel.store.listSources();
+        return { sources: await Promise.all(sources.map((source) => describeSource(keel.store, source))) };
+      },
+    );
+
+    app.post(
+      '/v1/kb/sources',
+      {
+        schema: {
+          summary: 'Add a folder or git repository as a knowledge source (not synced until asked)',
+          tags: ['knowledge'],
+          body: newSourceSchema,
+          response: { 201: sourceSchema, 400: errorSchema, 409: errorSchema },
+        },
+      },
+      async (request, reply) => {
+        const source = await addSource(keel.store, request.body);
+        return reply.status(201).send(await describeSource(keel.store, source));
+      },
+    );
+
+    app.post(
+      '/v1/kb/sources/:id/sync',
+      {
+        schema: {
+          summary: 'Sync a source now; `?wait=true` answers with the sync report when done',
+          tags: ['knowledge'],
+          params: z.object({ id: z.string().min(1).max(64) }),
+          querystring: z.object({ wait: z.enum(['true', 'false']).default('false') }),
+          response: {
+            200: syncReportSchema,
+            202: z.object({ sourceId: z.string(), status: z.literal('running') }),
+            404: errorSchema,
+            409: errorSchema,
+          },
+        },
+      },
+      async (request, reply) => {
+        const source = await requireSource(keel.store, request.params.id);
+        if (keel.sync.isRunning(source.id)) {
+          throw new ConflictError('sync_in_progress', `Source "${source.name}" is already syncing`, { sourceId: source.id });
+        }
+        const run = keel.syncSource(source);
+        if (request.query.wait === 'true') return run;
+        // The outcome is recorded on the source: status, message and errors per file.
+        run.catch((error: Error) => request.log.warn({ err: error.message }, 'background sync failed'));
+        return reply.status(202).send({ sourceId: source.id, status: 'running' as const });
+      },
+    );
+  };

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Keel } from '../../keel.js';
+import { errorSchema } from '../schemas.js';
+
+const activationSchema = z.object({
+  id: z.number().int(),
+  workspaceId: z.string(),
+  version: z.string(),
+  previousVersion: z.string().nullable(),
+  actor: z.string(),
+  reason: z.string(),
+  activatedAt: z.string(),
+});
+
+const changeBody = z.object({ version: z.string().min(4).max(64).optional(), reason: z.string().max(500).optional() }).strict();
+
+/** Policy versions, the activation history, and activate / roll back. */
+export const policyRoutes =
+  (keel: Keel): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get(
+      '/v1/policies',
+      {
+        schema: {
+          summary: 'Known policy versions (the active one marked), agents, and the activation history',
+          tags: ['policies'],
+          response: {
+            200: z.object({
+              active: z.object({ id: z.string(), version: z.string(), agents: z.array(z.object({ id: z.string(), description: z.string(), default: z.boolean() })) }),
+              versions: z.array(z.object({ version: z.string(), createdAt: z.string(), active: z.boolean() })),
+              activations: z.array(activationSchema),
+            }),
+          },
+        },
+      },
+      async () => {
+        const bundle = await keel.policies.current();
+        const { versions, activations } = await keel.policies.list();
+        return {
+          active: {
+            id: bundle.policy.id,
+            version: bundle.version,
+            agents: bundle.agents.map((agent) => ({ id: agent.id, description: agent.description, default: agent.default })),
+          },
+          versions,
+          activations,
+        };
+      },
+    );
+
+    app.post(
+      '/v1/policies/activate',
+      {
+        schema: {
+          summary: 'Activate a stored version, or (without one) the policy files on disk',
+          tags: ['policies'],
+          body: changeBody,
+          response: { 200: activationSchema, 400: errorSchema, 404: errorSchema },
+        },
+      },
+      async (request) =>
+        keel.policies.activate(request.body.version, { actor: 'api', reason: request.body.reason ?? 'activated via API' }),
+    );
+
+    app.post(
+      '/v1/policies/rollback',
+      {
+        schema: {
+          summary: 'Re-activate the version that ran before the current one (or `version`)',
+          tags: ['policies'],
+          body: changeBody,
+          response: { 200: activationSchema, 400: errorSchema, 404: errorSchema },
+        },
+      },
+      async (request) =>
+        keel.policies.rollback({
+          actor: 'api',
+          reason: request.body.reason ?? 'rolled back via API',
+          ...(request.body.version && { to: request.body.version }),
+        }),
+    );
+  };

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+
+/** Response and request shapes of the public API; the OpenAPI document is generated from these. */
+export const errorSchema = z
+  .object({
+    error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) }),
+  })
+  .describe('Every error: a stable code, a sentence for people, and details naming what was wrong');
+
+export const decisionSchema = z.object({
+  status: z.enum(['allowed', 'redacted', 'refused']),
+  reasons: z.array(z.string()),
+});
+
+export const citationSchema = z.object({
+  index: z.number().int(),
+  path: z.string(),
+  heading: z.string(),
+  lines: z.tuple([z.number().int(), z.number().int()]),
+  version: z.string(),
+  score: z.number(),
+});
+
+export const answerSchema = z.object({
+  answer: z.string(),
+  citations: z.array(citationSchema),
+  usage: z.object({ inputTokens: z.number().int(), outputTokens: z.number().int() }),
+  policy: z.object({ id: z.string(), version: z.string() }),
+  decision: decisionSchema,
+  agent: z.string().nullable(),
+  provider: z.string().nullable(),
+  model: z.string().nullable(),
+  knowledgeVersions: z.record(z.string(), z.string()),
+  flags: z.array(z.string()),
+  traceId: z.string(),
+});
+
+export const chatBodySchema = z
+  .object({
+    message: z.string().describe('The question; limits come from the active policy'),
+    agent: z.string().min(1).max(64).optional().describe('Agent id; default: chosen by routing rules'),
+    stream: z.boolean().optional().describe('Answer as Server-Sent Events'),
+    k: z.number().int().min(1).max(50).optional().describe('Passages to retrieve'),
+  })
+  .strict();
+
+export const searchQuerySchema = z.object({
+  q: z.string().min(1, 'q must not be empty').max(2000),
+  k: z.coerce.number().int().min(1).max(100).default(10),
+});
+
+export const hitSchema = z.object({
+  path: z.string(),
+  heading: z.string(),
+  lines: z.tuple([z.number().int(), z.number().int()]),
+  version: z.string(),
+  score: z.number(),
+  text: z.string(),
+  source: z.string(),
+  scores: z.object({ lexical: z.number().nullable(), vector: z.number().nullable(), fused: z.number().nullable() }),
+});
+
+export const sourceSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.enum(['folder', 'git']),
+  location: z.string(),
+  config: z.object({
+    include: z.array(z.string()).optional(),
+    exclude: z.array(z.string()).optional(),
+    fields: z.object({ id: z.string(), title: z.string(), text: z.string() }).partial().optional(),
+    branch: z.string().optional(),
+  }),
+  version: z.string().nullable(),
+  lastSyncAt: z.string().nullable(),
+  lastSyncStatus: z.string(),
+  lastSyncMessage: z.string().nullable(),
+  createdAt: z.string(),
+  documents: z.number().int(),
+  chunks: z.number().int(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })),
+});
+
+export const newSourceSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, ".", "_" and "-", up to 64'),
+    kind: z.enum(['folder', 'git']),
+    location: z.string().min(1).max(4096),
+    branch: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/).optional(),
+    include: z.array(z.string().regex(/^\.[A-Za-z0-9]+$/, 'an extension like ".md"')).max(20).optional(),
+    exclude: z.array(z.string().min(1).max(200)).max(100).optional(),
+    fields: z
+      .object({ id: z.string().min(1), title: z.string().min(1), text: z.string().min(1) })
+      .partial()
+      .strict()
+      .optional(),
+  })
+  .strict();

@@ -1,0 +1,36 @@
+import { Command, CommanderError } from 'commander';
+import { isKeelError } from '../errors.js';
+import { askCommand } from './commands/ask.js';
+import { configCommand } from './commands/config.js';
+import { kbCommand } from './commands/kb.js';
+import { migrateCommand } from './commands/migrate.js';
+import { policyCommand } from './commands/policy.js';
+import { serveCommand } from './commands/serve.js';
+
+const program = new Command()
+  .name('keel')
+  .description('Keel: governed answers with citations over a versioned knowledge base')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .exitOverride();
+
+program.addCommand(serveCommand());
+program.addCommand(askCommand());
+program.addCommand(kbCommand());
+program.addCommand(policyCommand());
+program.addCommand(configCommand());
+program.addCommand(migrateCommand());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else if (isKeelError(error)) {
+    console.error(`error [${error.code}]: ${error.message}`);
+    process.exitCode = 1;
+  } else {
+    console.error(`error: ${(error as Error).stack ?? String(error)}`);
+    process.exitCode = 1;
+  }
+}

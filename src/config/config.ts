@@ -1,0 +1,224 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError } from '../errors.js';
+import { checkSecretStrength } from './secret-strength.js';
+import {
+  type Variables,
+  chatProviderNames,
+  embeddingProviderNames,
+  variableDocs,
+  variablesSchema,
+} from './variables.js';
+
+export type ChatProviderName = (typeof chatProviderNames)[number];
+export type EmbeddingProviderName = (typeof embeddingProviderNames)[number];
+export type Profile = Variables['KEEL_PROFILE'];
+
+export interface RemoteProviderConfig {
+  apiKey: string | undefined;
+  baseUrl: string;
+  model: string;
+}
+
+/** The parsed, cross-checked configuration every component receives. */
+export interface Config {
+  profile: Profile;
+  server: { host: string; port: number; maxBodyBytes: number; corsOrigins: string[] };
+  dataDir: string;
+  knowledgeDir: string;
+  bundledKnowledge: boolean;
+  policiesDir: string;
+  logLevel: Variables['KEEL_LOG_LEVEL'];
+  secret: string | undefined;
+  providers: {
+    chat: ChatProviderName;
+    fallback: ChatProviderName[];
+    embeddings: EmbeddingProviderName;
+    embeddingModel: string | undefined;
+    timeoutMs: number;
+    retries: number;
+    openai: RemoteProviderConfig;
+    groq: RemoteProviderConfig;
+    ollama: RemoteProviderConfig;
+    gemini: RemoteProviderConfig;
+  };
+}
+
+export interface ConfigProblem {
+  variable: string;
+  message: string;
+}
+
+export const installRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Path of an optional YAML file with the same variable names; default `keel.yaml` in cwd. */
+  file?: string;
+  cwd?: string;
+}
+
+/** Reads variables from `keel.yaml` (if present) and the environment; the environment wins. */
+function readRaw(options: LoadOptions): { raw: Record<string, unknown>; problems: ConfigProblem[] } {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const file = options.file ?? env.KEEL_CONFIG ?? resolve(cwd, 'keel.yaml');
+  const problems: ConfigProblem[] = [];
+  let fromFile: Record<string, unknown> = {};
+  if (existsSync(file)) {
+    try {
+      const parsed: unknown = parseYaml(readFileSync(file, 'utf8'));
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+        fromFile = parsed as Record<string, unknown>;
+      } else if (parsed != null) {
+        problems.push({ variable: file, message: 'must be a mapping of VARIABLE: value' });
+      }
+    } catch (error) {
+      problems.push({ variable: file, message: `is not valid YAML: ${(error as Error).message}` });
+    }
+    for (const key of Object.keys(fromFile)) {
+      if (!(key in variableDocs)) {
+        problems.push({ variable: key, message: `unknown setting in ${file}` });
+      }
+    }
+  }
+  const raw: Record<string, unknown> = {};
+  for (const name of Object.keys(variableDocs)) {
+    const value = env[name] !== undefined && env[name] !== '' ? env[name] : fromFile[name];
+    if (value !== undefined && value !== null && value !== '') raw[name] = value;
+  }
+  return { raw, problems };
+}
+
+/** Every problem with the configuration, each naming its variable; empty when it is usable. */
+export function checkConfig(options: LoadOptions = {}): {
+  config?: Config;
+  problems: ConfigProblem[];
+} {
+  const { raw, problems } = readRaw(options);
+  const parsed = variablesSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      problems.push({ variable: String(issue.path[0] ?? '?'), message: issue.message });
+    }
+    return { problems };
+  }
+  const config = toConfig(parsed.data, options.cwd ?? process.cwd());
+  problems.push(...crossCheck(config));
+  return { config, problems };
+}
+
+/** Parses the configuration once at start-up; throws a ConfigError naming every bad variable. */
+export function loadConfig(options: LoadOptions = {}): Config {
+  const { config, problems } = checkConfig(options);
+  if (!config || problems.length > 0) {
+    const lines = problems.map((problem) => `  ${problem.variable}: ${problem.message}`);
+    throw new ConfigError(`Keel's configuration has problems:\n${lines.join('\n')}`, problems);
+  }
+  return config;
+}
+
+function resolvePath(path: string, cwd: string): string {
+  return isAbsolute(path) ? path : resolve(cwd, path);
+}
+
+function pickChatProvider(variables: Variables): ChatProviderName {
+  if (variables.KEEL_LLM !== 'auto') return variables.KEEL_LLM;
+  if (variables.OPENAI_API_KEY) return 'openai';
+  if (variables.GEMINI_API_KEY) return 'gemini';
+  if (variables.GROQ_API_KEY) return 'groq';
+  return 'extractive';
+}
+
+function pickEmbeddings(variables: Variables): EmbeddingProviderName {
+  if (variables.KEEL_EMBEDDINGS !== 'auto') return variables.KEEL_EMBEDDINGS;
+  if (variables.OPENAI_API_KEY) return 'openai';
+  if (variables.GEMINI_API_KEY) return 'gemini';
+  return 'none';
+}
+
+function toConfig(variables: Variables, cwd: string): Config {
+  const chat = pickChatProvider(variables);
+  return {
+    profile: variables.KEEL_PROFILE,
+    server: {
+      host: variables.KEEL_HOST,
+      port: variables.PORT,
+      maxBodyBytes: variables.KEEL_MAX_BODY_BYTES,
+      corsOrigins: variables.KEEL_CORS_ORIGINS,
+    },
+    dataDir: resolvePath(variables.KEEL_DATA_DIR, cwd),
+    knowledgeDir: resolvePath(variables.KEEL_KNOWLEDGE_DIR ?? resolve(installRoot, 'knowledge'), cwd),
+    bundledKnowledge: variables.KEEL_BUNDLED_KNOWLEDGE,
+    policiesDir: resolvePath(variables.KEEL_POLICIES_DIR ?? resolve(installRoot, 'policies'), cwd),
+    logLevel: variables.KEEL_LOG_LEVEL,
+    secret: variables.KEEL_SECRET,
+    providers: {
+      chat,
+      fallback: variables.KEEL_LLM_FALLBACK.filter((name) => name !== chat),
+      embeddings: pickEmbeddings(variables),
+      embeddingModel: variables.KEEL_EMBEDDING_MODEL,
+      timeoutMs: variables.KEEL_PROVIDER_TIMEOUT_MS,
+      retries: variables.KEEL_PROVIDER_RETRIES,
+      openai: {
+        apiKey: variables.OPENAI_API_KEY,
+        baseUrl: variables.OPENAI_BASE_URL,
+        model: variables.OPENAI_MODEL,
+      },
+      groq: {
+        apiKey: variables.GROQ_API_KEY,
+        baseUrl: variables.GROQ_BASE_URL,
+        model: variables.GROQ_MODEL,
+      },
+      ollama: { apiKey: undefined, baseUrl: variables.OLLAMA_BASE_URL, model: variables.OLLAMA_MODEL },
+      gemini: {
+        apiKey: variables.GEMINI_API_KEY,
+        baseUrl: variables.GEMINI_BASE_URL,
+        model: variables.GEMINI_MODEL,
+      },
+    },
+  };
+}
+
+const KEY_VARIABLE: Partial<Record<ChatProviderName | EmbeddingProviderName, string>> = {
+  openai: 'OPENAI_API_KEY',
+  groq: 'GROQ_API_KEY',
+  gemini: 'GEMINI_API_KEY',
+};
+
+function crossCheck(config: Config): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (!LOOPBACK_HOSTS.has(config.server.host)) {
+    problems.push({
+      variable: 'KEEL_HOST',
+      message: `"${config.server.host}" is not a loopback address; until accounts are enabled Keel binds to 127.0.0.1, ::1 or localhost only`,
+    });
+  }
+  const { providers } = config;
+  const used = new Set<ChatProviderName | EmbeddingProviderName>([
+    providers.chat,
+    ...providers.fallback,
+    providers.embeddings,
+  ]);
+  for (const name of used) {
+    const variable = KEY_VARIABLE[name];
+    if (variable && !providers[name as 'openai' | 'groq' | 'gemini'].apiKey) {
+      problems.push({ variable, message: `is required because provider "${name}" is selected` });
+    }
+  }
+  if (config.profile === 'production') {
+    const weakness = checkSecretStrength(config.secret);
+    if (weakness) problems.push({ variable: 'KEEL_SECRET', message: weakness });
+    if (config.server.corsOrigins.includes('*')) {
+      problems.push({ variable: 'KEEL_CORS_ORIGINS', message: 'must list origins, not "*", in production' });
+    }
+  } else if (config.secret !== undefined) {
+    const weakness = checkSecretStrength(config.secret);
+    if (weakness) problems.push({ variable: 'KEEL_SECRET', message: weakness });
+  }
+  return problems;
+}

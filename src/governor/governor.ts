@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { PolicyRefusalError } from '../errors.js';
+import type { SearchService } from '../search/search-service.js';
+import type { Store } from '../store/store.js';
+import { DEFAULT_WORKSPACE } from '../store/store.js';
+import { runPipeline } from './pipeline.js';
+import type { PolicyBundle } from './policy-bundle.js';
+import type { PolicyService } from './policy-service.js';
+import type { Citation, DecisionStatus, GovernorContext, GovernorStep, StepRecord } from './step.js';
+import { createAuditStep } from './steps/audit.js';
+import { type ProviderForAgent, createGenerationStep } from './steps/generation.js';
+import { inputSizeStep } from './steps/input-size.js';
+import { outputValidationStep } from './steps/output-validation.js';
+import { piiStep } from './steps/pii.js';
+import { promptInjectionStep } from './steps/prompt-injection.js';
+import { createRetrievalStep } from './steps/retrieval.js';
+import { routingStep } from './steps/routing.js';
+import { topicRulesStep } from './steps/topic-rules.js';
+
+export interface ChatRequestInput {
+  message: string;
+  agent?: string;
+  k?: number;
+}
+
+/** The answer shape of SPEC section 4. */
+export interface GovernedAnswer {
+  answer: string;
+  citations: Citation[];
+  usage: { inputTokens: number; outputTokens: number };
+  policy: { id: string; version: string };
+  decision: { status: DecisionStatus; reasons: string[] };
+  agent: string | null;
+  provider: string | null;
+  model: string | null;
+  knowledgeVersions: Record<string, string>;
+  flags: string[];
+  traceId: string;
+}
+
+export interface InputCheck {
+  decision: { status: DecisionStatus; reasons: string[] };
+  redactedText: string;
+  policy: { id: string; version: string };
+  steps: StepRecord[];
+}
+
+/** The input policy alone: what `/v1/governor/check` dry-runs. */
+const INPUT_STEPS: GovernorStep[] = [inputSizeStep, promptInjectionStep, piiStep, topicRulesStep];
+
+/**
+ * The governor: composes the steps in one place. Order is the policy: input checks, routing,
+ * retrieval, generation, output validation; the audit record is written whatever happens.
+ */
+export class Governor {
+  private readonly answerSteps: GovernorStep[];
+  private readonly auditStep: GovernorStep;
+
+  constructor(
+    private readonly deps: {
+      store: Store;
+      policies: PolicyService;
+      search: SearchService;
+      providerFor: ProviderForAgent;
+      secret: string | undefined;
+    },
+  ) {
+    this.answerSteps = [
+      ...INPUT_STEPS,
+      routingStep,
+      createRetrievalStep({ search: deps.search, store: deps.store }),
+      createGenerationStep(deps.providerFor),
+      outputValidationStep,
+    ];
+    this.auditStep = createAuditStep({ store: deps.store, secret: deps.secret, kind: 'chat' });
+  }
+
+  private async newContext(request: ChatRequestInput, traceId?: string, bundle?: PolicyBundle): Promise<GovernorContext> {
+    return {
+      traceId: traceId ?? randomUUID(),
+      workspaceId: DEFAULT_WORKSPACE,
+      startedAt: Date.now(),
+      bundle: bundle ?? (await this.deps.policies.current()),
+      request,
+      input: request.message,
+      decision: { status: 'allowed', reasons: [] },
+      passages: [],
+      knowledgeVersions: {},
+      citations: [],
+      flags: [],
+      usage: { inputTokens: 0, outputTokens: 0 },
+      steps: [],
+    };
+  }
+
+  /**
+   * Dry-runs the input policy on a text (the active policy, or `bundle`); never calls a model
+   * and writes no audit record.
+   */
+  async check(text: string, bundle?: PolicyBundle): Promise<InputCheck> {
+    const context = await this.newContext({ message: text }, undefined, bundle);
+    await runPipeline(context, INPUT_STEPS);
+    return {
+      decision: context.decision,
+      redactedText: context.input,
+      policy: { id: context.bundle.policy.id, version: context.bundle.version },
+      steps: context.steps,
+    };
+  }
+
+  /**
+   * One governed answer. Input refusals throw a PolicyRefusalError (a 422 carrying the decision);
+   * `onDelta` streams the provider's text while it is generated.
+   */
+  async answer(
+    request: ChatRequestInput,
+    options: { traceId?: string; onDelta?: (text: string) => void; onStart?: (context: GovernorContext) => void } = {},
+  ): Promise<GovernedAnswer> {
+    const context = await this.newContext(request, options.traceId);
+    if (options.onDelta) context.onDelta = options.onDelta;
+    await runPipeline(context, this.answerSteps, [this.auditStep]);
+    const policy = { id: context.bundle.policy.id, version: context.bundle.version };
+    if (context.stopped) {
+      throw new PolicyRefusalError('input_refused', context.stopped.message, {
+        reason: context.stopped.code,
+        decision: context.decision,
+        policy,
+        traceId: context.traceId,
+      });
+    }
+    return {
+      answer: context.answer ?? '',
+      citations: context.citations,
+      usage: context.usage,
+      policy,
+      decision: context.decision,
+      agent: context.agent?.id ?? null,
+      provider: context.result?.provider ?? null,
+      model: context.result?.model ?? null,
+      knowledgeVersions: context.knowledgeVersions,
+      flags: context.flags,
+      traceId: context.traceId,
+    };
+  }
+}

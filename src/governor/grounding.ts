@@ -1,0 +1,60 @@
+import { queryTerms } from '../search/query-terms.js';
+
+export interface AnswerSentence {
+  text: string;
+  /** Passage indexes cited right after the sentence, e.g. `[1][3]` or `[1, 3]`. */
+  citations: number[];
+}
+
+const CITATION = /\[(\d+(?:\s*,\s*\d+)*)\]/g;
+const BOUNDARY = /([.!?]["')\]]*(?:\s*\[\d+(?:\s*,\s*\d+)*\])*)(?=\s|$)|\n+/g;
+
+/** Splits an answer into sentences, each with the citation markers that follow it. */
+export function splitSentences(answer: string): AnswerSentence[] {
+  const sentences: AnswerSentence[] = [];
+  let start = 0;
+  const push = (end: number) => {
+    const raw = answer.slice(start, end).trim();
+    start = end;
+    if (!raw) return;
+    const citations = [...raw.matchAll(CITATION)].flatMap((match) =>
+      (match[1] ?? '').split(',').map((part) => Number(part.trim())),
+    );
+    const text = raw.replace(/\s*\[\d+(?:\s*,\s*\d+)*\]/g, '').replace(/\s+/g, ' ').trim();
+    // A lone marker after a line break belongs to the sentence before it.
+    if (!text && sentences.length > 0) sentences[sentences.length - 1]!.citations.push(...citations);
+    else if (text) sentences.push({ text, citations });
+  };
+  for (const match of answer.matchAll(BOUNDARY)) push((match.index ?? 0) + match[0].length);
+  push(answer.length);
+  return sentences;
+}
+
+/** Crude stem so "policies"/"policy", "rolled"/"roll" meet; both sides use the same one. */
+function stem(word: string): string {
+  return word
+    .replace(/ies$/, 'y')
+    .replace(/(?<=\w{3})(ing|ed|es|s)$/, '')
+    .replace(/'$/, '');
+}
+
+export function contentWords(text: string): Set<string> {
+  return new Set(queryTerms(text).map(stem));
+}
+
+/** Share of the sentence's content words present in the supporting text (1 when it has none). */
+export function supportRatio(sentence: string, supporting: Set<string>): number {
+  const words = [...contentWords(sentence)];
+  if (words.length === 0) return 1;
+  return words.filter((word) => supporting.has(word)).length / words.length;
+}
+
+/** Word 6-grams of a text, to spot verbatim leaks of a prompt. */
+export function shingles(text: string, size = 6): Set<string> {
+  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  const result = new Set<string>();
+  for (let position = 0; position + size <= words.length; position += 1) {
+    result.add(words.slice(position, position + size).join(' '));
+  }
+  return result;
+}

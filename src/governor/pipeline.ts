@@ -1,0 +1,32 @@
+import type { GovernorContext, GovernorStep } from './step.js';
+
+/**
+ * Runs steps in order, recording each decision. A step that returns `stop` ends the run; the
+ * `finally` steps (the audit record) run whatever happened, even after an error.
+ */
+export async function runPipeline(
+  context: GovernorContext,
+  steps: GovernorStep[],
+  finallySteps: GovernorStep[] = [],
+): Promise<GovernorContext> {
+  try {
+    for (const step of steps) {
+      const outcome = await step.run(context);
+      context.steps.push({ id: step.id, decision: outcome.decision, reasons: outcome.reasons ?? [] });
+      if (outcome.stop) {
+        context.stopped = { step: step.id, ...outcome.stop };
+        break;
+      }
+    }
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'internal_error';
+    context.steps.push({ id: 'error', decision: 'failed', reasons: [code] });
+    throw error;
+  } finally {
+    for (const step of finallySteps) {
+      const outcome = await step.run(context);
+      context.steps.push({ id: step.id, decision: outcome.decision, reasons: outcome.reasons ?? [] });
+    }
+  }
+  return context;
+}

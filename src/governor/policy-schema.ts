@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+const piiAction = z.enum(['redact', 'block', 'allow']);
+
+/** `policies/policy.yaml`: the rules every call runs under. */
+export const policySchema = z
+  .object({
+    id: z.string().min(1),
+    description: z.string().default(''),
+    input: z
+      .object({
+        maxChars: z.number().int().positive().max(1_000_000).default(8000),
+        injection: z
+          .object({
+            action: z.enum(['refuse', 'flag']).default('refuse'),
+            threshold: z.number().min(0).max(1).optional(),
+          })
+          .default({ action: 'refuse' }),
+        pii: z
+          .object({
+            email: piiAction.default('redact'),
+            phone: piiAction.default('redact'),
+            card: piiAction.default('block'),
+            iban: piiAction.default('redact'),
+            secret: piiAction.default('block'),
+          })
+          .default({ email: 'redact', phone: 'redact', card: 'block', iban: 'redact', secret: 'block' }),
+        topics: z
+          .array(z.object({ id: z.string().min(1), pattern: z.string().min(1), reason: z.string().min(1) }))
+          .default([]),
+      })
+      .strict()
+      .default({} as never),
+    retrieval: z
+      .object({
+        k: z.number().int().min(1).max(50).default(6),
+        tokenBudget: z.number().int().min(50).max(100_000).default(1500),
+      })
+      .strict()
+      .default({ k: 6, tokenBudget: 1500 }),
+    output: z
+      .object({
+        requireCitations: z.boolean().default(true),
+        grounding: z.enum(['refuse', 'flag']).default('refuse'),
+        minSupport: z.number().min(0).max(1).default(0.5),
+        maxUnsupportedRatio: z.number().min(0).max(1).default(0.5),
+      })
+      .strict()
+      .default({ requireCitations: true, grounding: 'refuse', minSupport: 0.5, maxUnsupportedRatio: 0.5 }),
+  })
+  .strict();
+
+/** `policies/agents/*.yaml`: a versioned prompt + model + knowledge scopes + routing rules. */
+export const agentSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, - and _'),
+    description: z.string().default(''),
+    prompt: z.string().min(1),
+    provider: z.enum(['extractive', 'openai', 'groq', 'ollama', 'gemini']).optional(),
+    model: z.string().min(1).optional(),
+    knowledge: z.object({ scopes: z.array(z.string().min(1)).default([]) }).default({ scopes: [] }),
+    routing: z
+      .object({
+        keywords: z.array(z.string().min(1)).default([]),
+        patterns: z.array(z.string().min(1)).default([]),
+      })
+      .default({ keywords: [], patterns: [] }),
+    default: z.boolean().default(false),
+  })
+  .strict();
+
+/** `policies/tests/*.yaml`: cases `keel policy test` runs through the input governor. */
+export const policyTestSchema = z.object({
+  cases: z
+    .array(
+      z.object({
+        name: z.string().min(1),
+        input: z.string(),
+        expect: z.enum(['allowed', 'redacted', 'refused']),
+        agent: z.string().optional(),
+      }),
+    )
+    .min(1),
+});
+
+export type Policy = z.output<typeof policySchema>;
+export type AgentDefinition = z.output<typeof agentSchema>;
+export type PolicyTestFile = z.output<typeof policyTestSchema>;

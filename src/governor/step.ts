@@ -1,0 +1,67 @@
+import type { ChatResult, Passage, TokenUsage } from '../providers/provider.js';
+import type { Agent, PolicyBundle } from './policy-bundle.js';
+
+export type DecisionStatus = 'allowed' | 'redacted' | 'refused';
+
+export interface StepRecord {
+  id: string;
+  decision: string;
+  reasons: string[];
+}
+
+export interface Citation {
+  index: number;
+  path: string;
+  heading: string;
+  lines: [number, number];
+  version: string;
+  score: number;
+}
+
+/** What one governed call carries from step to step. Steps read and fill it in order. */
+export interface GovernorContext {
+  traceId: string;
+  workspaceId: string;
+  startedAt: number;
+  bundle: PolicyBundle;
+  request: { message: string; agent?: string; k?: number };
+  /** The text the model sees: the message after redaction. */
+  input: string;
+  decision: { status: DecisionStatus; reasons: string[] };
+  agent?: Agent;
+  passages: Passage[];
+  knowledgeVersions: Record<string, string>;
+  result?: ChatResult;
+  answer?: string;
+  citations: Citation[];
+  flags: string[];
+  usage: TokenUsage;
+  steps: StepRecord[];
+  /** Streaming: receives answer text as the provider produces it. */
+  onDelta?: (text: string) => void;
+  /** Set by a step that stops the pipeline; the remaining steps (but audit) are skipped. */
+  stopped?: { step: string; code: string; message: string };
+}
+
+/** What a step reports: its decision for the audit record, and optionally a stop. */
+export interface StepOutcome {
+  decision: string;
+  reasons?: string[];
+  stop?: { code: string; message: string };
+}
+
+/**
+ * One governor step: an id, one method that inspects or rewrites the context, and a way to
+ * stop with a reason (return `stop`).
+ */
+export interface GovernorStep {
+  readonly id: string;
+  run(context: GovernorContext): Promise<StepOutcome> | StepOutcome;
+}
+
+/** Raises the decision to `refused`/`redacted` (never lowers it) and keeps the reasons. */
+export function escalate(context: GovernorContext, status: DecisionStatus, reason: string): void {
+  const order: DecisionStatus[] = ['allowed', 'redacted', 'refused'];
+  if (order.indexOf(status) > order.indexOf(context.decision.status)) context.decision.status = status;
+  context.decision.reasons.push(reason);
+}

@@ -1,0 +1,87 @@
+import { detectPii, redactPii } from '../detectors/pii.js';
+import { contentWords, shingles, splitSentences, supportRatio } from '../grounding.js';
+import type { Citation, GovernorContext, GovernorStep } from '../step.js';
+import { escalate } from '../step.js';
+
+const NO_SUPPORT_ANSWER =
+  'I could not find support for an answer in the knowledge base, so I will not guess. Try rephrasing the question or adding a knowledge source that covers it.';
+
+/** Lead-in sentences ("… quoted from the knowledge base:") introduce, they do not claim. */
+function isLeadIn(text: string): boolean {
+  return text.endsWith(':');
+}
+
+function checkCitations(context: GovernorContext, reasons: string[]): { unsupported: string[]; sentences: number } {
+  const { minSupport } = context.bundle.policy.output;
+  const byIndex = new Map(context.passages.map((passage) => [passage.index, passage]));
+  const allWords = new Set(context.passages.flatMap((passage) => [...contentWords(passage.text)]));
+  const cited = new Set<number>();
+  const unsupported: string[] = [];
+  let claims = 0;
+  for (const sentence of splitSentences(context.answer ?? '')) {
+    const valid = sentence.citations.filter((index) => byIndex.has(index));
+    const invalid = sentence.citations.filter((index) => !byIndex.has(index));
+    if (invalid.length > 0) reasons.push(`citation_invalid: [${invalid.join(', ')}] refers to no retrieved passage`);
+    valid.forEach((index) => cited.add(index));
+    if (isLeadIn(sentence.text)) continue;
+    claims += 1;
+    const supporting =
+      valid.length > 0
+        ? new Set(valid.flatMap((index) => [...contentWords(byIndex.get(index)!.text)]))
+        : allWords;
+    if (supportRatio(sentence.text, supporting) < minSupport) unsupported.push(sentence.text);
+  }
+  context.citations = [...cited]
+    .sort((left, right) => left - right)
+    .map((index): Citation => {
+      const passage = byIndex.get(index)!;
+      return { index, path: passage.path, heading: passage.heading, lines: passage.lines, version: passage.version, score: passage.score };
+    });
+  return { unsupported, sentences: claims };
+}
+
+function checkLeaks(context: GovernorContext, reasons: string[]): void {
+  const answer = context.answer ?? '';
+  const promptShingles = shingles(context.agent?.promptText ?? '');
+  const passageShingles = shingles(context.passages.map((passage) => passage.text).join('\n'));
+  const leaked = [...shingles(answer)].some((gram) => promptShingles.has(gram) && !passageShingles.has(gram));
+  if (leaked) {
+    reasons.push('system_prompt_leak');
+    context.flags.push('system_prompt_leak');
+  }
+  const secrets = detectPii(answer).filter((finding) => finding.type === 'secret');
+  if (secrets.length > 0) {
+    context.answer = redactPii(answer, secrets);
+    reasons.push(`secret_redacted: ${secrets.length}`);
+    context.flags.push('secret_redacted');
+  }
+}
+
+/**
+ * Every citation must point at a retrieved passage; sentences without support are flagged, and
+ * per policy too many of them refuse the answer; prompt and secret leaks are caught.
+ */
+export const outputValidationStep: GovernorStep = {
+  id: 'output-validation',
+  run(context) {
+    const { requireCitations, grounding, maxUnsupportedRatio } = context.bundle.policy.output;
+    const reasons: string[] = [];
+    checkLeaks(context, reasons);
+    const { unsupported, sentences } = checkCitations(context, reasons);
+    for (const sentence of unsupported) context.flags.push(`unsupported: ${sentence.slice(0, 160)}`);
+    if (unsupported.length > 0) reasons.push(`unsupported_sentences: ${unsupported.length}/${sentences}`);
+    const ratio = sentences === 0 ? 0 : unsupported.length / sentences;
+    const missingCitations = requireCitations && context.passages.length > 0 && context.citations.length === 0;
+    const refuse =
+      context.flags.includes('system_prompt_leak') ||
+      (grounding === 'refuse' && (ratio > maxUnsupportedRatio || missingCitations));
+    if (missingCitations) reasons.push('no_citations');
+    if (refuse) {
+      context.answer = NO_SUPPORT_ANSWER;
+      context.citations = [];
+      escalate(context, 'refused', reasons.join('; ') || 'output_refused');
+      return { decision: 'refused', reasons };
+    }
+    return { decision: reasons.length > 0 ? 'flagged' : 'passed', reasons };
+  },
+};

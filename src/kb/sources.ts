@@ -1,0 +1,52 @@
+import { stat } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import type { KnowledgeStore, NewSource, Source, SourceConfig, SourceStats } from '../store/store.js';
+import { assertSafeGitUrl } from './git-source.js';
+
+export interface SourceInput {
+  name: string;
+  kind: 'folder' | 'git';
+  location: string;
+  branch?: string;
+  include?: string[];
+  exclude?: string[];
+  fields?: SourceConfig['fields'];
+}
+
+/** Validates and registers a knowledge source; the location must exist (folder) or be a safe URL (git). */
+export async function addSource(store: KnowledgeStore, input: SourceInput, cwd = process.cwd()): Promise<Source> {
+  if (await store.findSourceByName(input.name)) {
+    throw new ConflictError('source_exists', `A knowledge source named "${input.name}" already exists`, { name: input.name });
+  }
+  let location = input.location;
+  if (input.kind === 'folder') {
+    location = isAbsolute(location) ? location : resolve(cwd, location);
+    const info = await stat(location).catch(() => undefined);
+    if (!info?.isDirectory()) {
+      throw new ValidationError('source_location_invalid', `Folder ${location} does not exist or is not a folder`, {
+        location,
+      });
+    }
+  } else {
+    assertSafeGitUrl(location);
+  }
+  const config: SourceConfig = {
+    ...(input.include && { include: input.include }),
+    ...(input.exclude && { exclude: input.exclude }),
+    ...(input.fields && { fields: input.fields }),
+    ...(input.branch && { branch: input.branch }),
+  };
+  const source: NewSource = { name: input.name, kind: input.kind, location, config };
+  return store.createSource(source);
+}
+
+export async function requireSource(store: KnowledgeStore, id: string): Promise<Source> {
+  const source = await store.getSource(id);
+  if (!source) throw new NotFoundError('source_not_found', `No knowledge source with id ${id}`, { id });
+  return source;
+}
+
+export async function describeSource(store: KnowledgeStore, source: Source): Promise<Source & SourceStats> {
+  return { ...source, ...(await store.sourceStats(source.id)) };
+}

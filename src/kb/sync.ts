@@ -1,0 +1,218 @@
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { Logger } from 'pino';
+import { ConflictError, KeelError } from '../errors.js';
+import type { DocumentUpsert, Source, Store, SyncError, SyncStatus } from '../store/store.js';
+import { checkoutGitSource } from './git-source.js';
+import { documentChunks } from './document-chunks.js';
+import { walkFiles } from './walk-files.js';
+import type { EmbeddingBackfill } from './embedding-backfill.js';
+
+export interface SyncReport {
+  sourceId: string;
+  name: string;
+  status: SyncStatus;
+  version: string | null;
+  added: number;
+  updated: number;
+  removed: number;
+  unchanged: number;
+  documents: number;
+  chunks: number;
+  errors: SyncError[];
+  durationMs: number;
+  message: string | null;
+}
+
+export interface SyncProgress {
+  sourceId: string;
+  filesSeen: number;
+  changed: number;
+}
+
+/** Files parsed before their chunks are written; bounds memory on large sources. */
+const BATCH_FILES = 100;
+const MAX_FILE_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Incremental sync of one knowledge source: unchanged files (same content hash) are skipped,
+ * changed ones re-chunked, deleted ones removed. A file that fails to parse is recorded as a sync
+ * error and keeps its previous chunks; a source that disappears mid-sync deletes nothing.
+ *
+ * @example
+ *   const report = await new KnowledgeSync(store, { dataDir: './data', logger }).sync(source);
+ */
+export class KnowledgeSync {
+  private readonly running = new Map<string, Promise<SyncReport>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: { dataDir: string; logger: Logger; embeddings?: EmbeddingBackfill },
+  ) {}
+
+  isRunning(sourceId: string): boolean {
+    return this.running.has(sourceId);
+  }
+
+  async sync(source: Source, onProgress?: (progress: SyncProgress) => void): Promise<SyncReport> {
+    if (this.running.has(source.id)) {
+      throw new ConflictError('sync_in_progress', `Source "${source.name}" is already syncing`, {
+        sourceId: source.id,
+      });
+    }
+    const run = this.run(source, onProgress).finally(() => this.running.delete(source.id));
+    this.running.set(source.id, run);
+    return run;
+  }
+
+  private async run(source: Source, onProgress?: (progress: SyncProgress) => void): Promise<SyncReport> {
+    const started = Date.now();
+    const report: SyncReport = {
+      sourceId: source.id,
+      name: source.name,
+      status: 'ok',
+      version: source.version,
+      added: 0,
+      updated: 0,
+      removed: 0,
+      unchanged: 0,
+      documents: 0,
+      chunks: 0,
+      errors: [],
+      durationMs: 0,
+      message: null,
+    };
+    await this.store.updateSourceSync(source.id, { status: 'running' });
+    try {
+      const { root, commit } = await this.resolveRoot(source);
+      const version = await this.ingest(source, root, commit, report, onProgress);
+      report.version = version;
+      report.status = report.errors.length > 0 ? 'partial' : 'ok';
+      await this.options.embeddings?.backfill([source.id]);
+    } catch (error) {
+      report.status = 'failed';
+      report.message = error instanceof KeelError ? error.message : `Sync failed: ${(error as Error).message}`;
+      this.options.logger.warn({ sourceId: source.id, code: (error as KeelError).code }, report.message);
+    }
+    const stats = await this.store.sourceStats(source.id);
+    report.documents = stats.documents;
+    report.chunks = stats.chunks;
+    report.durationMs = Date.now() - started;
+    await this.store.replaceSyncErrors(source.id, report.errors);
+    await this.store.updateSourceSync(source.id, {
+      status: report.status,
+      message: report.message,
+      at: new Date().toISOString(),
+      ...(report.version && { version: report.version }),
+    });
+    return report;
+  }
+
+  private async resolveRoot(source: Source): Promise<{ root: string; commit?: string }> {
+    if (source.kind === 'git') {
+      const { worktree, commit } = await checkoutGitSource({
+        url: source.location,
+        ...(source.config.branch && { branch: source.config.branch }),
+        cacheDir: join(this.options.dataDir, 'git', source.id),
+      });
+      return { root: worktree, commit };
+    }
+    const info = await stat(source.location).catch(() => undefined);
+    if (!info?.isDirectory()) {
+      throw new KeelError('source_unavailable', `Source folder ${source.location} does not exist or is not a folder`, 422);
+    }
+    return { root: source.location };
+  }
+
+  /** Walks the files, writes changes in batches, applies deletions; returns the new version. */
+  private async ingest(
+    source: Source,
+    root: string,
+    commit: string | undefined,
+    report: SyncReport,
+    onProgress?: (progress: SyncProgress) => void,
+  ): Promise<string> {
+    const stored = await this.store.documentHashes(source.id);
+    const seen = new Set<string>();
+    const fingerprint = createHash('sha256');
+    // Written under a provisional label, then stamped with the final version below.
+    const provisional = commit ?? source.version ?? 'syncing';
+    let batch: DocumentUpsert[] = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const { removed } = await this.store.applyDocumentChanges(source.id, provisional, { upserts: batch, deletes: [] });
+      await this.options.embeddings?.forget(removed);
+      batch = [];
+    };
+    const walkOptions = {
+      ...(source.config.include && { include: source.config.include }),
+      ...(source.config.exclude && { exclude: source.config.exclude }),
+    };
+    for await (const file of walkFiles(root, walkOptions)) {
+      seen.add(file.path);
+      const upsert = await this.readFile(file, source, report);
+      fingerprint.update(`${file.path}\0${upsert?.contentHash ?? 'error'}\n`);
+      const previous = stored.get(file.path);
+      if (upsert && previous?.contentHash === upsert.contentHash) {
+        report.unchanged += 1;
+      } else if (upsert) {
+        batch.push(upsert);
+        if (previous) report.updated += 1;
+        else report.added += 1;
+        if (batch.length >= BATCH_FILES) await flush();
+      }
+      if (seen.size % 250 === 0) onProgress?.({ sourceId: source.id, filesSeen: seen.size, changed: report.added + report.updated });
+    }
+    await flush();
+    const deletes = [...stored.keys()].filter((path) => !seen.has(path));
+    if (deletes.length > 0) {
+      const { removed } = await this.store.applyDocumentChanges(source.id, provisional, { upserts: [], deletes });
+      await this.options.embeddings?.forget(removed);
+      report.removed = deletes.length;
+    }
+    const version = commit ?? fingerprint.digest('hex').slice(0, 12);
+    await this.store.stampVersion(source.id, version);
+    const changed = report.added + report.updated + report.removed > 0;
+    if (changed || version !== source.version) {
+      const stats = await this.store.sourceStats(source.id);
+      await this.store.recordKnowledgeVersion({
+        sourceId: source.id,
+        version,
+        createdAt: new Date().toISOString(),
+        documents: stats.documents,
+        chunks: stats.chunks,
+        added: report.added,
+        updated: report.updated,
+        removed: report.removed,
+        errors: report.errors.length,
+      });
+    }
+    onProgress?.({ sourceId: source.id, filesSeen: seen.size, changed: report.added + report.updated });
+    return version;
+  }
+
+  /** Reads and chunks one file; a parse failure becomes a sync error naming the file. */
+  private async readFile(
+    file: { path: string; absolutePath: string; size: number },
+    source: Source,
+    report: SyncReport,
+  ): Promise<DocumentUpsert | undefined> {
+    if (file.size > MAX_FILE_BYTES) {
+      report.errors.push({ path: file.path, message: `File is ${file.size} bytes; the limit is ${MAX_FILE_BYTES}` });
+      return undefined;
+    }
+    let content: Buffer;
+    try {
+      content = await readFile(file.absolutePath);
+    } catch (error) {
+      report.errors.push({ path: file.path, message: `Could not read file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` });
+      return undefined;
+    }
+    const contentHash = createHash('sha256').update(content).digest('hex');
+    const parsed = documentChunks(file.path, content.toString('utf8'), source.config.fields);
+    for (const message of parsed.errors) report.errors.push({ path: file.path, message });
+    if (parsed.chunks.length === 0 && parsed.errors.length > 0) return undefined;
+    return { path: file.path, contentHash, title: parsed.title || basename(file.path), chunks: parsed.chunks };
+  }
+}

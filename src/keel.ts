@@ -1,0 +1,120 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from './config/config.js';
+import { Governor } from './governor/governor.js';
+import type { Agent } from './governor/policy-bundle.js';
+import { PolicyService } from './governor/policy-service.js';
+import { EmbeddingBackfill } from './kb/embedding-backfill.js';
+import { KnowledgeSync, type SyncReport } from './kb/sync.js';
+import { createChatProvider, createEmbeddingProvider } from './providers/factory.js';
+import type { ChatProvider } from './providers/provider.js';
+import { SearchService } from './search/search-service.js';
+import { SqliteVectorIndex } from './search/vector-index-sqlite.js';
+import { SqliteStore } from './store/sqlite.js';
+import type { Source, Store } from './store/store.js';
+import { createLogger } from './telemetry/logger.js';
+import { type Metrics, createMetrics } from './telemetry/metrics.js';
+
+export const BUNDLED_SOURCE = 'keel-docs';
+
+/** Every service of one Keel process, composed from config. Entry points (api, cli) use this. */
+export interface Keel {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  store: Store;
+  search: SearchService;
+  sync: KnowledgeSync;
+  policies: PolicyService;
+  governor: Governor;
+  syncSource(source: Source): Promise<SyncReport>;
+  close(): Promise<void>;
+}
+
+function providerResolver(config: Config): (agent: Agent | undefined) => ChatProvider {
+  const cache = new Map<string, ChatProvider>();
+  const fallback = createChatProvider(config);
+  return (agent) => {
+    if (!agent?.provider) return fallback;
+    const key = `${agent.provider}:${agent.model ?? ''}`;
+    let provider = cache.get(key);
+    if (!provider) {
+      const name = agent.provider;
+      const providers = { ...config.providers, chat: name };
+      if (agent.model && name !== 'extractive') providers[name] = { ...providers[name], model: agent.model };
+      provider = createChatProvider({ ...config, providers });
+      cache.set(key, provider);
+    }
+    return provider;
+  };
+}
+
+/**
+ * Opens the store, search, providers, policies and governor for one process.
+ *
+ * @example
+ *   const keel = await openKeel(loadConfig());
+ *   const answer = await keel.governor.answer({ message: 'How do I roll back a policy?' });
+ */
+export async function openKeel(config: Config, options: { logger?: Logger } = {}): Promise<Keel> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const metrics = createMetrics();
+  const store = await SqliteStore.open(join(config.dataDir, 'keel.db'));
+  const embedder = createEmbeddingProvider(config);
+  const vectorIndex = embedder ? new SqliteVectorIndex(store.raw) : undefined;
+  const embeddings = embedder && vectorIndex && new EmbeddingBackfill(store, vectorIndex, embedder, logger);
+  const search = new SearchService(
+    store,
+    embedder && vectorIndex ? { index: vectorIndex, embedder } : undefined,
+    (error) => logger.warn({ err: (error as Error).message }, 'Vector search failed; answering from lexical search'),
+  );
+  const sync = new KnowledgeSync(store, { dataDir: config.dataDir, logger, ...(embeddings && { embeddings }) });
+  const policies = new PolicyService(store, config.policiesDir);
+  await policies.current();
+  const governor = new Governor({
+    store,
+    policies,
+    search,
+    providerFor: providerResolver(config),
+    secret: config.secret,
+  });
+  return {
+    config,
+    logger,
+    metrics,
+    store,
+    search,
+    sync,
+    policies,
+    governor,
+    async syncSource(source) {
+      const report = await sync.sync(source);
+      metrics.syncRuns.inc({ status: report.status });
+      logger.info(
+        {
+          source: source.name,
+          status: report.status,
+          version: report.version,
+          added: report.added,
+          updated: report.updated,
+          removed: report.removed,
+          unchanged: report.unchanged,
+          errors: report.errors.length,
+          durationMs: report.durationMs,
+        },
+        'knowledge source synced',
+      );
+      return report;
+    },
+    close: () => store.close(),
+  };
+}
+
+/** Registers the bundled docs as source `keel-docs` (once) and syncs it. */
+export async function syncBundledKnowledge(keel: Keel): Promise<SyncReport | undefined> {
+  if (!keel.config.bundledKnowledge) return undefined;
+  const source =
+    (await keel.store.findSourceByName(BUNDLED_SOURCE)) ??
+    (await keel.store.createSource({ name: BUNDLED_SOURCE, kind: 'folder', location: keel.config.knowledgeDir }));
+  return keel.syncSource(source);
+}

@@ -1,0 +1,88 @@
+import type { EmbeddingProvider } from '../providers/provider.js';
+import type { Chunk, KnowledgeStore } from '../store/store.js';
+import { fuseRanks } from './fusion.js';
+import { queryTerms } from './query-terms.js';
+import type { VectorIndex } from './vector-index.js';
+
+export interface SearchHit {
+  chunk: Chunk;
+  /** The score the list is ordered by: BM25 when lexical only, fused RRF when hybrid. */
+  score: number;
+  scores: { lexical: number | null; vector: number | null; fused: number | null };
+}
+
+export interface SearchOptions {
+  k: number;
+  /** Restrict to these sources (an agent's knowledge scopes); undefined = all. */
+  sourceIds?: string[];
+}
+
+const CANDIDATES = 100;
+
+/**
+ * Hybrid retrieval: BM25 always, dense vectors when an embedding provider is configured, fused
+ * by reciprocal rank. A failing embedding call degrades to lexical rather than failing search.
+ */
+export class SearchService {
+  constructor(
+    private readonly store: KnowledgeStore,
+    private readonly vectors?: { index: VectorIndex; embedder: EmbeddingProvider },
+    private readonly onVectorError: (error: unknown) => void = () => {},
+  ) {}
+
+  get mode(): 'lexical' | 'hybrid' {
+    return this.vectors ? 'hybrid' : 'lexical';
+  }
+
+  async search(query: string, options: SearchOptions): Promise<SearchHit[]> {
+    const candidates = Math.max(options.k, CANDIDATES);
+    const [lexical, dense] = await Promise.all([
+      this.store.lexicalSearch(queryTerms(query), {
+        k: candidates,
+        ...(options.sourceIds && { sourceIds: options.sourceIds }),
+      }),
+      this.vectorSearch(query, candidates, options.sourceIds),
+    ]);
+    const lexicalScore = new Map(lexical.map((hit) => [hit.chunkId, hit.score]));
+    const vectorScore = new Map(dense.map((hit) => [hit.chunkId, hit.score]));
+    let ranked: { id: number; score: number; fused: number | null }[];
+    if (dense.length === 0) {
+      ranked = lexical.map((hit) => ({ id: hit.chunkId, score: hit.score, fused: null }));
+    } else {
+      const fused = fuseRanks([lexical.map((hit) => hit.chunkId), dense.map((hit) => hit.chunkId)]);
+      ranked = [...fused.entries()]
+        .sort((left, right) => right[1] - left[1])
+        .map(([id, score]) => ({ id, score, fused: score }));
+    }
+    const top = ranked.slice(0, options.k);
+    const chunks = await this.store.getChunks(top.map((entry) => entry.id));
+    const byId = new Map(chunks.map((chunk) => [chunk.id, chunk]));
+    return top.flatMap((entry) => {
+      const chunk = byId.get(entry.id);
+      if (!chunk) return [];
+      return [
+        {
+          chunk,
+          score: entry.score,
+          scores: {
+            lexical: lexicalScore.get(entry.id) ?? null,
+            vector: vectorScore.get(entry.id) ?? null,
+            fused: entry.fused,
+          },
+        },
+      ];
+    });
+  }
+
+  private async vectorSearch(query: string, k: number, sourceIds?: string[]) {
+    if (!this.vectors || query.trim().length === 0) return [];
+    try {
+      const [vector] = await this.vectors.embedder.embed([query]);
+      if (!vector) return [];
+      return await this.vectors.index.search(vector, { k, ...(sourceIds && { sourceIds }) });
+    } catch (error) {
+      this.onVectorError(error);
+      return [];
+    }
+  }
+}

@@ -1,0 +1,133 @@
+import { type Kysely, type Migration, sql } from 'kysely';
+
+/**
+ * SQLite migrations, applied in key order and recorded by Kysely's migrator. Never edit a
+ * migration that has shipped; add the next one.
+ */
+export const sqliteMigrations: Record<string, Migration> = {
+  '0001-knowledge': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table sources (
+          id text primary key,
+          workspace_id text not null default 'default',
+          name text not null,
+          kind text not null check (kind in ('folder', 'git')),
+          location text not null,
+          config text not null default '{}',
+          version text,
+          last_sync_at text,
+          last_sync_status text not null default 'never',
+          last_sync_message text,
+          created_at text not null,
+          unique (workspace_id, name)
+        )`.execute(db);
+      await sql`
+        create table documents (
+          id integer primary key,
+          source_id text not null references sources (id) on delete cascade,
+          path text not null,
+          content_hash text not null,
+          version text not null,
+          title text not null,
+          chunk_count integer not null,
+          updated_at text not null,
+          unique (source_id, path)
+        )`.execute(db);
+      await sql`
+        create table chunks (
+          id integer primary key,
+          document_id integer not null references documents (id) on delete cascade,
+          source_id text not null,
+          workspace_id text not null,
+          ordinal integer not null,
+          heading text not null,
+          line_start integer not null,
+          line_end integer not null,
+          text text not null,
+          token_count integer not null,
+          embedded integer not null default 0
+        )`.execute(db);
+      await sql`create index chunks_by_document on chunks (document_id)`.execute(db);
+      await sql`create index chunks_by_source on chunks (source_id, embedded)`.execute(db);
+      // External-content FTS5 index: the text lives once, in `chunks`; triggers keep it in step.
+      await sql`
+        create virtual table chunks_fts using fts5 (
+          heading, text, content = 'chunks', content_rowid = 'id',
+          tokenize = 'porter unicode61 remove_diacritics 2'
+        )`.execute(db);
+      await sql`
+        create trigger chunks_after_insert after insert on chunks begin
+          insert into chunks_fts (rowid, heading, text) values (new.id, new.heading, new.text);
+        end`.execute(db);
+      await sql`
+        create trigger chunks_after_delete after delete on chunks begin
+          insert into chunks_fts (chunks_fts, rowid, heading, text)
+            values ('delete', old.id, old.heading, old.text);
+        end`.execute(db);
+      await sql`
+        create table sync_errors (
+          source_id text not null references sources (id) on delete cascade,
+          path text not null,
+          message text not null,
+          occurred_at text not null
+        )`.execute(db);
+      await sql`create index sync_errors_by_source on sync_errors (source_id)`.execute(db);
+      await sql`
+        create table knowledge_versions (
+          id integer primary key,
+          source_id text not null references sources (id) on delete cascade,
+          version text not null,
+          created_at text not null,
+          documents integer not null,
+          chunks integer not null,
+          added integer not null,
+          updated integer not null,
+          removed integer not null,
+          errors integer not null
+        )`.execute(db);
+    },
+  },
+  '0002-governance': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table policy_versions (
+          version text primary key,
+          files text not null,
+          created_at text not null
+        )`.execute(db);
+      await sql`
+        create table policy_activations (
+          id integer primary key,
+          workspace_id text not null default 'default',
+          version text not null references policy_versions (version),
+          previous_version text,
+          actor text not null,
+          reason text not null,
+          activated_at text not null
+        )`.execute(db);
+      await sql`
+        create table audit_records (
+          id integer primary key,
+          trace_id text not null unique,
+          workspace_id text not null default 'default',
+          created_at text not null,
+          kind text not null,
+          policy_version text not null,
+          prompt_version text,
+          agent text,
+          provider text,
+          model text,
+          knowledge_versions text not null,
+          input_tokens integer not null,
+          output_tokens integer not null,
+          latency_ms integer not null,
+          decision text not null,
+          steps text not null,
+          previous_hash text,
+          hash text not null
+        )`.execute(db);
+      await sql`create index audit_by_time on audit_records (created_at)`.execute(db);
+    },
+  },
+};

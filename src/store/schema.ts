@@ -1,0 +1,93 @@
+import type { Generated } from 'kysely';
+
+/** Table shapes as Kysely sees them; the migrations create exactly these. */
+export interface Database {
+  sources: {
+    id: string;
+    workspace_id: string;
+    name: string;
+    kind: string;
+    location: string;
+    config: string;
+    version: string | null;
+    last_sync_at: string | null;
+    last_sync_status: string;
+    last_sync_message: string | null;
+    created_at: string;
+  };
+  documents: {
+    id: Generated<number>;
+    source_id: string;
+    path: string;
+    content_hash: string;
+    version: string;
+    title: string;
+    chunk_count: number;
+    updated_at: string;
+  };
+  chunks: {
+    id: Generated<number>;
+    document_id: number;
+    source_id: string;
+    workspace_id: string;
+    ordinal: number;
+    heading: string;
+    line_start: number;
+    line_end: number;
+    text: string;
+    token_count: number;
+    embedded: Generated<number>;
+  };
+  sync_errors: {
+    source_id: string;
+    path: string;
+    message: string;
+    occurred_at: string;
+  };
+  knowledge_versions: {
+    id: Generated<number>;
+    source_id: string;
+    version: string;
+    created_at: string;
+    documents: number;
+    chunks: number;
+    added: number;
+    updated: number;
+    removed: number;
+    errors: number;
+  };
+  policy_versions: {
+    version: string;
+    files: string;
+    created_at: string;
+  };
+  policy_activations: {
+    id: Generated<number>;
+    workspace_id: string;
+    version: string;
+    previous_version: string | null;
+    actor: string;
+    reason: string;
+    activated_at: string;
+  };
+  audit_records: {
+    id: Generated<number>;
+    trace_id: string;
+    workspace_id: string;
+    created_at: string;
+    kind: string;
+    policy_version: string;
+    prompt_version: string | null;
+    agent: string | null;
+    provider: string | null;
+    model: string | null;
+    knowledge_versions: string;
+    input_tokens: number;
+    output_tokens: number;
+    latency_ms: number;
+    decision: string;
+    steps: string;
+    previous_hash: string | null;
+    hash: string;
+  };
+}

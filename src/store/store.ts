@@ -1,0 +1,211 @@
+/**
+ * The store port: everything Keel persists, behind interfaces that name domain operations, so a
+ * PostgreSQL adapter can be added beside `sqlite.ts` without touching callers.
+ *
+ * @example
+ *   const store = await openSqliteStore({ file: 'data/keel.db' });
+ *   const source = await store.createSource({ name: 'docs', kind: 'folder', location: './docs' });
+ */
+
+export const DEFAULT_WORKSPACE = 'default';
+
+export interface SourceConfig {
+  /** File extensions to read; default Markdown, JSON and JSONL. */
+  include?: string[];
+  /** Paths or simple patterns to skip. */
+  exclude?: string[];
+  /** For JSON/JSONL: which fields hold the id, title and text (dotted paths allowed). */
+  fields?: { id?: string; title?: string; text?: string };
+  /** For git sources. */
+  branch?: string;
+}
+
+export type SourceKind = 'folder' | 'git';
+export type SyncStatus = 'never' | 'running' | 'ok' | 'partial' | 'failed';
+
+export interface Source {
+  id: string;
+  workspaceId: string;
+  name: string;
+  kind: SourceKind;
+  location: string;
+  config: SourceConfig;
+  version: string | null;
+  lastSyncAt: string | null;
+  lastSyncStatus: SyncStatus;
+  lastSyncMessage: string | null;
+  createdAt: string;
+}
+
+export interface NewSource {
+  name: string;
+  kind: SourceKind;
+  location: string;
+  config?: SourceConfig;
+  workspaceId?: string;
+}
+
+export interface StoredDocument {
+  id: number;
+  path: string;
+  contentHash: string;
+}
+
+export interface ChunkDraftInput {
+  heading: string;
+  lineStart: number;
+  lineEnd: number;
+  text: string;
+  tokenCount: number;
+}
+
+/** One file's new content: its chunks replace whatever the document had. */
+export interface DocumentUpsert {
+  path: string;
+  contentHash: string;
+  title: string;
+  chunks: ChunkDraftInput[];
+}
+
+export interface Chunk {
+  id: number;
+  sourceId: string;
+  sourceName: string;
+  path: string;
+  heading: string;
+  lineStart: number;
+  lineEnd: number;
+  version: string;
+  text: string;
+  tokenCount: number;
+}
+
+export interface SyncError {
+  path: string;
+  message: string;
+}
+
+export interface KnowledgeVersion {
+  sourceId: string;
+  version: string;
+  createdAt: string;
+  documents: number;
+  chunks: number;
+  added: number;
+  updated: number;
+  removed: number;
+  errors: number;
+}
+
+export interface SourceStats {
+  documents: number;
+  chunks: number;
+  errors: SyncError[];
+}
+
+export interface LexicalHit {
+  chunkId: number;
+  score: number;
+}
+
+export interface KnowledgeStore {
+  createSource(source: NewSource): Promise<Source>;
+  listSources(workspaceId?: string): Promise<Source[]>;
+  getSource(id: string): Promise<Source | undefined>;
+  findSourceByName(name: string, workspaceId?: string): Promise<Source | undefined>;
+  updateSourceSync(
+    id: string,
+    update: { status: SyncStatus; message?: string | null; version?: string; at?: string },
+  ): Promise<void>;
+  sourceStats(id: string): Promise<SourceStats>;
+  /** path → stored content hash: the small index incremental sync compares against. */
+  documentHashes(sourceId: string): Promise<Map<string, StoredDocument>>;
+  /**
+   * Applies a batch of file changes in one transaction and returns the chunk ids created and
+   * removed (for the vector index). Each upsert replaces the document's chunks.
+   */
+  applyDocumentChanges(
+    sourceId: string,
+    version: string,
+    change: { upserts: DocumentUpsert[]; deletes: string[] },
+  ): Promise<{ created: { id: number; text: string }[]; removed: number[] }>;
+  /** Sets every stored document of the source to the new version label (unchanged files too). */
+  stampVersion(sourceId: string, version: string): Promise<void>;
+  replaceSyncErrors(sourceId: string, errors: SyncError[]): Promise<void>;
+  recordKnowledgeVersion(version: KnowledgeVersion): Promise<void>;
+  listKnowledgeVersions(sourceId: string, limit?: number): Promise<KnowledgeVersion[]>;
+  /** BM25 over heading and text; `terms` are already normalised words, OR-ed together. */
+  lexicalSearch(terms: string[], options: { k: number; sourceIds?: string[] }): Promise<LexicalHit[]>;
+  getChunks(ids: number[]): Promise<Chunk[]>;
+  /** Chunks with no vector yet, for backfilling when embeddings get configured. */
+  chunksWithoutVectors(sourceIds: string[], limit: number, afterId: number): Promise<{ id: number; text: string }[]>;
+  /** Marks chunks as present in the vector index; `false` forgets all of them (model changed). */
+  markEmbedded(ids: number[] | 'all', embedded: boolean): Promise<void>;
+}
+
+export interface PolicyVersionRecord {
+  version: string;
+  files: Record<string, string>;
+  createdAt: string;
+}
+
+export interface PolicyActivation {
+  id: number;
+  workspaceId: string;
+  version: string;
+  previousVersion: string | null;
+  actor: string;
+  reason: string;
+  activatedAt: string;
+}
+
+export interface PolicyStore {
+  savePolicyVersion(record: PolicyVersionRecord): Promise<void>;
+  getPolicyVersion(version: string): Promise<PolicyVersionRecord | undefined>;
+  /** Versions whose hash starts with the prefix (for short ids typed by people). */
+  findPolicyVersions(prefix: string): Promise<PolicyVersionRecord[]>;
+  listPolicyVersions(): Promise<Omit<PolicyVersionRecord, 'files'>[]>;
+  recordActivation(activation: Omit<PolicyActivation, 'id'>): Promise<PolicyActivation>;
+  /** Newest first. */
+  listActivations(workspaceId?: string, limit?: number): Promise<PolicyActivation[]>;
+}
+
+export interface AuditRecord {
+  traceId: string;
+  workspaceId: string;
+  createdAt: string;
+  kind: string;
+  policyVersion: string;
+  promptVersion: string | null;
+  agent: string | null;
+  provider: string | null;
+  model: string | null;
+  knowledgeVersions: Record<string, string>;
+  inputTokens: number;
+  outputTokens: number;
+  latencyMs: number;
+  decision: string;
+  steps: { id: string; decision: string; reasons: string[] }[];
+}
+
+export interface StoredAuditRecord extends AuditRecord {
+  id: number;
+  previousHash: string | null;
+  hash: string;
+}
+
+export interface AuditStore {
+  /** Appends with a hash chained to the previous record (`sign` computes it). */
+  appendAudit(
+    record: AuditRecord,
+    sign: (payload: string, previousHash: string | null) => string,
+  ): Promise<StoredAuditRecord>;
+  listAudit(options?: { limit?: number; traceId?: string }): Promise<StoredAuditRecord[]>;
+}
+
+export interface Store extends KnowledgeStore, PolicyStore, AuditStore {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Throws when the database cannot answer (readiness probe). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
