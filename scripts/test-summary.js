@@ -14,7 +14,9 @@ try {
 const passed = report.numPassedTests ?? 0;
 // A file that fails to load fails no test, yet it is a failure all the same: count it once.
 const brokenFiles = (report.testResults ?? []).filter(
-  (file) => file.status === 'failed' && !(file.assertionResults ?? []).some((test) => test.status === 'failed'),
+  (file) =>
+    file.status === 'failed' &&
+    !(file.assertionResults ?? []).some((test) => test.status === 'failed'),
 ).length;
 const failed = (report.numFailedTests ?? 0) + brokenFiles;
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);

@@ -31,9 +31,12 @@ export interface Keel {
   close(): Promise<void>;
 }
 
-function providerResolver(config: Config): (agent: Agent | undefined) => ChatProvider {
+function providerResolver(
+  config: Config,
+  logger: Logger,
+): (agent: Agent | undefined) => ChatProvider {
   const cache = new Map<string, ChatProvider>();
-  const fallback = createChatProvider(config);
+  const fallback = createChatProvider(config, { logger });
   return (agent) => {
     if (!agent?.provider) return fallback;
     const key = `${agent.provider}:${agent.model ?? ''}`;
@@ -41,8 +44,9 @@ function providerResolver(config: Config): (agent: Agent | undefined) => ChatPro
     if (!provider) {
       const name = agent.provider;
       const providers = { ...config.providers, chat: name };
-      if (agent.model && name !== 'extractive') providers[name] = { ...providers[name], model: agent.model };
-      provider = createChatProvider({ ...config, providers });
+      if (agent.model && name !== 'extractive')
+        providers[name] = { ...providers[name], model: agent.model };
+      provider = createChatProvider({ ...config, providers }, { logger });
       cache.set(key, provider);
     }
     return provider;
@@ -62,20 +66,29 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
   const store = await SqliteStore.open(join(config.dataDir, 'keel.db'));
   const embedder = createEmbeddingProvider(config);
   const vectorIndex = embedder ? new SqliteVectorIndex(store.raw) : undefined;
-  const embeddings = embedder && vectorIndex && new EmbeddingBackfill(store, vectorIndex, embedder, logger);
+  const embeddings =
+    embedder && vectorIndex && new EmbeddingBackfill(store, vectorIndex, embedder, logger);
   const search = new SearchService(
     store,
     embedder && vectorIndex ? { index: vectorIndex, embedder } : undefined,
-    (error) => logger.warn({ err: (error as Error).message }, 'Vector search failed; answering from lexical search'),
+    (error) =>
+      logger.warn(
+        { err: (error as Error).message },
+        'Vector search failed; answering from lexical search',
+      ),
   );
-  const sync = new KnowledgeSync(store, { dataDir: config.dataDir, logger, ...(embeddings && { embeddings }) });
+  const sync = new KnowledgeSync(store, {
+    dataDir: config.dataDir,
+    logger,
+    ...(embeddings && { embeddings }),
+  });
   const policies = new PolicyService(store, config.policiesDir);
   await policies.current();
   const governor = new Governor({
     store,
     policies,
     search,
-    providerFor: providerResolver(config),
+    providerFor: providerResolver(config, logger),
     secret: config.secret,
   });
   return {
@@ -115,6 +128,10 @@ export async function syncBundledKnowledge(keel: Keel): Promise<SyncReport | und
   if (!keel.config.bundledKnowledge) return undefined;
   const source =
     (await keel.store.findSourceByName(BUNDLED_SOURCE)) ??
-    (await keel.store.createSource({ name: BUNDLED_SOURCE, kind: 'folder', location: keel.config.knowledgeDir }));
+    (await keel.store.createSource({
+      name: BUNDLED_SOURCE,
+      kind: 'folder',
+      location: keel.config.knowledgeDir,
+    }));
   return keel.syncSource(source);
 }

@@ -40,11 +40,15 @@ export async function buildApp(keel: Keel) {
     return503OnClosing: true,
   }).withTypeProvider<ZodTypeProvider>();
 
+  // JSON only: Fastify also parses text/plain by default, which no route here accepts.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
+    void reply
+      .status(404)
+      .send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
   });
 
   await app.register(helmet, { contentSecurityPolicy: false });
@@ -72,7 +76,12 @@ export async function buildApp(keel: Keel) {
     keel.metrics.httpRequests.inc({ method: request.method, route, status: reply.statusCode });
     keel.metrics.httpDuration.observe({ method: request.method, route }, seconds);
     request.log.info(
-      { method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      {
+        method: request.method,
+        route,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
       'request completed',
     );
   });

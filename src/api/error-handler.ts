@@ -16,7 +16,11 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_VALIDATION: 'invalid_request',
 };
 
-export function errorBody(code: string, message: string, details: Record<string, unknown> = {}): ErrorBody {
+export function errorBody(
+  code: string,
+  message: string,
+  details: Record<string, unknown> = {},
+): ErrorBody {
   return { error: { code, message, details } };
 }
 
@@ -24,29 +28,44 @@ export function errorBody(code: string, message: string, details: Record<string,
  * The one place errors become HTTP responses. Callers' mistakes get a 4xx naming the problem;
  * anything else is a 500 that says nothing of the internals (the log has the detail).
  */
-export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+export function handleError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
   if (hasZodFastifySchemaValidationErrors(error)) {
     const issues = error.validation.map((issue) => ({
       path: `${error.validationContext ?? 'body'}${issue.instancePath.replaceAll('/', '.')}`,
       message: issue.message ?? 'is invalid',
     }));
     const summary = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
-    void reply.status(400).send(errorBody('invalid_request', `Invalid request: ${summary}`, { issues }));
+    void reply
+      .status(400)
+      .send(errorBody('invalid_request', `Invalid request: ${summary}`, { issues }));
     return;
   }
   if (isKeelError(error)) {
-    if (error.status >= 500) request.log.warn({ code: error.code, err: error.message }, 'request failed upstream');
+    if (error.status >= 500)
+      request.log.warn({ code: error.code, err: error.message }, 'request failed upstream');
     void reply.status(error.status).send(errorBody(error.code, error.message, error.details));
     return;
   }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
-    const code = FASTIFY_CODES[error.code] ?? (status === 429 ? 'rate_limited' : status === 404 ? 'not_found' : 'bad_request');
+    const code =
+      FASTIFY_CODES[error.code] ??
+      (status === 429 ? 'rate_limited' : status === 404 ? 'not_found' : 'bad_request');
     void reply.status(status).send(errorBody(code, error.message));
     return;
   }
   request.log.error({ err: error }, 'unhandled error');
   void reply
     .status(500)
-    .send(errorBody('internal_error', 'Keel hit an internal error; the request id in x-request-id finds it in the log', { requestId: request.id }));
+    .send(
+      errorBody(
+        'internal_error',
+        'Keel hit an internal error; the request id in x-request-id finds it in the log',
+        { requestId: request.id },
+      ),
+    );
 }

@@ -3,7 +3,11 @@ import { z } from 'zod';
 /** Response and request shapes of the public API; the OpenAPI document is generated from these. */
 export const errorSchema = z
   .object({
-    error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) }),
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()),
+    }),
   })
   .describe('Every error: a stable code, a sentence for people, and details naming what was wrong');
 
@@ -38,7 +42,12 @@ export const answerSchema = z.object({
 export const chatBodySchema = z
   .object({
     message: z.string().describe('The question; limits come from the active policy'),
-    agent: z.string().min(1).max(64).optional().describe('Agent id; default: chosen by routing rules'),
+    agent: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe('Agent id; default: chosen by routing rules'),
     stream: z.boolean().optional().describe('Answer as Server-Sent Events'),
     k: z.number().int().min(1).max(50).optional().describe('Passages to retrieve'),
   })
@@ -57,7 +66,11 @@ export const hitSchema = z.object({
   score: z.number(),
   text: z.string(),
   source: z.string(),
-  scores: z.object({ lexical: z.number().nullable(), vector: z.number().nullable(), fused: z.number().nullable() }),
+  scores: z.object({
+    lexical: z.number().nullable(),
+    vector: z.number().nullable(),
+    fused: z.number().nullable(),
+  }),
 });
 
 export const sourceSchema = z.object({
@@ -83,11 +96,19 @@ export const sourceSchema = z.object({
 
 export const newSourceSchema = z
   .object({
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, ".", "_" and "-", up to 64'),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, ".", "_" and "-", up to 64'),
     kind: z.enum(['folder', 'git']),
     location: z.string().min(1).max(4096),
-    branch: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/).optional(),
-    include: z.array(z.string().regex(/^\.[A-Za-z0-9]+$/, 'an extension like ".md"')).max(20).optional(),
+    branch: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/)
+      .optional(),
+    include: z
+      .array(z.string().regex(/^\.[A-Za-z0-9]+$/, 'an extension like ".md"'))
+      .max(20)
+      .optional(),
     exclude: z.array(z.string().min(1).max(200)).max(100).optional(),
     fields: z
       .object({ id: z.string().min(1), title: z.string().min(1), text: z.string().min(1) })

@@ -56,7 +56,10 @@ describe('configuration', () => {
   });
 
   it('production starts with a strong secret', () => {
-    const config = loadConfig({ env: { KEEL_PROFILE: 'production', KEEL_SECRET: strongSecret }, ...noFile });
+    const config = loadConfig({
+      env: { KEEL_PROFILE: 'production', KEEL_SECRET: strongSecret },
+      ...noFile,
+    });
     expect(config.profile).toBe('production');
   });
 
@@ -72,7 +75,9 @@ describe('configuration', () => {
     const dir = mkdtempSync(join(tmpdir(), 'keel-config-'));
     const file = join(dir, 'keel.yaml');
     writeFileSync(file, 'PROT: 9090\n');
-    expect(checkConfig({ env: {}, file }).problems).toEqual([expect.objectContaining({ variable: 'PROT' })]);
+    expect(checkConfig({ env: {}, file }).problems).toEqual([
+      expect.objectContaining({ variable: 'PROT' }),
+    ]);
     writeFileSync(file, 'PORT: [unclosed\n');
     expect(checkConfig({ env: {}, file }).problems[0]?.message).toContain('not valid YAML');
   });
@@ -82,6 +87,8 @@ describe('configuration', () => {
     const start = readme.indexOf('<!-- config-table:start -->');
     const end = readme.indexOf('<!-- config-table:end -->');
     expect(start).toBeGreaterThan(-1);
-    expect(readme.slice(start + '<!-- config-table:start -->'.length, end).trim()).toBe(variablesTable());
+    expect(readme.slice(start + '<!-- config-table:start -->'.length, end).trim()).toBe(
+      variablesTable(),
+    );
   });
 });

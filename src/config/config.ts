@@ -4,13 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { checkSecretStrength } from './secret-strength.js';
-import {
-  type Variables,
-  chatProviderNames,
-  embeddingProviderNames,
-  variableDocs,
-  variablesSchema,
-} from './variables.js';
+import type { chatProviderNames, embeddingProviderNames } from './variables.js';
+import { type Variables, variableDocs, variablesSchema } from './variables.js';
 
 export type ChatProviderName = (typeof chatProviderNames)[number];
 export type EmbeddingProviderName = (typeof embeddingProviderNames)[number];
@@ -63,7 +58,10 @@ export interface LoadOptions {
 }
 
 /** Reads variables from `keel.yaml` (if present) and the environment; the environment wins. */
-function readRaw(options: LoadOptions): { raw: Record<string, unknown>; problems: ConfigProblem[] } {
+function readRaw(options: LoadOptions): {
+  raw: Record<string, unknown>;
+  problems: ConfigProblem[];
+} {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const file = options.file ?? env.KEEL_CONFIG ?? resolve(cwd, 'keel.yaml');
@@ -152,14 +150,17 @@ function toConfig(variables: Variables, cwd: string): Config {
       corsOrigins: variables.KEEL_CORS_ORIGINS,
     },
     dataDir: resolvePath(variables.KEEL_DATA_DIR, cwd),
-    knowledgeDir: resolvePath(variables.KEEL_KNOWLEDGE_DIR ?? resolve(installRoot, 'knowledge'), cwd),
+    knowledgeDir: resolvePath(
+      variables.KEEL_KNOWLEDGE_DIR ?? resolve(installRoot, 'knowledge'),
+      cwd,
+    ),
     bundledKnowledge: variables.KEEL_BUNDLED_KNOWLEDGE,
     policiesDir: resolvePath(variables.KEEL_POLICIES_DIR ?? resolve(installRoot, 'policies'), cwd),
     logLevel: variables.KEEL_LOG_LEVEL,
     secret: variables.KEEL_SECRET,
     providers: {
       chat,
-      fallback: variables.KEEL_LLM_FALLBACK.filter((name) => name !== chat),
+      fallback: variables.KEEL_LLM_FALLBACK,
       embeddings: pickEmbeddings(variables),
       embeddingModel: variables.KEEL_EMBEDDING_MODEL,
       timeoutMs: variables.KEEL_PROVIDER_TIMEOUT_MS,
@@ -174,7 +175,11 @@ function toConfig(variables: Variables, cwd: string): Config {
         baseUrl: variables.GROQ_BASE_URL,
         model: variables.GROQ_MODEL,
       },
-      ollama: { apiKey: undefined, baseUrl: variables.OLLAMA_BASE_URL, model: variables.OLLAMA_MODEL },
+      ollama: {
+        apiKey: undefined,
+        baseUrl: variables.OLLAMA_BASE_URL,
+        model: variables.OLLAMA_MODEL,
+      },
       gemini: {
         apiKey: variables.GEMINI_API_KEY,
         baseUrl: variables.GEMINI_BASE_URL,
@@ -214,7 +219,10 @@ function crossCheck(config: Config): ConfigProblem[] {
     const weakness = checkSecretStrength(config.secret);
     if (weakness) problems.push({ variable: 'KEEL_SECRET', message: weakness });
     if (config.server.corsOrigins.includes('*')) {
-      problems.push({ variable: 'KEEL_CORS_ORIGINS', message: 'must list origins, not "*", in production' });
+      problems.push({
+        variable: 'KEEL_CORS_ORIGINS',
+        message: 'must list origins, not "*", in production',
+      });
     }
   } else if (config.secret !== undefined) {
     const weakness = checkSecretStrength(config.secret);

@@ -32,14 +32,19 @@ export interface VariableDoc {
 export const variableDocs = {
   KEEL_PROFILE: {
     default: 'development',
-    description: '`development`, `staging` or `production`; production refuses weak or missing secrets.',
+    description:
+      '`development`, `staging` or `production`; production refuses weak or missing secrets.',
   },
   PORT: { default: '8080', description: 'HTTP port of `keel serve`.' },
   KEEL_HOST: {
     default: '127.0.0.1',
-    description: 'Interface to bind. Only loopback until accounts land (the server has no sign-in yet).',
+    description:
+      'Interface to bind. Only loopback until accounts land (the server has no sign-in yet).',
   },
-  KEEL_DATA_DIR: { default: './data', description: 'Folder for the SQLite database and local state.' },
+  KEEL_DATA_DIR: {
+    default: './data',
+    description: 'Folder for the SQLite database and local state.',
+  },
   KEEL_KNOWLEDGE_DIR: {
     default: '<install>/knowledge',
     description: 'The bundled knowledge base (Keel docs), registered as source `keel-docs`.',
@@ -71,7 +76,8 @@ export const variableDocs = {
   },
   KEEL_LLM_FALLBACK: {
     default: 'extractive',
-    description: 'Comma-separated providers tried in order when the main one fails.',
+    description:
+      'Comma-separated providers tried in order when the main one fails; `none` for no fallback.',
   },
   KEEL_EMBEDDINGS: {
     default: 'auto',
@@ -87,7 +93,11 @@ export const variableDocs = {
     default: '2',
     description: 'Retries on a retryable provider error (429, 5xx, network), with backoff.',
   },
-  OPENAI_API_KEY: { default: '(none)', description: 'OpenAI (or compatible) API key.', secret: true },
+  OPENAI_API_KEY: {
+    default: '(none)',
+    description: 'OpenAI (or compatible) API key.',
+    secret: true,
+  },
   OPENAI_BASE_URL: {
     default: 'https://api.openai.com/v1',
     description: 'OpenAI-compatible endpoint (vLLM, LM Studio: their `/v1` URL).',
@@ -126,7 +136,10 @@ export const variablesSchema = z.object({
   KEEL_MAX_BODY_BYTES: positiveInt.max(64 * 1024 * 1024).default(262_144),
   KEEL_CORS_ORIGINS: list.default([]),
   KEEL_LLM: z.enum(['auto', ...chatProviderNames]).default('auto'),
-  KEEL_LLM_FALLBACK: list.pipe(z.array(z.enum(chatProviderNames))).default(['extractive']),
+  KEEL_LLM_FALLBACK: list
+    .transform((names) => names.filter((name) => name !== 'none'))
+    .pipe(z.array(z.enum(chatProviderNames)))
+    .default(['extractive']),
   KEEL_EMBEDDINGS: z.enum(['auto', ...embeddingProviderNames]).default('auto'),
   KEEL_EMBEDDING_MODEL: z.string().min(1).optional(),
   KEEL_PROVIDER_TIMEOUT_MS: positiveInt.max(600_000).default(30_000),

@@ -6,7 +6,13 @@ import { DEFAULT_WORKSPACE } from '../store/store.js';
 import { runPipeline } from './pipeline.js';
 import type { PolicyBundle } from './policy-bundle.js';
 import type { PolicyService } from './policy-service.js';
-import type { Citation, DecisionStatus, GovernorContext, GovernorStep, StepRecord } from './step.js';
+import type {
+  Citation,
+  DecisionStatus,
+  GovernorContext,
+  GovernorStep,
+  StepRecord,
+} from './step.js';
 import { createAuditStep } from './steps/audit.js';
 import { type ProviderForAgent, createGenerationStep } from './steps/generation.js';
 import { inputSizeStep } from './steps/input-size.js';
@@ -75,7 +81,11 @@ export class Governor {
     this.auditStep = createAuditStep({ store: deps.store, secret: deps.secret, kind: 'chat' });
   }
 
-  private async newContext(request: ChatRequestInput, traceId?: string, bundle?: PolicyBundle): Promise<GovernorContext> {
+  private async newContext(
+    request: ChatRequestInput,
+    traceId?: string,
+    bundle?: PolicyBundle,
+  ): Promise<GovernorContext> {
     return {
       traceId: traceId ?? randomUUID(),
       workspaceId: DEFAULT_WORKSPACE,
@@ -114,10 +124,11 @@ export class Governor {
    */
   async answer(
     request: ChatRequestInput,
-    options: { traceId?: string; onDelta?: (text: string) => void; onStart?: (context: GovernorContext) => void } = {},
+    options: { traceId?: string; onDelta?: (text: string) => void; signal?: AbortSignal } = {},
   ): Promise<GovernedAnswer> {
     const context = await this.newContext(request, options.traceId);
     if (options.onDelta) context.onDelta = options.onDelta;
+    if (options.signal) context.signal = options.signal;
     await runPipeline(context, this.answerSteps, [this.auditStep]);
     const policy = { id: context.bundle.policy.id, version: context.bundle.version };
     if (context.stopped) {

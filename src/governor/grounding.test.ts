@@ -23,8 +23,14 @@ describe('splitSentences', () => {
 
 describe('supportRatio', () => {
   it('is high when the passage holds the sentence’s words, low otherwise', () => {
-    const passage = contentWords('To roll back a policy, run the rollback command; it re-activates the previous version.');
-    expect(supportRatio('Rolling back re-activates the previous policy version.', passage)).toBeGreaterThanOrEqual(0.5);
-    expect(supportRatio('Bananas are rich in potassium and grow in tropical climates.', passage)).toBeLessThan(0.2);
+    const passage = contentWords(
+      'To roll back a policy, run the rollback command; it re-activates the previous version.',
+    );
+    expect(
+      supportRatio('Rolling back re-activates the previous policy version.', passage),
+    ).toBeGreaterThanOrEqual(0.5);
+    expect(
+      supportRatio('Bananas are rich in potassium and grow in tropical climates.', passage),
+    ).toBeLessThan(0.2);
   });
 });

@@ -20,9 +20,13 @@ export function splitSentences(answer: string): AnswerSentence[] {
     const citations = [...raw.matchAll(CITATION)].flatMap((match) =>
       (match[1] ?? '').split(',').map((part) => Number(part.trim())),
     );
-    const text = raw.replace(/\s*\[\d+(?:\s*,\s*\d+)*\]/g, '').replace(/\s+/g, ' ').trim();
+    const text = raw
+      .replace(/\s*\[\d+(?:\s*,\s*\d+)*\]/g, '')
+      .replace(/\s+/g, ' ')
+      .trim();
     // A lone marker after a line break belongs to the sentence before it.
-    if (!text && sentences.length > 0) sentences[sentences.length - 1]!.citations.push(...citations);
+    if (!text && sentences.length > 0)
+      sentences[sentences.length - 1]!.citations.push(...citations);
     else if (text) sentences.push({ text, citations });
   };
   for (const match of answer.matchAll(BOUNDARY)) push((match.index ?? 0) + match[0].length);

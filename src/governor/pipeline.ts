@@ -12,7 +12,11 @@ export async function runPipeline(
   try {
     for (const step of steps) {
       const outcome = await step.run(context);
-      context.steps.push({ id: step.id, decision: outcome.decision, reasons: outcome.reasons ?? [] });
+      context.steps.push({
+        id: step.id,
+        decision: outcome.decision,
+        reasons: outcome.reasons ?? [],
+      });
       if (outcome.stop) {
         context.stopped = { step: step.id, ...outcome.stop };
         break;
@@ -25,7 +29,11 @@ export async function runPipeline(
   } finally {
     for (const step of finallySteps) {
       const outcome = await step.run(context);
-      context.steps.push({ id: step.id, decision: outcome.decision, reasons: outcome.reasons ?? [] });
+      context.steps.push({
+        id: step.id,
+        decision: outcome.decision,
+        reasons: outcome.reasons ?? [],
+      });
     }
   }
   return context;

@@ -46,9 +46,14 @@ export function versionOf(files: Record<string, string>): string {
 /** Reads `policies/` (YAML and Markdown, recursively) into path → content. */
 export async function readPolicyFiles(dir: string): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
-    throw new ValidationError('policies_unreadable', `Cannot read policies folder ${dir}: ${error.code ?? error.message}`);
-  });
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(
+    (error: NodeJS.ErrnoException) => {
+      throw new ValidationError(
+        'policies_unreadable',
+        `Cannot read policies folder ${dir}: ${error.code ?? error.message}`,
+      );
+    },
+  );
   for (const entry of entries) {
     if (!entry.isFile() || !POLICY_FILE.test(entry.name)) continue;
     const absolute = join(entry.parentPath, entry.name);
@@ -57,17 +62,30 @@ export async function readPolicyFiles(dir: string): Promise<Record<string, strin
   return files;
 }
 
-function parseFile<T extends z.ZodType>(files: Record<string, string>, path: string, schema: T): z.output<T> {
+function parseFile<T extends z.ZodType>(
+  files: Record<string, string>,
+  path: string,
+  schema: T,
+): z.output<T> {
   let data: unknown;
   try {
     data = parseYaml(files[path] ?? '');
   } catch (error) {
-    throw new ValidationError('policy_invalid', `${path} is not valid YAML: ${(error as Error).message}`, { file: path });
+    throw new ValidationError(
+      'policy_invalid',
+      `${path} is not valid YAML: ${(error as Error).message}`,
+      { file: path },
+    );
   }
   const parsed = schema.safeParse(data ?? {});
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    throw new ValidationError('policy_invalid', `${path} is invalid: ${problems.join('; ')}`, { file: path, problems });
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
+    throw new ValidationError('policy_invalid', `${path} is invalid: ${problems.join('; ')}`, {
+      file: path,
+      problems,
+    });
   }
   return parsed.data;
 }
@@ -76,7 +94,10 @@ function compileRegex(source: string, where: string): RegExp {
   try {
     return new RegExp(source, 'iu');
   } catch (error) {
-    throw new ValidationError('policy_invalid', `${where}: bad pattern ${source}: ${(error as Error).message}`);
+    throw new ValidationError(
+      'policy_invalid',
+      `${where}: bad pattern ${source}: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -93,7 +114,11 @@ export function compilePolicyBundle(files: Record<string, string>): PolicyBundle
       const definition = parseFile(files, path, agentSchema);
       const promptText = files[definition.prompt];
       if (promptText === undefined) {
-        throw new ValidationError('policy_invalid', `${path}: prompt file ${definition.prompt} does not exist`, { file: path });
+        throw new ValidationError(
+          'policy_invalid',
+          `${path}: prompt file ${definition.prompt} does not exist`,
+          { file: path },
+        );
       }
       return {
         ...definition,
@@ -104,12 +129,16 @@ export function compilePolicyBundle(files: Record<string, string>): PolicyBundle
     });
   const ids = new Set<string>();
   for (const agent of agents) {
-    if (ids.has(agent.id)) throw new ValidationError('policy_invalid', `Two agents are named "${agent.id}"`);
+    if (ids.has(agent.id))
+      throw new ValidationError('policy_invalid', `Two agents are named "${agent.id}"`);
     ids.add(agent.id);
   }
   const defaults = agents.filter((agent) => agent.default);
   if (defaults.length !== 1 || !defaults[0]) {
-    throw new ValidationError('policy_invalid', `Exactly one agent must have default: true (found ${defaults.length})`);
+    throw new ValidationError(
+      'policy_invalid',
+      `Exactly one agent must have default: true (found ${defaults.length})`,
+    );
   }
   const tests = Object.keys(files)
     .filter((path) => /^tests\/[^/]+\.ya?ml$/.test(path))

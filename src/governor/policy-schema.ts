@@ -24,9 +24,21 @@ export const policySchema = z
             iban: piiAction.default('redact'),
             secret: piiAction.default('block'),
           })
-          .default({ email: 'redact', phone: 'redact', card: 'block', iban: 'redact', secret: 'block' }),
+          .default({
+            email: 'redact',
+            phone: 'redact',
+            card: 'block',
+            iban: 'redact',
+            secret: 'block',
+          }),
         topics: z
-          .array(z.object({ id: z.string().min(1), pattern: z.string().min(1), reason: z.string().min(1) }))
+          .array(
+            z.object({
+              id: z.string().min(1),
+              pattern: z.string().min(1),
+              reason: z.string().min(1),
+            }),
+          )
           .default([]),
       })
       .strict()
@@ -46,7 +58,12 @@ export const policySchema = z
         maxUnsupportedRatio: z.number().min(0).max(1).default(0.5),
       })
       .strict()
-      .default({ requireCitations: true, grounding: 'refuse', minSupport: 0.5, maxUnsupportedRatio: 0.5 }),
+      .default({
+        requireCitations: true,
+        grounding: 'refuse',
+        minSupport: 0.5,
+        maxUnsupportedRatio: 0.5,
+      }),
   })
   .strict();
 

@@ -1,7 +1,12 @@
 import { createTwoFilesPatch } from 'diff';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { DEFAULT_WORKSPACE, type PolicyActivation, type PolicyStore } from '../store/store.js';
-import { type PolicyBundle, compilePolicyBundle, readPolicyFiles, versionOf } from './policy-bundle.js';
+import {
+  type PolicyBundle,
+  compilePolicyBundle,
+  readPolicyFiles,
+  versionOf,
+} from './policy-bundle.js';
 
 export interface PolicyVersionSummary {
   version: string;
@@ -37,7 +42,8 @@ export class PolicyService {
     const cached = this.compiled.get(version);
     if (cached) return cached;
     const record = await this.store.getPolicyVersion(version);
-    if (!record) throw new NotFoundError('policy_version_not_found', `No policy version ${version}`);
+    if (!record)
+      throw new NotFoundError('policy_version_not_found', `No policy version ${version}`);
     const bundle = compilePolicyBundle(record.files);
     this.compiled.set(version, bundle);
     return bundle;
@@ -47,7 +53,11 @@ export class PolicyService {
   async snapshotDisk(): Promise<PolicyBundle> {
     const files = await readPolicyFiles(this.policiesDir);
     const bundle = compilePolicyBundle(files);
-    await this.store.savePolicyVersion({ version: versionOf(files), files, createdAt: new Date().toISOString() });
+    await this.store.savePolicyVersion({
+      version: versionOf(files),
+      files,
+      createdAt: new Date().toISOString(),
+    });
     this.compiled.set(bundle.version, bundle);
     return bundle;
   }
@@ -56,14 +66,25 @@ export class PolicyService {
   async resolve(versionOrPrefix: string): Promise<string> {
     const prefix = versionOrPrefix.trim().toLowerCase();
     if (!/^[0-9a-f]{4,64}$/.test(prefix)) {
-      throw new ValidationError('policy_version_invalid', `"${versionOrPrefix}" is not a policy version (4–12 hex characters)`);
+      throw new ValidationError(
+        'policy_version_invalid',
+        `"${versionOrPrefix}" is not a policy version (4–12 hex characters)`,
+      );
     }
     const matches = await this.store.findPolicyVersions(prefix);
-    if (matches.length === 0) throw new NotFoundError('policy_version_not_found', `No policy version starts with ${prefix}`);
+    if (matches.length === 0)
+      throw new NotFoundError(
+        'policy_version_not_found',
+        `No policy version starts with ${prefix}`,
+      );
     if (matches.length > 1) {
-      throw new ValidationError('policy_version_ambiguous', `${prefix} matches ${matches.length} versions; give more characters`, {
-        matches: matches.map((match) => match.version),
-      });
+      throw new ValidationError(
+        'policy_version_ambiguous',
+        `${prefix} matches ${matches.length} versions; give more characters`,
+        {
+          matches: matches.map((match) => match.version),
+        },
+      );
     }
     return matches[0]!.version;
   }
@@ -91,12 +112,18 @@ export class PolicyService {
     const [latest] = await this.store.listActivations(this.workspaceId, 1);
     const target = by.to ? await this.resolve(by.to) : latest?.previousVersion;
     if (!latest || !target) {
-      throw new ValidationError('nothing_to_roll_back', 'There is no earlier policy version to roll back to');
+      throw new ValidationError(
+        'nothing_to_roll_back',
+        'There is no earlier policy version to roll back to',
+      );
     }
     if (target === latest.version) {
       throw new ValidationError('nothing_to_roll_back', `Version ${target} is already active`);
     }
-    return this.activate(target, { actor: by.actor, reason: by.reason || `rollback from ${latest.version}` });
+    return this.activate(target, {
+      actor: by.actor,
+      reason: by.reason || `rollback from ${latest.version}`,
+    });
   }
 
   async list(): Promise<{ versions: PolicyVersionSummary[]; activations: PolicyActivation[] }> {
@@ -109,14 +136,17 @@ export class PolicyService {
     return { versions, activations };
   }
 
-  async files(version: string | 'disk'): Promise<{ version: string; files: Record<string, string> }> {
+  async files(
+    version: string | 'disk',
+  ): Promise<{ version: string; files: Record<string, string> }> {
     if (version === 'disk') {
       const files = await readPolicyFiles(this.policiesDir);
       return { version: versionOf(files), files };
     }
     const resolved = await this.resolve(version);
     const record = await this.store.getPolicyVersion(resolved);
-    if (!record) throw new NotFoundError('policy_version_not_found', `No policy version ${resolved}`);
+    if (!record)
+      throw new NotFoundError('policy_version_not_found', `No policy version ${resolved}`);
     return { version: record.version, files: record.files };
   }
 

@@ -37,6 +37,8 @@ export interface GovernorContext {
   flags: string[];
   usage: TokenUsage;
   steps: StepRecord[];
+  /** Aborted when the caller goes away; the provider call is cancelled with it. */
+  signal?: AbortSignal;
   /** Streaming: receives answer text as the provider produces it. */
   onDelta?: (text: string) => void;
   /** Set by a step that stops the pipeline; the remaining steps (but audit) are skipped. */
@@ -62,6 +64,7 @@ export interface GovernorStep {
 /** Raises the decision to `refused`/`redacted` (never lowers it) and keeps the reasons. */
 export function escalate(context: GovernorContext, status: DecisionStatus, reason: string): void {
   const order: DecisionStatus[] = ['allowed', 'redacted', 'refused'];
-  if (order.indexOf(status) > order.indexOf(context.decision.status)) context.decision.status = status;
+  if (order.indexOf(status) > order.indexOf(context.decision.status))
+    context.decision.status = status;
   context.decision.reasons.push(reason);
 }

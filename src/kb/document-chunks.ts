@@ -31,7 +31,9 @@ export function documentChunks(
     return {
       title: records.length === 1 ? (records[0]?.title ?? fileName) : fileName,
       chunks: drafts.map(toInput),
-      errors: errors.map((error) => (error.line ? `line ${error.line}: ${error.message}` : error.message)),
+      errors: errors.map((error) =>
+        error.line ? `line ${error.line}: ${error.message}` : error.message,
+      ),
     };
   }
   const drafts = chunkMarkdown(text, { documentTitle: fileName.replace(/\.(md|markdown)$/i, '') });

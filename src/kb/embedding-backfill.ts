@@ -39,7 +39,10 @@ export class EmbeddingBackfill {
             return vector ? [{ chunkId: chunk.id, vector }] : [];
           }),
         );
-        await this.store.markEmbedded(chunks.map((chunk) => chunk.id), true);
+        await this.store.markEmbedded(
+          chunks.map((chunk) => chunk.id),
+          true,
+        );
         embedded += chunks.length;
         afterId = chunks[chunks.length - 1]?.id ?? afterId;
       }

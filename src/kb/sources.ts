@@ -1,7 +1,13 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
-import type { KnowledgeStore, NewSource, Source, SourceConfig, SourceStats } from '../store/store.js';
+import type {
+  KnowledgeStore,
+  NewSource,
+  Source,
+  SourceConfig,
+  SourceStats,
+} from '../store/store.js';
 import { assertSafeGitUrl } from './git-source.js';
 
 export interface SourceInput {
@@ -15,21 +21,36 @@ export interface SourceInput {
 }
 
 /** Validates and registers a knowledge source; the location must exist (folder) or be a safe URL (git). */
-export async function addSource(store: KnowledgeStore, input: SourceInput, cwd = process.cwd()): Promise<Source> {
+export async function addSource(
+  store: KnowledgeStore,
+  input: SourceInput,
+  cwd = process.cwd(),
+): Promise<Source> {
   if (await store.findSourceByName(input.name)) {
-    throw new ConflictError('source_exists', `A knowledge source named "${input.name}" already exists`, { name: input.name });
+    throw new ConflictError(
+      'source_exists',
+      `A knowledge source named "${input.name}" already exists`,
+      { name: input.name },
+    );
   }
   let location = input.location;
   if (input.kind === 'folder') {
     location = isAbsolute(location) ? location : resolve(cwd, location);
     const info = await stat(location).catch(() => undefined);
     if (!info?.isDirectory()) {
-      throw new ValidationError('source_location_invalid', `Folder ${location} does not exist or is not a folder`, {
-        location,
-      });
+      throw new ValidationError(
+        'source_location_invalid',
+        `Folder ${location} does not exist or is not a folder`,
+        {
+          location,
+        },
+      );
     }
   } else {
     assertSafeGitUrl(location);
+    // A local repository path is stored absolute so later syncs do not depend on the cwd.
+    const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(location) || /^[^/\\]+@[^:]+:/.test(location);
+    if (!isUrl) location = resolve(cwd, location);
   }
   const config: SourceConfig = {
     ...(input.include && { include: input.include }),
@@ -43,10 +64,14 @@ export async function addSource(store: KnowledgeStore, input: SourceInput, cwd =
 
 export async function requireSource(store: KnowledgeStore, id: string): Promise<Source> {
   const source = await store.getSource(id);
-  if (!source) throw new NotFoundError('source_not_found', `No knowledge source with id ${id}`, { id });
+  if (!source)
+    throw new NotFoundError('source_not_found', `No knowledge source with id ${id}`, { id });
   return source;
 }
 
-export async function describeSource(store: KnowledgeStore, source: Source): Promise<Source & SourceStats> {
+export async function describeSource(
+  store: KnowledgeStore,
+  source: Source,
+): Promise<Source & SourceStats> {
   return { ...source, ...(await store.sourceStats(source.id)) };
 }

@@ -66,7 +66,10 @@ export class KnowledgeSync {
     return run;
   }
 
-  private async run(source: Source, onProgress?: (progress: SyncProgress) => void): Promise<SyncReport> {
+  private async run(
+    source: Source,
+    onProgress?: (progress: SyncProgress) => void,
+  ): Promise<SyncReport> {
     const started = Date.now();
     const report: SyncReport = {
       sourceId: source.id,
@@ -92,8 +95,12 @@ export class KnowledgeSync {
       await this.options.embeddings?.backfill([source.id]);
     } catch (error) {
       report.status = 'failed';
-      report.message = error instanceof KeelError ? error.message : `Sync failed: ${(error as Error).message}`;
-      this.options.logger.warn({ sourceId: source.id, code: (error as KeelError).code }, report.message);
+      report.message =
+        error instanceof KeelError ? error.message : `Sync failed: ${(error as Error).message}`;
+      this.options.logger.warn(
+        { sourceId: source.id, code: (error as KeelError).code },
+        report.message,
+      );
     }
     const stats = await this.store.sourceStats(source.id);
     report.documents = stats.documents;
@@ -120,7 +127,11 @@ export class KnowledgeSync {
     }
     const info = await stat(source.location).catch(() => undefined);
     if (!info?.isDirectory()) {
-      throw new KeelError('source_unavailable', `Source folder ${source.location} does not exist or is not a folder`, 422);
+      throw new KeelError(
+        'source_unavailable',
+        `Source folder ${source.location} does not exist or is not a folder`,
+        422,
+      );
     }
     return { root: source.location };
   }
@@ -141,7 +152,10 @@ export class KnowledgeSync {
     let batch: DocumentUpsert[] = [];
     const flush = async () => {
       if (batch.length === 0) return;
-      const { removed } = await this.store.applyDocumentChanges(source.id, provisional, { upserts: batch, deletes: [] });
+      const { removed } = await this.store.applyDocumentChanges(source.id, provisional, {
+        upserts: batch,
+        deletes: [],
+      });
       await this.options.embeddings?.forget(removed);
       batch = [];
     };
@@ -162,12 +176,20 @@ export class KnowledgeSync {
         else report.added += 1;
         if (batch.length >= BATCH_FILES) await flush();
       }
-      if (seen.size % 250 === 0) onProgress?.({ sourceId: source.id, filesSeen: seen.size, changed: report.added + report.updated });
+      if (seen.size % 250 === 0)
+        onProgress?.({
+          sourceId: source.id,
+          filesSeen: seen.size,
+          changed: report.added + report.updated,
+        });
     }
     await flush();
     const deletes = [...stored.keys()].filter((path) => !seen.has(path));
     if (deletes.length > 0) {
-      const { removed } = await this.store.applyDocumentChanges(source.id, provisional, { upserts: [], deletes });
+      const { removed } = await this.store.applyDocumentChanges(source.id, provisional, {
+        upserts: [],
+        deletes,
+      });
       await this.options.embeddings?.forget(removed);
       report.removed = deletes.length;
     }
@@ -188,7 +210,11 @@ export class KnowledgeSync {
         errors: report.errors.length,
       });
     }
-    onProgress?.({ sourceId: source.id, filesSeen: seen.size, changed: report.added + report.updated });
+    onProgress?.({
+      sourceId: source.id,
+      filesSeen: seen.size,
+      changed: report.added + report.updated,
+    });
     return version;
   }
 
@@ -199,20 +225,31 @@ export class KnowledgeSync {
     report: SyncReport,
   ): Promise<DocumentUpsert | undefined> {
     if (file.size > MAX_FILE_BYTES) {
-      report.errors.push({ path: file.path, message: `File is ${file.size} bytes; the limit is ${MAX_FILE_BYTES}` });
+      report.errors.push({
+        path: file.path,
+        message: `File is ${file.size} bytes; the limit is ${MAX_FILE_BYTES}`,
+      });
       return undefined;
     }
     let content: Buffer;
     try {
       content = await readFile(file.absolutePath);
     } catch (error) {
-      report.errors.push({ path: file.path, message: `Could not read file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` });
+      report.errors.push({
+        path: file.path,
+        message: `Could not read file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      });
       return undefined;
     }
     const contentHash = createHash('sha256').update(content).digest('hex');
     const parsed = documentChunks(file.path, content.toString('utf8'), source.config.fields);
     for (const message of parsed.errors) report.errors.push({ path: file.path, message });
     if (parsed.chunks.length === 0 && parsed.errors.length > 0) return undefined;
-    return { path: file.path, contentHash, title: parsed.title || basename(file.path), chunks: parsed.chunks };
+    return {
+      path: file.path,
+      contentHash,
+      title: parsed.title || basename(file.path),
+      chunks: parsed.chunks,
+    };
   }
 }

@@ -16,7 +16,11 @@ describe('reciprocal-rank fusion', () => {
 
 describe('queryTerms', () => {
   it('drops stopwords and punctuation, keeps content words once', () => {
-    expect(queryTerms('How do I roll back a policy? A POLICY!')).toEqual(['roll', 'back', 'policy']);
+    expect(queryTerms('How do I roll back a policy? A POLICY!')).toEqual([
+      'roll',
+      'back',
+      'policy',
+    ]);
   });
   it('keeps a query of stopwords searchable and never emits FTS syntax', () => {
     expect(queryTerms('what is it')).toEqual(['what', 'is', 'it']);

@@ -17,9 +17,17 @@ describe('sqlite-vec vector index', () => {
     const first = await store.createSource({ name: 'a', kind: 'folder', location: '/a' });
     const second = await store.createSource({ name: 'b', kind: 'folder', location: '/b' });
     sourceIds = [first.id, second.id];
-    const chunk = (text: string) => ({ heading: 'H', lineStart: 1, lineEnd: 1, text, tokenCount: 1 });
+    const chunk = (text: string) => ({
+      heading: 'H',
+      lineStart: 1,
+      lineEnd: 1,
+      text,
+      tokenCount: 1,
+    });
     const one = await store.applyDocumentChanges(first.id, 'v', {
-      upserts: [{ path: 'x.md', contentHash: 'x', title: 'X', chunks: [chunk('north'), chunk('east')] }],
+      upserts: [
+        { path: 'x.md', contentHash: 'x', title: 'X', chunks: [chunk('north'), chunk('east')] },
+      ],
       deletes: [],
     });
     const two = await store.applyDocumentChanges(second.id, 'v', {
@@ -52,6 +60,8 @@ describe('sqlite-vec vector index', () => {
     await index.upsert([{ chunkId: ids[0]!, vector: [0, 1, 0] }]);
     expect(await index.prepare({ model: 'other', dimensions: 2 })).toBe(true);
     expect(await index.search([0, 1], { k: 5 })).toEqual([]);
-    await expect(index.upsert([{ chunkId: ids[0]!, vector: [1, 2, 3] }])).rejects.toThrow('dimensions');
+    await expect(index.upsert([{ chunkId: ids[0]!, vector: [1, 2, 3] }])).rejects.toThrow(
+      'dimensions',
+    );
   });
 });

@@ -8,17 +8,17 @@ export class SqliteVectorIndex implements VectorIndex {
   private dimensions = 0;
 
   constructor(private readonly database: BetterSqlite3.Database) {
-    database.exec('create table if not exists vector_meta (model text not null, dimensions integer not null)');
+    database.exec(
+      'create table if not exists vector_meta (model text not null, dimensions integer not null)',
+    );
     const meta = database.prepare('select dimensions from vector_meta').get() as
-      | { dimensions: number }
-      | undefined;
+      { dimensions: number } | undefined;
     this.dimensions = meta?.dimensions ?? 0;
   }
 
   async prepare(shape: { model: string; dimensions: number }): Promise<boolean> {
     const meta = this.database.prepare('select model, dimensions from vector_meta').get() as
-      | { model: string; dimensions: number }
-      | undefined;
+      { model: string; dimensions: number } | undefined;
     if (meta?.model === shape.model && meta.dimensions === shape.dimensions) return false;
     if (!Number.isInteger(shape.dimensions) || shape.dimensions < 1 || shape.dimensions > 8192) {
       throw new RangeError(`Embedding dimension ${shape.dimensions} is out of range`);
@@ -40,11 +40,15 @@ export class SqliteVectorIndex implements VectorIndex {
   async upsert(items: { chunkId: number; vector: number[] }[]): Promise<void> {
     if (items.length === 0) return;
     const remove = this.database.prepare('delete from chunk_vectors where chunk_id = ?');
-    const insert = this.database.prepare('insert into chunk_vectors (chunk_id, embedding) values (?, ?)');
+    const insert = this.database.prepare(
+      'insert into chunk_vectors (chunk_id, embedding) values (?, ?)',
+    );
     this.database.transaction(() => {
       for (const item of items) {
         if (item.vector.length !== this.dimensions) {
-          throw new RangeError(`Vector has ${item.vector.length} dimensions, index expects ${this.dimensions}`);
+          throw new RangeError(
+            `Vector has ${item.vector.length} dimensions, index expects ${this.dimensions}`,
+          );
         }
         remove.run(BigInt(item.chunkId));
         insert.run(BigInt(item.chunkId), new Float32Array(item.vector));
@@ -60,7 +64,10 @@ export class SqliteVectorIndex implements VectorIndex {
     })();
   }
 
-  async search(vector: number[], options: { k: number; sourceIds?: string[] }): Promise<VectorHit[]> {
+  async search(
+    vector: number[],
+    options: { k: number; sourceIds?: string[] },
+  ): Promise<VectorHit[]> {
     if (this.dimensions === 0 || vector.length !== this.dimensions) return [];
     if (options.sourceIds?.length === 0) return [];
     // vec0 filters after the KNN, so ask for more neighbours when a source filter applies.
@@ -72,7 +79,11 @@ export class SqliteVectorIndex implements VectorIndex {
          where v.embedding match ? and k = ?
          order by v.distance`,
       )
-      .all(new Float32Array(vector), k) as { chunkId: number; distance: number; sourceId: string }[];
+      .all(new Float32Array(vector), k) as {
+      chunkId: number;
+      distance: number;
+      sourceId: string;
+    }[];
     const allowed = options.sourceIds && new Set(options.sourceIds);
     return rows
       .filter((row) => !allowed || allowed.has(row.sourceId))

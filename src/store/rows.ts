@@ -53,7 +53,9 @@ export function toChunk(row: {
   };
 }
 
-export function toKnowledgeVersion(row: Selectable<Database['knowledge_versions']>): KnowledgeVersion {
+export function toKnowledgeVersion(
+  row: Selectable<Database['knowledge_versions']>,
+): KnowledgeVersion {
   return {
     sourceId: row.source_id,
     version: row.version,

@@ -49,7 +49,9 @@ export class SqliteStore implements Store {
     raw.pragma('busy_timeout = 5000');
     sqliteVec.load(raw);
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
-    await migrateToLatest(new Migrator({ db, provider: { getMigrations: async () => sqliteMigrations } }));
+    await migrateToLatest(
+      new Migrator({ db, provider: { getMigrations: async () => sqliteMigrations } }),
+    );
     return new SqliteStore(db, raw);
   }
 
@@ -92,11 +94,18 @@ export class SqliteStore implements Store {
   }
 
   async getSource(id: string): Promise<Source | undefined> {
-    const row = await this.db.selectFrom('sources').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('sources')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
     return row && toSource(row);
   }
 
-  async findSourceByName(name: string, workspaceId = DEFAULT_WORKSPACE): Promise<Source | undefined> {
+  async findSourceByName(
+    name: string,
+    workspaceId = DEFAULT_WORKSPACE,
+  ): Promise<Source | undefined> {
     const row = await this.db
       .selectFrom('sources')
       .selectAll()
@@ -125,7 +134,10 @@ export class SqliteStore implements Store {
   async sourceStats(id: string): Promise<SourceStats> {
     const counts = await this.db
       .selectFrom('documents')
-      .select((eb) => [eb.fn.countAll<number>().as('documents'), eb.fn.sum<number>('chunk_count').as('chunks')])
+      .select((eb) => [
+        eb.fn.countAll<number>().as('documents'),
+        eb.fn.sum<number>('chunk_count').as('chunks'),
+      ])
       .where('source_id', '=', id)
       .executeTakeFirstOrThrow();
     const errors = await this.db
@@ -145,7 +157,9 @@ export class SqliteStore implements Store {
       .select(['id', 'path', 'content_hash'])
       .where('source_id', '=', sourceId)
       .execute();
-    return new Map(rows.map((row) => [row.path, { id: row.id, path: row.path, contentHash: row.content_hash }]));
+    return new Map(
+      rows.map((row) => [row.path, { id: row.id, path: row.path, contentHash: row.content_hash }]),
+    );
   }
 
   async applyDocumentChanges(
@@ -213,7 +227,11 @@ export class SqliteStore implements Store {
             text: chunk.text,
             token_count: chunk.tokenCount,
           }));
-          const ids = await trx.insertInto('chunks').values(rows).returning(['id', 'text']).execute();
+          const ids = await trx
+            .insertInto('chunks')
+            .values(rows)
+            .returning(['id', 'text'])
+            .execute();
           created.push(...ids);
         }
       }
@@ -222,7 +240,11 @@ export class SqliteStore implements Store {
   }
 
   async stampVersion(sourceId: string, version: string): Promise<void> {
-    await this.db.updateTable('documents').set({ version }).where('source_id', '=', sourceId).execute();
+    await this.db
+      .updateTable('documents')
+      .set({ version })
+      .where('source_id', '=', sourceId)
+      .execute();
   }
 
   async replaceSyncErrors(sourceId: string, errors: SyncError[]): Promise<void> {
@@ -331,7 +353,10 @@ export class SqliteStore implements Store {
 
   async markEmbedded(ids: number[] | 'all', embedded: boolean): Promise<void> {
     if (ids === 'all') {
-      await this.db.updateTable('chunks').set({ embedded: embedded ? 1 : 0 }).execute();
+      await this.db
+        .updateTable('chunks')
+        .set({ embedded: embedded ? 1 : 0 })
+        .execute();
       return;
     }
     for (let start = 0; start < ids.length; start += INSERT_BATCH) {
@@ -348,7 +373,11 @@ export class SqliteStore implements Store {
   async savePolicyVersion(record: PolicyVersionRecord): Promise<void> {
     await this.db
       .insertInto('policy_versions')
-      .values({ version: record.version, files: JSON.stringify(record.files), created_at: record.createdAt })
+      .values({
+        version: record.version,
+        files: JSON.stringify(record.files),
+        created_at: record.createdAt,
+      })
       .onConflict((conflict) => conflict.column('version').doNothing())
       .execute();
   }
@@ -359,7 +388,13 @@ export class SqliteStore implements Store {
       .selectAll()
       .where('version', '=', version)
       .executeTakeFirst();
-    return row && { version: row.version, files: JSON.parse(row.files) as Record<string, string>, createdAt: row.created_at };
+    return (
+      row && {
+        version: row.version,
+        files: JSON.parse(row.files) as Record<string, string>,
+        createdAt: row.created_at,
+      }
+    );
   }
 
   async findPolicyVersions(prefix: string): Promise<PolicyVersionRecord[]> {
@@ -461,8 +496,14 @@ export class SqliteStore implements Store {
     });
   }
 
-  async listAudit(options: { limit?: number; traceId?: string } = {}): Promise<StoredAuditRecord[]> {
-    let query = this.db.selectFrom('audit_records').selectAll().orderBy('id', 'desc').limit(options.limit ?? 50);
+  async listAudit(
+    options: { limit?: number; traceId?: string } = {},
+  ): Promise<StoredAuditRecord[]> {
+    let query = this.db
+      .selectFrom('audit_records')
+      .selectAll()
+      .orderBy('id', 'desc')
+      .limit(options.limit ?? 50);
     if (options.traceId) query = query.where('trace_id', '=', options.traceId);
     return (await query.execute()).map(toAudit);
   }

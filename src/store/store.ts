@@ -135,10 +135,17 @@ export interface KnowledgeStore {
   recordKnowledgeVersion(version: KnowledgeVersion): Promise<void>;
   listKnowledgeVersions(sourceId: string, limit?: number): Promise<KnowledgeVersion[]>;
   /** BM25 over heading and text; `terms` are already normalised words, OR-ed together. */
-  lexicalSearch(terms: string[], options: { k: number; sourceIds?: string[] }): Promise<LexicalHit[]>;
+  lexicalSearch(
+    terms: string[],
+    options: { k: number; sourceIds?: string[] },
+  ): Promise<LexicalHit[]>;
   getChunks(ids: number[]): Promise<Chunk[]>;
   /** Chunks with no vector yet, for backfilling when embeddings get configured. */
-  chunksWithoutVectors(sourceIds: string[], limit: number, afterId: number): Promise<{ id: number; text: string }[]>;
+  chunksWithoutVectors(
+    sourceIds: string[],
+    limit: number,
+    afterId: number,
+  ): Promise<{ id: number; text: string }[]>;
   /** Marks chunks as present in the vector index; `false` forgets all of them (model changed). */
   markEmbedded(ids: number[] | 'all', embedded: boolean): Promise<void>;
 }

@@ -26,18 +26,34 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
     });
 
     it('creates, finds and lists sources; names are unique per workspace', async () => {
-      const source = await store.createSource({ name: 'docs', kind: 'folder', location: '/tmp/docs', config: { exclude: ['drafts'] } });
-      expect(await store.getSource(source.id)).toMatchObject({ name: 'docs', lastSyncStatus: 'never', config: { exclude: ['drafts'] } });
+      const source = await store.createSource({
+        name: 'docs',
+        kind: 'folder',
+        location: '/tmp/docs',
+        config: { exclude: ['drafts'] },
+      });
+      expect(await store.getSource(source.id)).toMatchObject({
+        name: 'docs',
+        lastSyncStatus: 'never',
+        config: { exclude: ['drafts'] },
+      });
       expect((await store.findSourceByName('docs'))?.id).toBe(source.id);
       expect(await store.listSources()).toHaveLength(1);
-      await expect(store.createSource({ name: 'docs', kind: 'folder', location: '/x' })).rejects.toThrow();
+      await expect(
+        store.createSource({ name: 'docs', kind: 'folder', location: '/x' }),
+      ).rejects.toThrow();
     });
 
     it('replaces a document’s chunks, deletes documents, and reports removed chunk ids', async () => {
       const source = await store.createSource({ name: 'kb', kind: 'folder', location: '/kb' });
       const first = await store.applyDocumentChanges(source.id, 'v1', {
         upserts: [
-          { path: 'a.md', contentHash: 'h1', title: 'A', chunks: [chunk('alpha one'), chunk('alpha two')] },
+          {
+            path: 'a.md',
+            contentHash: 'h1',
+            title: 'A',
+            chunks: [chunk('alpha one'), chunk('alpha two')],
+          },
           { path: 'b.md', contentHash: 'h2', title: 'B', chunks: [chunk('bravo')] },
         ],
         deletes: [],
@@ -60,13 +76,35 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       const other = await store.createSource({ name: 'other', kind: 'folder', location: '/o' });
       await store.applyDocumentChanges(docs.id, 'v1', {
         upserts: [
-          { path: 'policies.md', contentHash: 'p', title: 'Policies', chunks: [chunk('To roll back a policy, run the rollback command. Rolling back is recorded.', 'Policies > Rolling back')] },
-          { path: 'cfg.md', contentHash: 'c', title: 'Config', chunks: [chunk('The port is set with PORT.', 'Configuration')] },
+          {
+            path: 'policies.md',
+            contentHash: 'p',
+            title: 'Policies',
+            chunks: [
+              chunk(
+                'To roll back a policy, run the rollback command. Rolling back is recorded.',
+                'Policies > Rolling back',
+              ),
+            ],
+          },
+          {
+            path: 'cfg.md',
+            contentHash: 'c',
+            title: 'Config',
+            chunks: [chunk('The port is set with PORT.', 'Configuration')],
+          },
         ],
         deletes: [],
       });
       await store.applyDocumentChanges(other.id, 'v1', {
-        upserts: [{ path: 'x.md', contentHash: 'x', title: 'X', chunks: [chunk('policy rollback elsewhere')] }],
+        upserts: [
+          {
+            path: 'x.md',
+            contentHash: 'x',
+            title: 'X',
+            chunks: [chunk('policy rollback elsewhere')],
+          },
+        ],
         deletes: [],
       });
       const hits = await store.lexicalSearch(['rolled', 'policies'], { k: 10 });
@@ -75,17 +113,23 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(best?.path).toBe('policies.md');
       expect(hits[0]!.score).toBeGreaterThan(0);
       const scoped = await store.lexicalSearch(['rollback'], { k: 10, sourceIds: [other.id] });
-      expect((await store.getChunks(scoped.map((hit) => hit.chunkId))).map((c) => c.path)).toEqual(['x.md']);
+      expect((await store.getChunks(scoped.map((hit) => hit.chunkId))).map((c) => c.path)).toEqual([
+        'x.md',
+      ]);
       expect(await store.lexicalSearch(['rollback'], { k: 10, sourceIds: [] })).toEqual([]);
     });
 
     it('matches FTS syntax in user text literally instead of failing', async () => {
       const source = await store.createSource({ name: 'docs', kind: 'folder', location: '/d' });
       await store.applyDocumentChanges(source.id, 'v1', {
-        upserts: [{ path: 'a.md', contentHash: 'a', title: 'A', chunks: [chunk('near and not or')] }],
+        upserts: [
+          { path: 'a.md', contentHash: 'a', title: 'A', chunks: [chunk('near and not or')] },
+        ],
         deletes: [],
       });
-      await expect(store.lexicalSearch(['"near', 'AND', 'NOT*', 'col:umn'], { k: 5 })).resolves.toBeDefined();
+      await expect(
+        store.lexicalSearch(['"near', 'AND', 'NOT*', 'col:umn'], { k: 5 }),
+      ).resolves.toBeDefined();
     });
 
     it('stamps versions, records knowledge versions and sync errors', async () => {
@@ -97,49 +141,125 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       await store.stampVersion(source.id, 'abc123');
       expect((await store.getChunks([created[0]!.id]))[0]?.version).toBe('abc123');
       await store.replaceSyncErrors(source.id, [{ path: 'bad.json', message: 'line 3: not JSON' }]);
-      expect((await store.sourceStats(source.id)).errors).toEqual([{ path: 'bad.json', message: 'line 3: not JSON' }]);
-      await store.recordKnowledgeVersion({ sourceId: source.id, version: 'abc123', createdAt: new Date().toISOString(), documents: 1, chunks: 1, added: 1, updated: 0, removed: 0, errors: 1 });
-      expect((await store.listKnowledgeVersions(source.id))[0]).toMatchObject({ version: 'abc123', added: 1 });
-      await store.updateSourceSync(source.id, { status: 'partial', version: 'abc123', message: null, at: '2026-01-01T00:00:00.000Z' });
-      expect(await store.getSource(source.id)).toMatchObject({ lastSyncStatus: 'partial', version: 'abc123' });
+      expect((await store.sourceStats(source.id)).errors).toEqual([
+        { path: 'bad.json', message: 'line 3: not JSON' },
+      ]);
+      await store.recordKnowledgeVersion({
+        sourceId: source.id,
+        version: 'abc123',
+        createdAt: new Date().toISOString(),
+        documents: 1,
+        chunks: 1,
+        added: 1,
+        updated: 0,
+        removed: 0,
+        errors: 1,
+      });
+      expect((await store.listKnowledgeVersions(source.id))[0]).toMatchObject({
+        version: 'abc123',
+        added: 1,
+      });
+      await store.updateSourceSync(source.id, {
+        status: 'partial',
+        version: 'abc123',
+        message: null,
+        at: '2026-01-01T00:00:00.000Z',
+      });
+      expect(await store.getSource(source.id)).toMatchObject({
+        lastSyncStatus: 'partial',
+        version: 'abc123',
+      });
     });
 
     it('tracks which chunks have vectors', async () => {
       const source = await store.createSource({ name: 'kb', kind: 'folder', location: '/kb' });
       const { created } = await store.applyDocumentChanges(source.id, 'v', {
-        upserts: [{ path: 'a.md', contentHash: 'h', title: 'A', chunks: [chunk('one'), chunk('two')] }],
+        upserts: [
+          { path: 'a.md', contentHash: 'h', title: 'A', chunks: [chunk('one'), chunk('two')] },
+        ],
         deletes: [],
       });
       expect(await store.chunksWithoutVectors([source.id], 10, 0)).toHaveLength(2);
       await store.markEmbedded([created[0]!.id], true);
-      expect((await store.chunksWithoutVectors([source.id], 10, 0)).map((row) => row.id)).toEqual([created[1]!.id]);
+      expect((await store.chunksWithoutVectors([source.id], 10, 0)).map((row) => row.id)).toEqual([
+        created[1]!.id,
+      ]);
       await store.markEmbedded('all', false);
       expect(await store.chunksWithoutVectors([source.id], 10, 0)).toHaveLength(2);
     });
 
     it('stores policy versions and activations newest first', async () => {
-      await store.savePolicyVersion({ version: 'aaaa11112222', files: { 'policy.yaml': 'id: a' }, createdAt: '2026-01-01T00:00:00Z' });
-      await store.savePolicyVersion({ version: 'aaaa11112222', files: { 'policy.yaml': 'id: a' }, createdAt: '2026-01-01T00:00:00Z' });
-      await store.savePolicyVersion({ version: 'bbbb33334444', files: { 'policy.yaml': 'id: b' }, createdAt: '2026-01-02T00:00:00Z' });
-      expect((await store.findPolicyVersions('aaaa')).map((v) => v.version)).toEqual(['aaaa11112222']);
-      expect((await store.getPolicyVersion('bbbb33334444'))?.files).toEqual({ 'policy.yaml': 'id: b' });
-      await store.recordActivation({ workspaceId: 'default', version: 'aaaa11112222', previousVersion: null, actor: 't', reason: 'r', activatedAt: '2026-01-01T00:00:00Z' });
-      await store.recordActivation({ workspaceId: 'default', version: 'bbbb33334444', previousVersion: 'aaaa11112222', actor: 't', reason: 'r', activatedAt: '2026-01-02T00:00:00Z' });
-      expect((await store.listActivations()).map((a) => a.version)).toEqual(['bbbb33334444', 'aaaa11112222']);
+      await store.savePolicyVersion({
+        version: 'aaaa11112222',
+        files: { 'policy.yaml': 'id: a' },
+        createdAt: '2026-01-01T00:00:00Z',
+      });
+      await store.savePolicyVersion({
+        version: 'aaaa11112222',
+        files: { 'policy.yaml': 'id: a' },
+        createdAt: '2026-01-01T00:00:00Z',
+      });
+      await store.savePolicyVersion({
+        version: 'bbbb33334444',
+        files: { 'policy.yaml': 'id: b' },
+        createdAt: '2026-01-02T00:00:00Z',
+      });
+      expect((await store.findPolicyVersions('aaaa')).map((v) => v.version)).toEqual([
+        'aaaa11112222',
+      ]);
+      expect((await store.getPolicyVersion('bbbb33334444'))?.files).toEqual({
+        'policy.yaml': 'id: b',
+      });
+      await store.recordActivation({
+        workspaceId: 'default',
+        version: 'aaaa11112222',
+        previousVersion: null,
+        actor: 't',
+        reason: 'r',
+        activatedAt: '2026-01-01T00:00:00Z',
+      });
+      await store.recordActivation({
+        workspaceId: 'default',
+        version: 'bbbb33334444',
+        previousVersion: 'aaaa11112222',
+        actor: 't',
+        reason: 'r',
+        activatedAt: '2026-01-02T00:00:00Z',
+      });
+      expect((await store.listActivations()).map((a) => a.version)).toEqual([
+        'bbbb33334444',
+        'aaaa11112222',
+      ]);
     });
 
     it('chains audit records', async () => {
       const record = {
-        traceId: 't1', workspaceId: 'default', createdAt: '2026-01-01T00:00:00Z', kind: 'chat', policyVersion: 'p', promptVersion: null,
-        agent: 'a', provider: 'extractive', model: 'm', knowledgeVersions: { docs: 'v' }, inputTokens: 1, outputTokens: 2,
-        latencyMs: 3, decision: 'allowed', steps: [{ id: 'input-size', decision: 'allowed', reasons: [] }],
+        traceId: 't1',
+        workspaceId: 'default',
+        createdAt: '2026-01-01T00:00:00Z',
+        kind: 'chat',
+        policyVersion: 'p',
+        promptVersion: null,
+        agent: 'a',
+        provider: 'extractive',
+        model: 'm',
+        knowledgeVersions: { docs: 'v' },
+        inputTokens: 1,
+        outputTokens: 2,
+        latencyMs: 3,
+        decision: 'allowed',
+        steps: [{ id: 'input-size', decision: 'allowed', reasons: [] }],
       };
-      const sign = (payload: string, previous: string | null) => `${previous ?? 'root'}>${payload.length}`;
+      const sign = (payload: string, previous: string | null) =>
+        `${previous ?? 'root'}>${payload.length}`;
       const first = await store.appendAudit(record, sign);
       const second = await store.appendAudit({ ...record, traceId: 't2' }, sign);
       expect(first.previousHash).toBeNull();
       expect(second.previousHash).toBe(first.hash);
-      expect((await store.listAudit({ traceId: 't2' }))[0]).toMatchObject({ agent: 'a', knowledgeVersions: { docs: 'v' } });
+      expect((await store.listAudit({ traceId: 't2' }))[0]).toMatchObject({
+        agent: 'a',
+        knowledgeVersions: { docs: 'v' },
+      });
     });
   });
 }

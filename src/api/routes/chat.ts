@@ -18,7 +18,14 @@ export const chatRoutes =
             'With "stream": true the response is text/event-stream with events `meta`, `delta` ({text}), `done` (the answer object) and `error`.',
           tags: ['chat'],
           body: chatBodySchema,
-          response: { 200: answerSchema, 400: errorSchema, 413: errorSchema, 422: errorSchema, 502: errorSchema, 504: errorSchema },
+          response: {
+            200: answerSchema,
+            400: errorSchema,
+            413: errorSchema,
+            422: errorSchema,
+            502: errorSchema,
+            504: errorSchema,
+          },
         },
       },
       async (request, reply) => {
@@ -30,12 +37,16 @@ export const chatRoutes =
         }
         const sse = new SseStream(reply);
         const abort = new AbortController();
-        request.raw.on('close', () => abort.abort());
+        // The client went away: stop generating (and paying for) an answer nobody reads.
+        reply.raw.on('close', () => {
+          if (!reply.raw.writableFinished) abort.abort();
+        });
         try {
           const answer = await countDecision(
             keel,
             keel.governor.answer(question, {
               traceId,
+              signal: abort.signal,
               onDelta: (text) => {
                 if (!sse.isOpen) sse.send('meta', { traceId });
                 if (!abort.signal.aborted) sse.send('delta', { text });
@@ -60,13 +71,17 @@ export const chatRoutes =
     );
   };
 
-async function countDecision<T extends { decision: { status: string } }>(keel: Keel, answer: Promise<T>): Promise<T> {
+async function countDecision<T extends { decision: { status: string } }>(
+  keel: Keel,
+  answer: Promise<T>,
+): Promise<T> {
   try {
     const result = await answer;
     keel.metrics.governorDecisions.inc({ status: result.decision.status });
     return result;
   } catch (error) {
-    if (isKeelError(error) && error.code === 'input_refused') keel.metrics.governorDecisions.inc({ status: 'refused' });
+    if (isKeelError(error) && error.code === 'input_refused')
+      keel.metrics.governorDecisions.inc({ status: 'refused' });
     throw error;
   }
 }

@@ -19,7 +19,9 @@ export const governorRoutes =
               decision: decisionSchema,
               redactedText: z.string(),
               policy: z.object({ id: z.string(), version: z.string() }),
-              steps: z.array(z.object({ id: z.string(), decision: z.string(), reasons: z.array(z.string()) })),
+              steps: z.array(
+                z.object({ id: z.string(), decision: z.string(), reasons: z.array(z.string()) }),
+              ),
             }),
             400: errorSchema,
             413: errorSchema,

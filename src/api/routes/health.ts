@@ -8,14 +8,29 @@ export const healthRoutes =
   async (app) => {
     app.get(
       '/health/live',
-      { schema: { summary: 'Liveness', tags: ['operations'], response: { 200: z.object({ status: z.literal('ok') }) } } },
+      {
+        schema: {
+          summary: 'Liveness',
+          tags: ['operations'],
+          response: { 200: z.object({ status: z.literal('ok') }) },
+        },
+      },
       async () => ({ status: 'ok' as const }),
     );
 
-    const readySchema = z.object({ status: z.enum(['ok', 'unavailable']), checks: z.record(z.string(), z.string()) });
+    const readySchema = z.object({
+      status: z.enum(['ok', 'unavailable']),
+      checks: z.record(z.string(), z.string()),
+    });
     app.get(
       '/health/ready',
-      { schema: { summary: 'Readiness: database and active policy', tags: ['operations'], response: { 200: readySchema, 503: readySchema } } },
+      {
+        schema: {
+          summary: 'Readiness: database and active policy',
+          tags: ['operations'],
+          response: { 200: readySchema, 503: readySchema },
+        },
+      },
       async (_request, reply) => {
         const checks: Record<string, string> = {};
         const probe = async (name: string, check: () => Promise<unknown>) => {

@@ -3,7 +3,13 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ConflictError } from '../../errors.js';
 import type { Keel } from '../../keel.js';
 import { addSource, describeSource, requireSource } from '../../kb/sources.js';
-import { errorSchema, hitSchema, newSourceSchema, searchQuerySchema, sourceSchema } from '../schemas.js';
+import {
+  errorSchema,
+  hitSchema,
+  newSourceSchema,
+  searchQuerySchema,
+  sourceSchema,
+} from '../schemas.js';
 
 const syncReportSchema = z.object({
   sourceId: z.string(),
@@ -32,7 +38,10 @@ export const kbRoutes =
           summary: 'Hybrid search over every knowledge source',
           tags: ['knowledge'],
           querystring: searchQuerySchema,
-          response: { 200: z.object({ hits: z.array(hitSchema), mode: z.enum(['lexical', 'hybrid']) }), 400: errorSchema },
+          response: {
+            200: z.object({ hits: z.array(hitSchema), mode: z.enum(['lexical', 'hybrid']) }),
+            400: errorSchema,
+          },
         },
       },
       async (request) => {
@@ -64,7 +73,9 @@ export const kbRoutes =
       },
       async () => {
         const sources = await keel.store.listSources();
-        return { sources: await Promise.all(sources.map((source) => describeSource(keel.store, source))) };
+        return {
+          sources: await Promise.all(sources.map((source) => describeSource(keel.store, source))),
+        };
       },
     );
 
@@ -103,12 +114,18 @@ export const kbRoutes =
       async (request, reply) => {
         const source = await requireSource(keel.store, request.params.id);
         if (keel.sync.isRunning(source.id)) {
-          throw new ConflictError('sync_in_progress', `Source "${source.name}" is already syncing`, { sourceId: source.id });
+          throw new ConflictError(
+            'sync_in_progress',
+            `Source "${source.name}" is already syncing`,
+            { sourceId: source.id },
+          );
         }
         const run = keel.syncSource(source);
         if (request.query.wait === 'true') return run;
         // The outcome is recorded on the source: status, message and errors per file.
-        run.catch((error: Error) => request.log.warn({ err: error.message }, 'background sync failed'));
+        run.catch((error: Error) =>
+          request.log.warn({ err: error.message }, 'background sync failed'),
+        );
         return reply.status(202).send({ sourceId: source.id, status: 'running' as const });
       },
     );

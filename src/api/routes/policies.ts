@@ -13,7 +13,9 @@ const activationSchema = z.object({
   activatedAt: z.string(),
 });
 
-const changeBody = z.object({ version: z.string().min(4).max(64).optional(), reason: z.string().max(500).optional() }).strict();
+const changeBody = z
+  .object({ version: z.string().min(4).max(64).optional(), reason: z.string().max(500).optional() })
+  .strict();
 
 /** Policy versions, the activation history, and activate / roll back. */
 export const policyRoutes =
@@ -23,12 +25,21 @@ export const policyRoutes =
       '/v1/policies',
       {
         schema: {
-          summary: 'Known policy versions (the active one marked), agents, and the activation history',
+          summary:
+            'Known policy versions (the active one marked), agents, and the activation history',
           tags: ['policies'],
           response: {
             200: z.object({
-              active: z.object({ id: z.string(), version: z.string(), agents: z.array(z.object({ id: z.string(), description: z.string(), default: z.boolean() })) }),
-              versions: z.array(z.object({ version: z.string(), createdAt: z.string(), active: z.boolean() })),
+              active: z.object({
+                id: z.string(),
+                version: z.string(),
+                agents: z.array(
+                  z.object({ id: z.string(), description: z.string(), default: z.boolean() }),
+                ),
+              }),
+              versions: z.array(
+                z.object({ version: z.string(), createdAt: z.string(), active: z.boolean() }),
+              ),
               activations: z.array(activationSchema),
             }),
           },
@@ -41,7 +52,11 @@ export const policyRoutes =
           active: {
             id: bundle.policy.id,
             version: bundle.version,
-            agents: bundle.agents.map((agent) => ({ id: agent.id, description: agent.description, default: agent.default })),
+            agents: bundle.agents.map((agent) => ({
+              id: agent.id,
+              description: agent.description,
+              default: agent.default,
+            })),
           },
           versions,
           activations,
@@ -60,7 +75,10 @@ export const policyRoutes =
         },
       },
       async (request) =>
-        keel.policies.activate(request.body.version, { actor: 'api', reason: request.body.reason ?? 'activated via API' }),
+        keel.policies.activate(request.body.version, {
+          actor: 'api',
+          reason: request.body.reason ?? 'activated via API',
+        }),
     );
 
     app.post(

@@ -20,9 +20,11 @@ export function askCommand(): Command {
           console.log(answer.answer);
           if (answer.citations.length > 0) {
             console.log('\nSources:');
-            for (const citation of answer.citations) console.log(`  [${citation.index}] ${citationLabel(citation)}`);
+            for (const citation of answer.citations)
+              console.log(`  [${citation.index}] ${citationLabel(citation)}`);
           }
-          const reasons = answer.decision.reasons.length > 0 ? ` (${answer.decision.reasons.join('; ')})` : '';
+          const reasons =
+            answer.decision.reasons.length > 0 ? ` (${answer.decision.reasons.join('; ')})` : '';
           console.log(
             `\n${answer.decision.status}${reasons} · agent ${answer.agent} · ${answer.provider}/${answer.model} · policy ${answer.policy.id}@${answer.policy.version}`,
           );

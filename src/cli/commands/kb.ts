@@ -24,7 +24,10 @@ async function sourceFor(keel: Keel, nameOrPath: string) {
   const known = (await keel.store.listSources()).find((source) => source.location === location);
   if (known) return known;
   if (!/[/\\.]/.test(nameOrPath)) {
-    throw new NotFoundError('source_not_found', `No knowledge source named "${nameOrPath}" (give a folder path to add one)`);
+    throw new NotFoundError(
+      'source_not_found',
+      `No knowledge source named "${nameOrPath}" (give a folder path to add one)`,
+    );
   }
   return addSource(keel.store, { name: basename(location), kind: 'folder', location });
 }
@@ -59,9 +62,12 @@ export function kbCommand(): Command {
     .option('--json', 'as JSON')
     .action(async (options: { json?: boolean }) => {
       await withKeel(async (keel) => {
-        const sources = await Promise.all((await keel.store.listSources()).map((source) => describeSource(keel.store, source)));
+        const sources = await Promise.all(
+          (await keel.store.listSources()).map((source) => describeSource(keel.store, source)),
+        );
         if (options.json) return printJson({ sources });
-        if (sources.length === 0) console.log('No knowledge sources yet. Add one with: keel kb sync --source ./folder');
+        if (sources.length === 0)
+          console.log('No knowledge sources yet. Add one with: keel kb sync --source ./folder');
         for (const source of sources) {
           console.log(
             `${source.name} (${source.kind}: ${source.location})\n  version ${source.version ?? '-'} · last sync ${source.lastSyncAt ?? 'never'} (${source.lastSyncStatus}) · ${source.documents} documents, ${source.chunks} chunks`,
@@ -79,7 +85,8 @@ export function kbCommand(): Command {
     .option('--json', 'as JSON')
     .action(async (words: string[], options: { k: string; json?: boolean }) => {
       const k = Number(options.k);
-      if (!Number.isInteger(k) || k < 1 || k > 100) throw new Error('--k must be a whole number from 1 to 100');
+      if (!Number.isInteger(k) || k < 1 || k > 100)
+        throw new Error('--k must be a whole number from 1 to 100');
       await withKeel(async (keel) => {
         const hits = await keel.search.search(words.join(' '), { k });
         const shaped = hits.map((hit) => ({
@@ -94,7 +101,9 @@ export function kbCommand(): Command {
         if (shaped.length === 0) console.log('No matches.');
         shaped.forEach((hit, position) => {
           const preview = hit.text.replace(/\s+/g, ' ').slice(0, 160);
-          console.log(`${position + 1}. ${citationLabel(hit)}  score ${hit.score.toFixed(3)}\n   ${preview}`);
+          console.log(
+            `${position + 1}. ${citationLabel(hit)}  score ${hit.score.toFixed(3)}\n   ${preview}`,
+          );
         });
       });
     });

@@ -15,7 +15,9 @@ function printActivation(activation: PolicyActivation): void {
 
 /** `keel policy list|show|diff|activate|rollback|test`. */
 export function policyCommand(): Command {
-  const command = new Command('policy').description('Policy versions: list, show, diff, activate, roll back, test');
+  const command = new Command('policy').description(
+    'Policy versions: list, show, diff, activate, roll back, test',
+  );
   command
     .command('list')
     .description('Known versions (the active one marked) and the activation history')
@@ -26,15 +28,22 @@ export function policyCommand(): Command {
         const { versions, activations } = await keel.policies.list();
         if (options.json) return printJson({ disk: disk.version, versions, activations });
         for (const version of versions) {
-          const marks = [version.active && 'active', version.version === disk.version && 'on disk'].filter(Boolean);
-          console.log(`${version.active ? '*' : ' '} ${version.version}  ${version.createdAt}${marks.length ? `  (${marks.join(', ')})` : ''}`);
+          const marks = [
+            version.active && 'active',
+            version.version === disk.version && 'on disk',
+          ].filter(Boolean);
+          console.log(
+            `${version.active ? '*' : ' '} ${version.version}  ${version.createdAt}${marks.length ? `  (${marks.join(', ')})` : ''}`,
+          );
         }
         if (!versions.some((version) => version.version === disk.version)) {
           console.log(`  ${disk.version}  (on disk, not yet activated: keel policy activate)`);
         }
         console.log('\nActivations (newest first):');
         for (const activation of activations.slice(0, 20)) {
-          console.log(`  ${activation.activatedAt}  ${activation.previousVersion ?? '-'} → ${activation.version}  ${activation.actor}: ${activation.reason}`);
+          console.log(
+            `  ${activation.activatedAt}  ${activation.previousVersion ?? '-'} → ${activation.version}  ${activation.actor}: ${activation.reason}`,
+          );
         }
       });
     });
@@ -47,7 +56,8 @@ export function policyCommand(): Command {
         const target = version ?? (await keel.policies.current()).version;
         const { version: resolved, files } = await keel.policies.files(target);
         console.log(`# policy version ${resolved}`);
-        for (const [path, content] of Object.entries(files).sort()) console.log(`\n## ${path}\n${content.trimEnd()}`);
+        for (const [path, content] of Object.entries(files).sort())
+          console.log(`\n## ${path}\n${content.trimEnd()}`);
       });
     });
   command
@@ -67,7 +77,11 @@ export function policyCommand(): Command {
     .argument('[version]', 'version or unique prefix')
     .option('--reason <text>', 'why (recorded)', 'activated from the CLI')
     .action(async (version: string | undefined, options: { reason: string }) => {
-      await withKeel(async (keel) => printActivation(await keel.policies.activate(version, { actor: actor(), reason: options.reason })));
+      await withKeel(async (keel) =>
+        printActivation(
+          await keel.policies.activate(version, { actor: actor(), reason: options.reason }),
+        ),
+      );
     });
   command
     .command('rollback')
@@ -76,7 +90,13 @@ export function policyCommand(): Command {
     .option('--reason <text>', 'why (recorded)', 'rolled back from the CLI')
     .action(async (options: { to?: string; reason: string }) => {
       await withKeel(async (keel) =>
-        printActivation(await keel.policies.rollback({ actor: actor(), reason: options.reason, ...(options.to && { to: options.to }) })),
+        printActivation(
+          await keel.policies.rollback({
+            actor: actor(),
+            reason: options.reason,
+            ...(options.to && { to: options.to }),
+          }),
+        ),
       );
     });
   command
@@ -93,9 +113,13 @@ export function policyCommand(): Command {
           const result = await keel.governor.check(testCase.input, bundle);
           const ok = result.decision.status === testCase.expect;
           if (!ok) failed += 1;
-          console.log(`${ok ? '✓' : '✗'} ${testCase.name}: expected ${testCase.expect}, got ${result.decision.status}${ok ? '' : ` (${result.decision.reasons.join('; ')})`}`);
+          console.log(
+            `${ok ? '✓' : '✗'} ${testCase.name}: expected ${testCase.expect}, got ${result.decision.status}${ok ? '' : ` (${result.decision.reasons.join('; ')})`}`,
+          );
         }
-        console.log(`${bundle.tests.length - failed} passed, ${failed} failed (policy ${bundle.version})`);
+        console.log(
+          `${bundle.tests.length - failed} passed, ${failed} failed (policy ${bundle.version})`,
+        );
         if (failed > 0) process.exitCode = 1;
       });
     });

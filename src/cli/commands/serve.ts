@@ -5,26 +5,32 @@ import { openKeel, syncBundledKnowledge } from '../../keel.js';
 
 /** `keel serve`: the whole of Keel in one process on SQLite. */
 export function serveCommand(): Command {
-  return new Command('serve').description('Run Keel in one process (API + governor + knowledge base)').action(async () => {
-    const config = loadConfig();
-    const keel = await openKeel(config);
-    await syncBundledKnowledge(keel);
-    const app = await buildApp(keel);
-    await app.listen({ host: config.server.host, port: config.server.port });
-    keel.logger.info(
-      { url: `http://${config.server.host}:${config.server.port}`, provider: config.providers.chat, profile: config.profile },
-      'Keel is listening',
-    );
-    let closing = false;
-    const shutdown = async (signal: string) => {
-      if (closing) return;
-      closing = true;
-      keel.logger.info({ signal }, 'shutting down');
-      await app.close();
-      await keel.close();
-      process.exit(0);
-    };
-    process.on('SIGINT', () => void shutdown('SIGINT'));
-    process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  });
+  return new Command('serve')
+    .description('Run Keel in one process (API + governor + knowledge base)')
+    .action(async () => {
+      const config = loadConfig();
+      const keel = await openKeel(config);
+      await syncBundledKnowledge(keel);
+      const app = await buildApp(keel);
+      await app.listen({ host: config.server.host, port: config.server.port });
+      keel.logger.info(
+        {
+          url: `http://${config.server.host}:${config.server.port}`,
+          provider: config.providers.chat,
+          profile: config.profile,
+        },
+        'Keel is listening',
+      );
+      let closing = false;
+      const shutdown = async (signal: string) => {
+        if (closing) return;
+        closing = true;
+        keel.logger.info({ signal }, 'shutting down');
+        await app.close();
+        await keel.close();
+        process.exit(0);
+      };
+      process.on('SIGINT', () => void shutdown('SIGINT'));
+      process.on('SIGTERM', () => void shutdown('SIGTERM'));
+    });
 }

@@ -16,7 +16,11 @@ export function auditSigner(secret: string | undefined) {
 }
 
 /** Writes one audit record per call: versions, model, tokens, latency, every step's decision. */
-export function createAuditStep(deps: { store: AuditStore; secret: string | undefined; kind: string }): GovernorStep {
+export function createAuditStep(deps: {
+  store: AuditStore;
+  secret: string | undefined;
+  kind: string;
+}): GovernorStep {
   const sign = auditSigner(deps.secret);
   return {
     id: 'audit',

@@ -15,6 +15,7 @@ export function createGenerationStep(providerFor: ProviderForAgent): GovernorSte
         messages: buildMessages(context.agent?.promptText ?? '', context.passages, context.input),
         question: context.input,
         passages: context.passages,
+        ...(context.signal && { signal: context.signal }),
       };
       let result: ChatResult | undefined;
       if (context.onDelta) {
@@ -29,7 +30,10 @@ export function createGenerationStep(providerFor: ProviderForAgent): GovernorSte
       context.result = result;
       context.answer = result.text;
       context.usage = result.usage;
-      return { decision: `${result.provider}/${result.model}`, reasons: [`finish: ${result.finishReason}`] };
+      return {
+        decision: `${result.provider}/${result.model}`,
+        reasons: [`finish: ${result.finishReason}`],
+      };
     },
   };
 }

@@ -9,7 +9,11 @@ export const inputSizeStep: GovernorStep = {
     const limit = context.bundle.policy.input.maxChars;
     if (length === 0) {
       escalate(context, 'refused', 'empty_input');
-      return { decision: 'refused', reasons: ['empty_input'], stop: { code: 'input_empty', message: 'The message is empty' } };
+      return {
+        decision: 'refused',
+        reasons: ['empty_input'],
+        stop: { code: 'input_empty', message: 'The message is empty' },
+      };
     }
     if (context.input.length > limit) {
       const reason = `input_too_long: ${context.input.length} characters, limit ${limit}`;
@@ -17,7 +21,10 @@ export const inputSizeStep: GovernorStep = {
       return {
         decision: 'refused',
         reasons: [reason],
-        stop: { code: 'input_too_long', message: `The message has ${context.input.length} characters; the policy allows ${limit}` },
+        stop: {
+          code: 'input_too_long',
+          message: `The message has ${context.input.length} characters; the policy allows ${limit}`,
+        },
       };
     }
     return { decision: 'allowed' };

@@ -11,7 +11,10 @@ function isLeadIn(text: string): boolean {
   return text.endsWith(':');
 }
 
-function checkCitations(context: GovernorContext, reasons: string[]): { unsupported: string[]; sentences: number } {
+function checkCitations(
+  context: GovernorContext,
+  reasons: string[],
+): { unsupported: string[]; sentences: number } {
   const { minSupport } = context.bundle.policy.output;
   const byIndex = new Map(context.passages.map((passage) => [passage.index, passage]));
   const allWords = new Set(context.passages.flatMap((passage) => [...contentWords(passage.text)]));
@@ -21,7 +24,8 @@ function checkCitations(context: GovernorContext, reasons: string[]): { unsuppor
   for (const sentence of splitSentences(context.answer ?? '')) {
     const valid = sentence.citations.filter((index) => byIndex.has(index));
     const invalid = sentence.citations.filter((index) => !byIndex.has(index));
-    if (invalid.length > 0) reasons.push(`citation_invalid: [${invalid.join(', ')}] refers to no retrieved passage`);
+    if (invalid.length > 0)
+      reasons.push(`citation_invalid: [${invalid.join(', ')}] refers to no retrieved passage`);
     valid.forEach((index) => cited.add(index));
     if (isLeadIn(sentence.text)) continue;
     claims += 1;
@@ -35,7 +39,14 @@ function checkCitations(context: GovernorContext, reasons: string[]): { unsuppor
     .sort((left, right) => left - right)
     .map((index): Citation => {
       const passage = byIndex.get(index)!;
-      return { index, path: passage.path, heading: passage.heading, lines: passage.lines, version: passage.version, score: passage.score };
+      return {
+        index,
+        path: passage.path,
+        heading: passage.heading,
+        lines: passage.lines,
+        version: passage.version,
+        score: passage.score,
+      };
     });
   return { unsupported, sentences: claims };
 }
@@ -44,7 +55,9 @@ function checkLeaks(context: GovernorContext, reasons: string[]): void {
   const answer = context.answer ?? '';
   const promptShingles = shingles(context.agent?.promptText ?? '');
   const passageShingles = shingles(context.passages.map((passage) => passage.text).join('\n'));
-  const leaked = [...shingles(answer)].some((gram) => promptShingles.has(gram) && !passageShingles.has(gram));
+  const leaked = [...shingles(answer)].some(
+    (gram) => promptShingles.has(gram) && !passageShingles.has(gram),
+  );
   if (leaked) {
     reasons.push('system_prompt_leak');
     context.flags.push('system_prompt_leak');
@@ -68,10 +81,13 @@ export const outputValidationStep: GovernorStep = {
     const reasons: string[] = [];
     checkLeaks(context, reasons);
     const { unsupported, sentences } = checkCitations(context, reasons);
-    for (const sentence of unsupported) context.flags.push(`unsupported: ${sentence.slice(0, 160)}`);
-    if (unsupported.length > 0) reasons.push(`unsupported_sentences: ${unsupported.length}/${sentences}`);
+    for (const sentence of unsupported)
+      context.flags.push(`unsupported: ${sentence.slice(0, 160)}`);
+    if (unsupported.length > 0)
+      reasons.push(`unsupported_sentences: ${unsupported.length}/${sentences}`);
     const ratio = sentences === 0 ? 0 : unsupported.length / sentences;
-    const missingCitations = requireCitations && context.passages.length > 0 && context.citations.length === 0;
+    const missingCitations =
+      requireCitations && context.passages.length > 0 && context.citations.length === 0;
     const refuse =
       context.flags.includes('system_prompt_leak') ||
       (grounding === 'refuse' && (ratio > maxUnsupportedRatio || missingCitations));

@@ -15,7 +15,10 @@ export const piiStep: GovernorStep = {
       return {
         decision: 'refused',
         reasons,
-        stop: { code: 'pii_blocked', message: `The message contains ${blocked[0]!.label}, which this policy does not accept` },
+        stop: {
+          code: 'pii_blocked',
+          message: `The message contains ${blocked[0]!.label}, which this policy does not accept`,
+        },
       };
     }
     const redacted = findings.filter((finding) => rules[finding.type] === 'redact');

@@ -8,7 +8,8 @@ export const promptInjectionStep: GovernorStep = {
   run(context) {
     const rule = context.bundle.policy.input.injection;
     const result = detectInjection(context.input, rule.threshold);
-    if (!result.injection) return { decision: 'allowed', reasons: [`score ${result.score.toFixed(2)}`] };
+    if (!result.injection)
+      return { decision: 'allowed', reasons: [`score ${result.score.toFixed(2)}`] };
     const reasons = [`prompt_injection (score ${result.score.toFixed(2)})`, ...result.reasons];
     if (rule.action === 'flag') {
       context.flags.push('prompt_injection_suspected');
@@ -18,7 +19,10 @@ export const promptInjectionStep: GovernorStep = {
     return {
       decision: 'refused',
       reasons,
-      stop: { code: 'prompt_injection', message: 'The message looks like a prompt-injection attempt' },
+      stop: {
+        code: 'prompt_injection',
+        message: 'The message looks like a prompt-injection attempt',
+      },
     };
   },
 };

@@ -7,13 +7,17 @@ import type { GovernorStep } from '../step.js';
  * Hybrid search inside the agent's knowledge scopes, packed to the policy's token budget.
  * An agent whose scopes name no existing source retrieves nothing rather than everything.
  */
-export function createRetrievalStep(deps: { search: SearchService; store: KnowledgeStore }): GovernorStep {
+export function createRetrievalStep(deps: {
+  search: SearchService;
+  store: KnowledgeStore;
+}): GovernorStep {
   return {
     id: 'retrieval',
     async run(context) {
       const sources = await deps.store.listSources(context.workspaceId);
       const scopes = context.agent?.knowledge.scopes ?? [];
-      const inScope = scopes.length === 0 ? sources : sources.filter((source) => scopes.includes(source.name));
+      const inScope =
+        scopes.length === 0 ? sources : sources.filter((source) => scopes.includes(source.name));
       for (const source of inScope) {
         if (source.version) context.knowledgeVersions[source.name] = source.version;
       }
@@ -44,7 +48,10 @@ export function createRetrievalStep(deps: { search: SearchService; store: Knowle
       context.passages = passages;
       return {
         decision: `${passages.length} passages`,
-        reasons: [`scopes: ${scopes.length === 0 ? 'all' : scopes.join(', ')}`, `tokens: ${used}/${tokenBudget}`],
+        reasons: [
+          `scopes: ${scopes.length === 0 ? 'all' : scopes.join(', ')}`,
+          `tokens: ${used}/${tokenBudget}`,
+        ],
       };
     },
   };

@@ -5,7 +5,9 @@ import type { GovernorStep } from '../step.js';
 function ruleScore(agent: Agent, text: string): number {
   const lowered = text.toLowerCase();
   const keywordHits = agent.routing.keywords.filter((keyword) =>
-    new RegExp(`\\b${keyword.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'u').test(lowered),
+    new RegExp(`\\b${keyword.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'u').test(
+      lowered,
+    ),
   ).length;
   const patternHits = agent.patternsCompiled.filter((pattern) => pattern.test(text)).length;
   return keywordHits + 2 * patternHits;
@@ -19,10 +21,14 @@ export const routingStep: GovernorStep = {
     if (context.request.agent) {
       const agent = agents.find((candidate) => candidate.id === context.request.agent);
       if (!agent) {
-        throw new ValidationError('unknown_agent', `No agent "${context.request.agent}" in policy ${context.bundle.version}`, {
-          agent: context.request.agent,
-          available: agents.map((candidate) => candidate.id),
-        });
+        throw new ValidationError(
+          'unknown_agent',
+          `No agent "${context.request.agent}" in policy ${context.bundle.version}`,
+          {
+            agent: context.request.agent,
+            available: agents.map((candidate) => candidate.id),
+          },
+        );
       }
       context.agent = agent;
       return { decision: agent.id, reasons: ['explicit'] };
@@ -33,6 +39,9 @@ export const routingStep: GovernorStep = {
       if (score > best.score) best = { agent, score };
     }
     context.agent = best.agent;
-    return { decision: best.agent.id, reasons: [best.score > 0 ? `rule match (${best.score})` : 'default'] };
+    return {
+      decision: best.agent.id,
+      reasons: [best.score > 0 ? `rule match (${best.score})` : 'default'],
+    };
   },
 };

@@ -9,6 +9,10 @@ export const topicRulesStep: GovernorStep = {
     if (!hit) return { decision: 'allowed' };
     const reason = `topic_denied: ${hit.id}`;
     escalate(context, 'refused', reason);
-    return { decision: 'refused', reasons: [reason], stop: { code: 'topic_denied', message: hit.reason } };
+    return {
+      decision: 'refused',
+      reasons: [reason],
+      stop: { code: 'topic_denied', message: hit.reason },
+    };
   },
 };

@@ -1,0 +1,151 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SearchService } from '../search/search-service.js';
+import { SqliteStore } from '../store/sqlite.js';
+import { createLogger } from '../telemetry/logger.js';
+import { KnowledgeSync } from './sync.js';
+
+describe('knowledge sync', () => {
+  let root: string;
+  let folder: string;
+  let store: SqliteStore;
+  let sync: KnowledgeSync;
+  let search: SearchService;
+
+  const write = (path: string, content: string) => {
+    mkdirSync(join(folder, path, '..'), { recursive: true });
+    writeFileSync(join(folder, path), content);
+  };
+  const paths = async (query: string) =>
+    (await search.search(query, { k: 10 })).map((hit) => hit.chunk.path);
+
+  beforeEach(async () => {
+    root = mkdtempSync(join(tmpdir(), 'keel-sync-'));
+    folder = join(root, 'kb');
+    mkdirSync(folder);
+    store = await SqliteStore.open(join(root, 'keel.db'));
+    sync = new KnowledgeSync(store, { dataDir: root, logger: createLogger('silent') });
+    search = new SearchService(store);
+    write(
+      'guide.md',
+      '# Guide\n\nIntro text.\n\n## Rolling back\n\nRun the rollback command to restore the previous version.\n',
+    );
+    write('faq/items.jsonl', '{"id":"1","title":"Quotas","body":"Quotas limit tokens per day."}\n');
+  });
+  afterEach(() => store.close());
+
+  it('ingests Markdown and JSONL with heading paths and line ranges, then skips unchanged files', async () => {
+    const source = await store.createSource({
+      name: 'kb',
+      kind: 'folder',
+      location: folder,
+      config: { fields: { text: 'body' } },
+    });
+    const first = await sync.sync(source);
+    expect(first).toMatchObject({ status: 'ok', added: 2, updated: 0, removed: 0, documents: 2 });
+    const [hit] = await search.search('rollback previous version', { k: 1 });
+    expect(hit?.chunk).toMatchObject({
+      path: 'guide.md',
+      heading: 'Guide > Rolling back',
+      lineStart: 5,
+      version: first.version,
+    });
+    expect(await paths('quotas tokens')).toEqual(['faq/items.jsonl']);
+
+    const second = await sync.sync((await store.getSource(source.id))!);
+    expect(second).toMatchObject({
+      status: 'ok',
+      added: 0,
+      updated: 0,
+      unchanged: 2,
+      version: first.version,
+    });
+  });
+
+  it('re-chunks changed files, removes deleted ones, and gives a new version', async () => {
+    const source = await store.createSource({
+      name: 'kb',
+      kind: 'folder',
+      location: folder,
+      config: { fields: { text: 'body' } },
+    });
+    const first = await sync.sync(source);
+    write('guide.md', '# Guide\n\n## Canary rollout\n\nShift traffic gradually.\n');
+    rmSync(join(folder, 'faq/items.jsonl'));
+    const second = await sync.sync((await store.getSource(source.id))!);
+    expect(second).toMatchObject({ updated: 1, removed: 1, documents: 1 });
+    expect(second.version).not.toBe(first.version);
+    expect(await paths('rollback')).toEqual([]);
+    expect(await paths('canary traffic')).toEqual(['guide.md']);
+    expect((await store.listKnowledgeVersions(source.id)).map((entry) => entry.version)).toEqual([
+      second.version,
+      first.version,
+    ]);
+  });
+
+  it('records a broken file as an error naming it and keeps its previous chunks', async () => {
+    const source = await store.createSource({
+      name: 'kb',
+      kind: 'folder',
+      location: folder,
+      config: { fields: { text: 'body' } },
+    });
+    write('data.json', '[{"title":"Refunds","body":"Refunds take five days."}]');
+    await sync.sync(source);
+    write('data.json', '[{"title":"Refunds", "body": ');
+    write('no-text.jsonl', '{"title":"Missing"}\n');
+    const report = await sync.sync((await store.getSource(source.id))!);
+    expect(report.status).toBe('partial');
+    expect(report.errors.map((error) => error.path).sort()).toEqual(['data.json', 'no-text.jsonl']);
+    expect(await paths('refunds')).toEqual(['data.json']);
+    expect((await store.sourceStats(source.id)).errors).toHaveLength(2);
+    expect((await store.getSource(source.id))?.lastSyncStatus).toBe('partial');
+  });
+
+  it('a source folder that vanishes deletes nothing and says so', async () => {
+    const source = await store.createSource({
+      name: 'kb',
+      kind: 'folder',
+      location: folder,
+      config: { fields: { text: 'body' } },
+    });
+    await sync.sync(source);
+    renameSync(folder, `${folder}-moved`);
+    const report = await sync.sync((await store.getSource(source.id))!);
+    expect(report.status).toBe('failed');
+    expect(report.message).toContain('does not exist');
+    expect(report.documents).toBe(2);
+    expect(await paths('rollback')).toEqual(['guide.md']);
+  });
+
+  it('refuses a second sync of the same source while one runs', async () => {
+    const source = await store.createSource({ name: 'kb', kind: 'folder', location: folder });
+    const running = sync.sync(source);
+    await expect(sync.sync(source)).rejects.toMatchObject({ code: 'sync_in_progress' });
+    await running;
+  });
+
+  it('versions a git source by its commit sha', async () => {
+    const repo = join(root, 'repo');
+    mkdirSync(repo);
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim();
+    git('init', '-q', '-b', 'main');
+    writeFileSync(join(repo, 'notes.md'), '# Notes\n\nPgvector uses HNSW indexes.\n');
+    git('add', '.');
+    git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'first');
+    const source = await store.createSource({
+      name: 'repo',
+      kind: 'git',
+      location: repo,
+      config: { branch: 'main' },
+    });
+    const report = await sync.sync(source);
+    expect(report).toMatchObject({ status: 'ok', added: 1, version: git('rev-parse', 'HEAD') });
+    const [hit] = await search.search('hnsw', { k: 1 });
+    expect(hit?.chunk.version).toBe(git('rev-parse', 'HEAD'));
+  });
+});

@@ -1,0 +1,86 @@
+/** Reading what providers send back: JSON replies, stream chunks, SSE events, error bodies. */
+import { z } from 'zod';
+import { UpstreamError } from '../errors.js';
+import { type ChatRequest, type TokenUsage, estimateTokens } from './provider.js';
+
+const UPSTREAM_MESSAGE_LIMIT = 300;
+
+/** Parses a reply or stream chunk; anything that is not the expected shape is a bad response. */
+export function parseJsonReply<T>(provider: string, schema: z.ZodType<T>, text: string): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw badResponse(provider, 'the reply is not JSON');
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? issue.path.join('.') : 'reply';
+    throw badResponse(provider, `unexpected reply shape at ${where}: ${issue?.message ?? '?'}`);
+  }
+  return parsed.data;
+}
+
+export function badResponse(provider: string, reason: string): UpstreamError {
+  return new UpstreamError(
+    'provider_bad_response',
+    `${provider} sent an unusable reply: ${reason}`,
+    { provider },
+    false,
+  );
+}
+
+/**
+ * Server-sent events: joins each event's `data:` lines and yields the payload. Comments,
+ * `event:` and `id:` fields are ignored because no supported provider needs them.
+ */
+export async function* serverSentData(lines: AsyncIterable<string>): AsyncGenerator<string> {
+  let data: string[] = [];
+  for await (const line of lines) {
+    if (line === '') {
+      if (data.length > 0) yield data.join('\n');
+      data = [];
+    } else if (line.startsWith('data:')) {
+      data.push(line.slice(line.startsWith('data: ') ? 6 : 5));
+    }
+  }
+  if (data.length > 0) yield data.join('\n');
+}
+
+/** Joins a base URL and a path without doubling or dropping the slash. */
+export function joinUrl(baseUrl: string, path: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+}
+
+const errorBodySchema = z.object({
+  error: z.union([z.string(), z.object({ message: z.string() })]).optional(),
+  message: z.string().optional(),
+});
+
+/** The error text providers put in their JSON error bodies (OpenAI, Gemini, Ollama shapes). */
+export function extractUpstreamMessage(body: string): string {
+  let message = body;
+  try {
+    const parsed = errorBodySchema.safeParse(JSON.parse(body));
+    const error = parsed.data?.error;
+    message = (typeof error === 'string' ? error : error?.message) ?? parsed.data?.message ?? body;
+  } catch {
+    // Not JSON: an HTML error page from a proxy, say; its text is still the best clue.
+  }
+  const flat = message.replace(/\s+/g, ' ').trim() || 'no error message';
+  return flat.length > UPSTREAM_MESSAGE_LIMIT ? `${flat.slice(0, UPSTREAM_MESSAGE_LIMIT)}…` : flat;
+}
+
+/** Token usage as the provider reported it, estimated for whichever side it left out. */
+export function usageFrom(
+  request: ChatRequest,
+  text: string,
+  reported: { input?: number | null | undefined; output?: number | null | undefined },
+): TokenUsage {
+  const prompt = request.messages.map((message) => message.content).join('\n');
+  return {
+    inputTokens: reported.input ?? estimateTokens(prompt),
+    outputTokens: reported.output ?? estimateTokens(text),
+  };
+}

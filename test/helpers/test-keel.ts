@@ -1,0 +1,34 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildApp } from '../../src/api/app.js';
+import { loadConfig } from '../../src/config/config.js';
+import { type Keel, openKeel, syncBundledKnowledge } from '../../src/keel.js';
+import { createLogger } from '../../src/telemetry/logger.js';
+
+/**
+ * A Keel on a fresh temporary data folder, with the bundled docs synced unless told otherwise,
+ * and its HTTP app. Extra variables override the defaults (e.g. a provider's base URL).
+ */
+export async function createTestKeel(
+  env: Record<string, string> = {},
+  options: { bundled?: boolean } = {},
+) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'keel-test-'));
+  const config = loadConfig({
+    env: { KEEL_DATA_DIR: dataDir, KEEL_LOG_LEVEL: 'silent', ...env },
+    file: '/nonexistent/keel.yaml',
+  });
+  const keel: Keel = await openKeel(config, { logger: createLogger('silent') });
+  if (options.bundled !== false) await syncBundledKnowledge(keel);
+  const app = await buildApp(keel);
+  return {
+    keel,
+    app,
+    dataDir,
+    async close() {
+      await app.close();
+      await keel.close();
+    },
+  };
+}
