@@ -1,16 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { z } from 'zod';
 import { buildApp } from '../src/api/app.js';
 import { type Keel, syncBundledKnowledge } from '../src/keel.js';
-import {
-  type Summary,
-  isEntryPoint,
-  openScifactKeel,
-  removeWorkDir,
-  summarize,
-  writeResult,
-} from './harness.js';
+import { type ChatLevel, chatLoad } from './chat-load.js';
+import { isEntryPoint, openScifactKeel, removeWorkDir, writeResult } from './harness.js';
 import { type Query, loadQueries, scifactDir } from './scifact.js';
+import { type Summary, summarize } from './stats.js';
 
 const SEARCH_K = 10;
 const SEARCH_WARM_UP = 50;
@@ -21,14 +15,16 @@ export interface LatencyResult {
   searchQueries: number;
   searchK: number;
   searchMs: Summary;
+  chatRequestsPerLevel: number;
   chat: ChatLevel[];
   workDir: string;
 }
 
 /** Each query searched once, in process, after a warm-up over the first few. */
 async function measureSearch(keel: Keel, queries: Query[]): Promise<Summary> {
-  for (const query of queries.slice(0, SEARCH_WARM_UP))
+  for (const query of queries.slice(0, SEARCH_WARM_UP)) {
     await keel.search.search(query.text, { k: SEARCH_K });
+  }
   const timings: number[] = [];
   for (const query of queries) {
     const started = performance.now();
@@ -54,13 +50,15 @@ export async function runLatency(options: {
     await syncBundledKnowledge(keel);
     const app = await buildApp(keel);
     try {
-      const address = await app.listen({ host: '127.0.0.1', port: 0 });
-      const messages = queries.map((query) => query.text);
-      for (const message of messages.slice(0, CHAT_WARM_UP)) await postChat(address, message);
+      const url = await app.listen({ host: '127.0.0.1', port: 0 });
       const chat: ChatLevel[] = [];
-      for (const concurrency of CONCURRENCY)
-        chat.push(await measureChat(address, messages, concurrency));
-      return { searchQueries: queries.length, searchK: SEARCH_K, searchMs, chat, workDir };
+      for (const concurrency of CONCURRENCY) {
+        const load = { url, dataDir: options.dataDir, concurrency, requests: CHAT_REQUESTS };
+        chat.push(await chatLoad(load));
+      }
+      const searchQueries = queries.length;
+      const chatRequestsPerLevel = CHAT_REQUESTS;
+      return { searchQueries, searchK: SEARCH_K, searchMs, chatRequestsPerLevel, chat, workDir };
     } finally {
       await app.close();
     }
@@ -71,15 +69,13 @@ export async function runLatency(options: {
 
 export function printLatency(result: LatencyResult): void {
   const { searchMs } = result;
-  console.log(
-    `\nSearch latency, ${result.searchQueries} SciFact queries, k=${result.searchK}, in process (ms)`,
-  );
+  const queries = `${result.searchQueries} SciFact queries, k=${result.searchK}`;
+  console.log(`\nSearch latency, ${queries}, in process (ms)`);
   console.table({
     search: { p50: searchMs.p50, p99: searchMs.p99, mean: searchMs.mean, max: searchMs.max },
   });
-  console.log(
-    `\n/v1/chat, extractive provider, default policy, ${CHAT_REQUESTS} requests per level (ms)`,
-  );
+  const requests = `${result.chatRequestsPerLevel} requests per level`;
+  console.log(`\n/v1/chat, extractive provider, default policy, ${requests} (ms)`);
   const rows = Object.fromEntries(
     result.chat.map((level) => [
       `${level.concurrency} client${level.concurrency > 1 ? 's' : ''}`,
@@ -98,8 +94,9 @@ export function printLatency(result: LatencyResult): void {
   );
   console.table(rows);
   for (const level of result.chat) {
-    if (Object.keys(level.refusals).length > 0)
-      console.log(`refusals at ${level.concurrency}:`, level.refusals);
+    const refusals = JSON.stringify(level.refusals);
+    const decisions = JSON.stringify(level.decisions);
+    console.log(`x${level.concurrency}: 422 reasons ${refusals}; decisions of 200s ${decisions}`);
   }
 }
 
@@ -107,9 +104,7 @@ if (isEntryPoint(import.meta.url)) {
   const { workDir, ...result } = await runLatency({ dataDir: scifactDir() });
   await removeWorkDir(workDir);
   printLatency({ ...result, workDir });
-  const path = await writeResult('latency', {
-    command: 'node bin/run-ts.js bench/latency.ts',
-    ...result,
-  });
+  const command = 'node bin/run-ts.js bench/latency.ts';
+  const path = await writeResult('latency', { command, ...result });
   console.log(`wrote ${path}`);
 }

@@ -121,6 +121,24 @@ describe('knowledge sync', () => {
     expect(await paths('rollback')).toEqual(['guide.md']);
   });
 
+  it('a folder that vanishes mid-sync deletes nothing of what was ingested', async () => {
+    for (let index = 0; index < 600; index += 1)
+      write(`bulk/${index}.md`, `# Note ${index}\n\nZebra fact ${index}.\n`);
+    const source = await store.createSource({ name: 'kb', kind: 'folder', location: folder });
+    await sync.sync(source);
+    for (let index = 0; index < 600; index += 1)
+      write(`bulk/${index}.md`, `# Note ${index}\n\nYak fact ${index}.\n`);
+    let moved = false;
+    const report = await sync.sync((await store.getSource(source.id))!, () => {
+      if (!moved) renameSync(folder, `${folder}-gone`);
+      moved = true;
+    });
+    expect(moved).toBe(true);
+    expect(report.status).toBe('failed');
+    expect(report.documents).toBe(601); // 600 notes + guide.md (items.jsonl has no text field here)
+    expect(await paths('rollback')).toEqual(['guide.md']);
+  });
+
   it('refuses a second sync of the same source while one runs', async () => {
     const source = await store.createSource({ name: 'kb', kind: 'folder', location: folder });
     const running = sync.sync(source);

@@ -184,6 +184,8 @@ export class KnowledgeSync {
         });
     }
     await flush();
+    // Files missing because the whole folder went away mid-walk are not deletions.
+    await this.assertRootPresent(root);
     const deletes = [...stored.keys()].filter((path) => !seen.has(path));
     if (deletes.length > 0) {
       const { removed } = await this.store.applyDocumentChanges(source.id, provisional, {
@@ -216,6 +218,17 @@ export class KnowledgeSync {
       changed: report.added + report.updated,
     });
     return version;
+  }
+
+  private async assertRootPresent(root: string): Promise<void> {
+    const info = await stat(root).catch(() => undefined);
+    if (!info?.isDirectory()) {
+      throw new KeelError(
+        'source_unavailable',
+        `Source folder ${root} disappeared during the sync; nothing was deleted`,
+        422,
+      );
+    }
   }
 
   /** Reads and chunks one file; a parse failure becomes a sync error naming the file. */
