@@ -11,6 +11,8 @@ export interface RetrievalResult {
   queries: number;
   ndcg10: number;
   recall100: number;
+  /** Distinct documents in the 100 chunks searched; below 100 when documents repeat. */
+  meanDocuments: number;
   queriesWithoutHits: number;
   baselineNdcg10: number;
   mode: string;
@@ -38,11 +40,13 @@ export async function runRetrieval(options: {
     let ndcgSum = 0;
     let recallSum = 0;
     let withoutHits = 0;
+    let documents = 0;
     for (const query of scored) {
       const hits = await keel.search.search(query.text, { k: DEPTH, sourceIds: [source.id] });
       const ranked = rankedDocuments(hits);
       const judged = qrels.get(query.id) ?? new Map<string, number>();
       if (ranked.length === 0) withoutHits += 1;
+      documents += ranked.length;
       ndcgSum += ndcgAt(10, ranked, judged);
       recallSum += recallAt(DEPTH, ranked, judged);
     }
@@ -51,6 +55,7 @@ export async function runRetrieval(options: {
       queries: scored.length,
       ndcg10: round(ndcgSum / scored.length),
       recall100: round(recallSum / scored.length),
+      meanDocuments: Math.round((documents / scored.length) * 10) / 10,
       queriesWithoutHits: withoutHits,
       baselineNdcg10: PUBLISHED_BM25_NDCG10,
       mode: keel.search.mode,
@@ -69,8 +74,10 @@ export function printRetrieval(result: RetrievalResult): void {
     Keel: { 'nDCG@10': result.ndcg10, 'recall@100': result.recall100 },
     'BM25 (BEIR, test split)': { 'nDCG@10': result.baselineNdcg10, 'recall@100': '' },
   });
-  if (result.queriesWithoutHits > 0)
+  console.log(`${result.meanDocuments} distinct documents per query on average in the 100 chunks`);
+  if (result.queriesWithoutHits > 0) {
     console.log(`${result.queriesWithoutHits} queries returned no hits`);
+  }
 }
 
 if (isEntryPoint(import.meta.url)) {

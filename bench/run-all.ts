@@ -31,7 +31,8 @@ try {
   );
   console.log(
     `  sync from empty ${ingest.initial.seconds} s, re-sync unchanged ${ingest.unchanged.seconds} s, ` +
-      `incremental ${ingest.incremental.seconds} s, peak RSS ${ingest.initial.rssPeakSampledMB} MB`,
+      `incremental ${ingest.incremental.seconds} s, peak RSS ${ingest.initial.rssPeakSampledMB} MB ` +
+      `(${ingest.initial.rssBeforeMB} MB before the first sync)`,
   );
   console.log(`  search p50 ${latency.searchMs.p50} ms, p99 ${latency.searchMs.p99} ms`);
   for (const level of [single, concurrent]) {

@@ -46,13 +46,9 @@ export function fitModel(parts: readonly LabelledFeatures[], l2: number) {
   return { model: decodeModel(file), file };
 }
 
-/**
- * Out-of-fold probabilities for `training`: each row is scored by a model trained on the other
- * folds plus `extra`, which is never scored itself.
- */
+/** Out-of-fold probabilities: each row scored by a model trained on the other folds. */
 export function crossValidate(
   training: LabelledFeatures,
-  extra: LabelledFeatures,
   l2: number,
   folds: readonly number[],
 ): number[] {
@@ -65,7 +61,6 @@ export function crossValidate(
           features: training.features.filter((_, index) => outside(index)),
           labels: training.labels.filter((_, index) => outside(index)),
         },
-        extra,
       ],
       l2,
     );

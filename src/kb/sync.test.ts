@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -137,6 +146,44 @@ describe('knowledge sync', () => {
     expect(report.status).toBe('failed');
     expect(report.documents).toBe(601); // 600 notes + guide.md (items.jsonl has no text field here)
     expect(await paths('rollback')).toEqual(['guide.md']);
+  });
+
+  it('skips files whose size and modification time are unchanged, without reading them', async () => {
+    const source = await store.createSource({ name: 'kb', kind: 'folder', location: folder });
+    const file = join(folder, 'guide.md');
+    utimesSync(file, 1_700_000_000, 1_700_000_000);
+    await sync.sync(source);
+    // Same size, same mtime, different bytes: only a skip that never reads the file misses this.
+    writeFileSync(file, readFileSync(file, 'utf8').replace('Intro', 'Outro'));
+    utimesSync(file, 1_700_000_000, 1_700_000_000);
+    expect(await sync.sync((await store.getSource(source.id))!)).toMatchObject({
+      unchanged: 1,
+      updated: 0,
+    });
+    // A touched file with the same content is read, found unchanged, and its new stats kept.
+    writeFileSync(join(folder, 'extra.md'), '# Extra\n\nSome text.\n');
+    await sync.sync((await store.getSource(source.id))!);
+    utimesSync(join(folder, 'extra.md'), new Date(), new Date(Date.now() + 5000));
+    expect(await sync.sync((await store.getSource(source.id))!)).toMatchObject({
+      unchanged: 2,
+      updated: 0,
+    });
+    const stored = (await store.documentHashes(source.id)).get('extra.md');
+    expect(stored?.mtimeMs).toBe(statSync(join(folder, 'extra.md')).mtimeMs);
+  });
+
+  it('reports the errors of a partly broken file on every sync, not just the first', async () => {
+    const source = await store.createSource({ name: 'kb', kind: 'folder', location: folder });
+    write('mixed.jsonl', '{"title":"Good","text":"A fine record."}\nnot json\n');
+    const mixedErrors = async () =>
+      (await sync.sync((await store.getSource(source.id))!)).errors.filter(
+        (error) => error.path === 'mixed.jsonl',
+      );
+    expect(await mixedErrors()).toEqual([
+      { path: 'mixed.jsonl', message: expect.stringContaining('line 2') },
+    ]);
+    expect(await mixedErrors()).toHaveLength(1);
+    expect(await paths('fine record')).toEqual(['mixed.jsonl']);
   });
 
   it('refuses a second sync of the same source while one runs', async () => {

@@ -1,11 +1,18 @@
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ConflictError, KeelError } from '../errors.js';
-import type { DocumentUpsert, Source, Store, SyncError, SyncStatus } from '../store/store.js';
+import type {
+  DocumentUpsert,
+  FileStats,
+  Source,
+  Store,
+  SyncError,
+  SyncStatus,
+} from '../store/store.js';
 import { checkoutGitSource } from './git-source.js';
-import { documentChunks } from './document-chunks.js';
+import { readDocument } from './read-document.js';
 import { walkFiles } from './walk-files.js';
 import type { EmbeddingBackfill } from './embedding-backfill.js';
 
@@ -31,9 +38,12 @@ export interface SyncProgress {
   changed: number;
 }
 
+function sameStats(stored: FileStats, file: FileStats): boolean {
+  return stored.size === file.size && stored.mtimeMs === file.mtimeMs;
+}
+
 /** Files parsed before their chunks are written; bounds memory on large sources. */
 const BATCH_FILES = 100;
-const MAX_FILE_BYTES = 10 * 1024 * 1024;
 
 /**
  * Incremental sync of one knowledge source: unchanged files (same content hash) are skipped,
@@ -145,6 +155,10 @@ export class KnowledgeSync {
     onProgress?: (progress: SyncProgress) => void,
   ): Promise<string> {
     const stored = await this.store.documentHashes(source.id);
+    const hadErrors = new Set(
+      (await this.store.sourceStats(source.id)).errors.map((error) => error.path),
+    );
+    const touched: ({ path: string } & FileStats)[] = [];
     const seen = new Set<string>();
     const fingerprint = createHash('sha256');
     // Written under a provisional label, then stamped with the final version below.
@@ -165,16 +179,24 @@ export class KnowledgeSync {
     };
     for await (const file of walkFiles(root, walkOptions)) {
       seen.add(file.path);
-      const upsert = await this.readFile(file, source, report);
-      fingerprint.update(`${file.path}\0${upsert?.contentHash ?? 'error'}\n`);
       const previous = stored.get(file.path);
-      if (upsert && previous?.contentHash === upsert.contentHash) {
+      if (previous && sameStats(previous, file) && !hadErrors.has(file.path)) {
+        // Same size and modification time as at the last sync: unchanged, not even read.
+        fingerprint.update(`${file.path}\0${previous.contentHash}\n`);
         report.unchanged += 1;
-      } else if (upsert) {
-        batch.push(upsert);
-        if (previous) report.updated += 1;
-        else report.added += 1;
-        if (batch.length >= BATCH_FILES) await flush();
+      } else {
+        const { upsert, errors } = await readDocument(file, source.config.fields);
+        report.errors.push(...errors);
+        fingerprint.update(`${file.path}\0${upsert?.contentHash ?? 'error'}\n`);
+        if (upsert && previous?.contentHash === upsert.contentHash) {
+          report.unchanged += 1;
+          touched.push({ path: file.path, size: file.size, mtimeMs: file.mtimeMs });
+        } else if (upsert) {
+          batch.push(upsert);
+          if (previous) report.updated += 1;
+          else report.added += 1;
+          if (batch.length >= BATCH_FILES) await flush();
+        }
       }
       if (seen.size % 250 === 0)
         onProgress?.({
@@ -184,6 +206,7 @@ export class KnowledgeSync {
         });
     }
     await flush();
+    await this.store.updateFileStats(source.id, touched);
     // Files missing because the whole folder went away mid-walk are not deletions.
     await this.assertRootPresent(root);
     const deletes = [...stored.keys()].filter((path) => !seen.has(path));
@@ -229,40 +252,5 @@ export class KnowledgeSync {
         422,
       );
     }
-  }
-
-  /** Reads and chunks one file; a parse failure becomes a sync error naming the file. */
-  private async readFile(
-    file: { path: string; absolutePath: string; size: number },
-    source: Source,
-    report: SyncReport,
-  ): Promise<DocumentUpsert | undefined> {
-    if (file.size > MAX_FILE_BYTES) {
-      report.errors.push({
-        path: file.path,
-        message: `File is ${file.size} bytes; the limit is ${MAX_FILE_BYTES}`,
-      });
-      return undefined;
-    }
-    let content: Buffer;
-    try {
-      content = await readFile(file.absolutePath);
-    } catch (error) {
-      report.errors.push({
-        path: file.path,
-        message: `Could not read file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-      });
-      return undefined;
-    }
-    const contentHash = createHash('sha256').update(content).digest('hex');
-    const parsed = documentChunks(file.path, content.toString('utf8'), source.config.fields);
-    for (const message of parsed.errors) report.errors.push({ path: file.path, message });
-    if (parsed.chunks.length === 0 && parsed.errors.length > 0) return undefined;
-    return {
-      path: file.path,
-      contentHash,
-      title: parsed.title || basename(file.path),
-      chunks: parsed.chunks,
-    };
   }
 }

@@ -24,6 +24,8 @@ export interface Database {
     title: string;
     chunk_count: number;
     updated_at: string;
+    size: Generated<number>;
+    mtime_ms: Generated<number>;
   };
   chunks: {
     id: Generated<number>;

@@ -22,6 +22,7 @@ import {
   type SyncError,
   type SyncStatus,
   type DocumentUpsert,
+  type FileStats,
 } from './store.js';
 import { toAudit, toChunk, toKnowledgeVersion, toSource } from './rows.js';
 import { migrateToLatest } from './migrate.js';
@@ -154,12 +155,35 @@ export class SqliteStore implements Store {
   async documentHashes(sourceId: string): Promise<Map<string, StoredDocument>> {
     const rows = await this.db
       .selectFrom('documents')
-      .select(['id', 'path', 'content_hash'])
+      .select(['id', 'path', 'content_hash', 'size', 'mtime_ms'])
       .where('source_id', '=', sourceId)
       .execute();
     return new Map(
-      rows.map((row) => [row.path, { id: row.id, path: row.path, contentHash: row.content_hash }]),
+      rows.map((row) => [
+        row.path,
+        {
+          id: row.id,
+          path: row.path,
+          contentHash: row.content_hash,
+          size: row.size,
+          mtimeMs: row.mtime_ms,
+        },
+      ]),
     );
+  }
+
+  async updateFileStats(sourceId: string, files: ({ path: string } & FileStats)[]): Promise<void> {
+    if (files.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      for (const file of files) {
+        await trx
+          .updateTable('documents')
+          .set({ size: file.size, mtime_ms: file.mtimeMs })
+          .where('source_id', '=', sourceId)
+          .where('path', '=', file.path)
+          .execute();
+      }
+    });
   }
 
   async applyDocumentChanges(
@@ -202,6 +226,8 @@ export class SqliteStore implements Store {
             title: upsert.title,
             chunk_count: upsert.chunks.length,
             updated_at: now,
+            size: upsert.stats?.size ?? -1,
+            mtime_ms: upsert.stats?.mtimeMs ?? -1,
           })
           .onConflict((conflict) =>
             conflict.columns(['source_id', 'path']).doUpdateSet({
@@ -210,6 +236,8 @@ export class SqliteStore implements Store {
               title: upsert.title,
               chunk_count: upsert.chunks.length,
               updated_at: now,
+              size: upsert.stats?.size ?? -1,
+              mtime_ms: upsert.stats?.mtimeMs ?? -1,
             }),
           )
           .returning('id')

@@ -45,7 +45,13 @@ export interface NewSource {
   workspaceId?: string;
 }
 
-export interface StoredDocument {
+/** File size and modification time as last synced: equal stats mean the file is unchanged. */
+export interface FileStats {
+  size: number;
+  mtimeMs: number;
+}
+
+export interface StoredDocument extends FileStats {
   id: number;
   path: string;
   contentHash: string;
@@ -65,6 +71,7 @@ export interface DocumentUpsert {
   contentHash: string;
   title: string;
   chunks: ChunkDraftInput[];
+  stats?: FileStats;
 }
 
 export interface Chunk {
@@ -129,6 +136,8 @@ export interface KnowledgeStore {
     version: string,
     change: { upserts: DocumentUpsert[]; deletes: string[] },
   ): Promise<{ created: { id: number; text: string }[]; removed: number[] }>;
+  /** Records new file stats of documents whose content did not change (a touched file). */
+  updateFileStats(sourceId: string, files: ({ path: string } & FileStats)[]): Promise<void>;
   /** Sets every stored document of the source to the new version label (unchanged files too). */
   stampVersion(sourceId: string, version: string): Promise<void>;
   replaceSyncErrors(sourceId: string, errors: SyncError[]): Promise<void>;

@@ -54,38 +54,51 @@ function splitGroups(run: string, offset: number): DigitGroup[] {
   }));
 }
 
-/**
- * The longest window of consecutive groups, sharing one separator, that is a valid card number.
- * Windows never exceed 19 digits, so a long run of numbers costs linear time.
+/*
+ * Cards are printed compact or in groups of three to six digits (4-4-4-4, Amex 4-6-5); runs
+ * of single digits ("1 2 3 4 …") are lists, not card numbers.
  */
-function findCardInGroups(groups: DigitGroup[]): { start: number; end: number } | undefined {
-  for (let first = 0; first < groups.length; first++) {
-    let digits = '';
-    let found: { start: number; end: number } | undefined;
-    for (let last = first; last < groups.length; last++) {
-      const group = groups[last]!;
-      if (last > first + 1 && group.separator !== groups[first + 1]!.separator) break;
-      digits += group.digits;
-      if (digits.length > MAX_DIGITS) break;
-      if (looksLikeCardNumber(digits)) found = { start: groups[first]!.start, end: group.end };
-    }
-    if (found) return found;
+const MIN_GROUP_DIGITS = 3;
+const MAX_GROUP_DIGITS = 6;
+
+/**
+ * The longest window of consecutive groups starting at `first`, sharing one separator, that is
+ * a valid card number. Windows never exceed 19 digits, so each start costs constant time.
+ */
+function cardStartingAt(groups: DigitGroup[], first: number): number | undefined {
+  let digits = '';
+  let everyGroupFits = true;
+  let found: number | undefined;
+  for (let last = first; last < groups.length; last++) {
+    const group = groups[last]!;
+    if (last > first + 1 && group.separator !== groups[first + 1]!.separator) break;
+    digits += group.digits;
+    if (digits.length > MAX_DIGITS) break;
+    everyGroupFits &&=
+      group.digits.length >= MIN_GROUP_DIGITS && group.digits.length <= MAX_GROUP_DIGITS;
+    const compact = last === first;
+    if ((compact || everyGroupFits) && looksLikeCardNumber(digits)) found = last;
   }
-  return undefined;
+  return found;
 }
 
 export function findCardNumbers(text: string): PiiFinding[] {
   const findings: PiiFinding[] = [];
   for (const match of text.matchAll(DIGIT_RUN)) {
-    let groups = splitGroups(match[0], match.index);
-    const after = text.slice(match.index + match[0].length, match.index + match[0].length + 2);
+    const runEnd = match.index + match[0].length;
     // A run followed by a letter is part of an identifier; by a decimal point and digits, a number.
-    if (/^(?:[\p{L}_]|[.,]\d)/u.test(after)) continue;
-    while (groups.length > 0) {
-      const card = findCardInGroups(groups);
-      if (!card) break;
-      findings.push({ type: 'card', ...card, label: 'credit card number' });
-      groups = groups.filter((group) => group.start >= card.end);
+    if (/^(?:[\p{L}_]|[.,]\d)/u.test(text.slice(runEnd, runEnd + 2))) continue;
+    const groups = splitGroups(match[0], match.index);
+    for (let first = 0; first < groups.length; first++) {
+      const last = cardStartingAt(groups, first);
+      if (last === undefined) continue;
+      findings.push({
+        type: 'card',
+        start: groups[first]!.start,
+        end: groups[last]!.end,
+        label: 'credit card number',
+      });
+      first = last; // the next card can only start after this one
     }
   }
   return findings;

@@ -56,9 +56,10 @@ function addCharacterGrams(padded: string, buckets: Set<number>): void {
       length++
     ) {
       hash = Math.imul(hash ^ padded.charCodeAt(start + length - 1), FNV_PRIME);
-      // The length goes into the bucket so "ign" and "igno" never share a hash prefix state.
-      if (length >= MIN_CHARACTER_GRAM)
+      if (length >= MIN_CHARACTER_GRAM) {
+        // Mixing in the length keeps "ign" from sharing its running hash with "igno", "ignor".
         buckets.add(Math.imul(hash ^ length, FNV_PRIME) & HASH_MASK);
+      }
     }
   }
 }

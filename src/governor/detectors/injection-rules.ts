@@ -4,106 +4,133 @@ import { normaliseText } from './injection-features.js';
 export interface InjectionRule {
   id: string;
   reason: string;
-  /** Probability that a text matching the rule is an injection; all are above any threshold. */
+  /** Probability that a text matching the rule is an injection; above the default threshold. */
   confidence: number;
   /** Matched against normalised text: lowercase, accents folded, whitespace collapsed. */
   pattern: RegExp;
 }
 
 /*
- * Patterns see normalised text, so they are written in lowercase without accents
- * ("ubersetze", "fur", "vergiss"). Each one needs the attack's shape — a verb aimed at the
- * earlier instructions, a persona switch, a request for the prompt itself — not just a
- * keyword, so that "How do I roll back a policy?" or "Vergiss nicht die Fenster" stay clean.
+ * Patterns see normalised text, so they are written in lowercase without accents ("fur",
+ * "ungultig"). Each needs the attack's shape — a verb aimed at the earlier instructions, a
+ * persona switch, a request for the assistant's own prompt — not a keyword alone, so that
+ * "How do I change the system prompt of an agent?", "Please ignore my previous message" or
+ * "Vergiss nicht die Fenster" stay clean.
  */
-const EARLIER = String.raw`(?:previous|prior|above|earlier|preceding|foregoing|former|initial|original|old|given)`;
-const ORDERS = String.raw`(?:instructions?|prompts?|directions?|directives?|rules|guidelines|commands?|context|tasks?|assignments?|information|programming|restrictions|constraints|orders|messages?|text)`;
-const DISMISS = String.raw`(?:ignore|disregard|forget|override|bypass|abandon|discard)`;
-/** Instructions proper; generic nouns like "message" only count with an "earlier" word. */
-const STRICT_ORDERS = String.raw`(?:instructions?|prompts?|directions|directives|rules|guidelines|commands|programming|restrictions)`;
-const GERMAN_DISMISS = String.raw`(?:vergiss|vergesst|vergessen sie|ignoriere|ignoriert|ignorieren sie|missachte|missachten sie|verwirf|verwerfen sie)`;
+const EARLIER = '(?:previous|prior|above|earlier|preceding|foregoing|initial|original|given)';
+const ORDERS =
+  '(?:instructions?|prompts?|directions?|directives?|rules|guidelines|commands?|context|tasks?|assignments?|information|programming|restrictions|constraints|orders|text)';
+/** Instructions proper: what "ignore all …" or "ignore your …" must be aimed at. */
+const STRICT_ORDERS =
+  '(?:instructions?|prompts?|directions|directives|rules|guidelines|commands|programming|restrictions)';
+const DISMISS = '(?:ignore|disregard|forget|override|bypass)';
+const CLAUSE_START = String.raw`(?:^|[.!?:;,"'\-] ?)(?:please |now |so |ok,? |okay,? )?`;
+const ASK = '(?:reveal|show|print|display|output|repeat|tell|give|write|dump|leak|share|list)';
+const GERMAN_DISMISS =
+  '(?:vergiss|vergesst|vergessen sie|ignoriere|ignoriert|ignorieren sie|missachte|missachten sie|verwirf|verwerfen sie)';
 const GERMAN_EARLIER = String.raw`(?:vorherig|bisherig|obig|vorig|vorangegangen|vorausgegangen|fruher|ursprunglich)\w*`;
-const GERMAN_ORDERS = String.raw`(?:anweisung|instruktion|befehl|aufgabe|information|regel|vorgabe|richtlinie|nachricht|prompt)\w*`;
+const GERMAN_ORDERS = String.raw`(?:anweisung|instruktion|befehl|aufgabe|information|regel|vorgabe|richtlinie|prompt)\w*`;
+const GERMAN_ASK =
+  '(?:zeig|zeige|zeigen sie|gib|geben sie|nenne|nennen sie|verrate|verraten sie|drucke|wiederhole|schreib|schreibe|was ist|was sind|was war|was waren)';
 
-function rule(id: string, reason: string, source: string, confidence = 0.95): InjectionRule {
-  return { id, reason, confidence, pattern: new RegExp(source, 'u') };
+function rule(
+  id: string,
+  reason: string,
+  alternatives: string[],
+  confidence = 0.95,
+): InjectionRule {
+  return { id, reason, confidence, pattern: new RegExp(alternatives.join('|'), 'u') };
 }
 
 export const INJECTION_RULES: readonly InjectionRule[] = [
-  rule(
-    'ignore-previous-instructions',
-    'asks to ignore or forget the previous instructions',
-    String.raw`\b${DISMISS} (?:about )?(?:(?:all|any|every|each|the|your|these|those|of|what|that) )*(?:${EARLIER} ${ORDERS}|${ORDERS} (?:above|before|so far|you (?:were|have been) given))|\b(?:ignore|disregard|forget) (?:all |everything )?(?:the )?(?:above|preceding|foregoing|previous|prior)\b|\b${DISMISS} (?:all|any|your) (?:of )?(?:your |the )?${STRICT_ORDERS}\b`,
-  ),
-  rule(
-    'forget-everything',
-    'asks to forget everything said before',
-    String.raw`\b(?:forget|ignore|disregard) (?:about )?(?:absolutely )?(?:everything|anything|all(?: of)? that|what (?:i|you|we) (?:said|told|wrote|discussed)|what you (?:were|have been) told)(?: (?:above|before|previously|so far|until now|up to now|we discussed|i said|you were told)\b|,? (?:and|now|then)\b| you (?:know|learned|have learned|were taught)(?: so far)?(?: and\b|[.!,;]|$))|\b(?:despite|regardless of|contrary to|in spite of) (?:what|anything|everything) (?:you(?:'ve| have)? been|you were|i) told\b|\b(?:contrary to|instead of|deviating from) (?:the |your |all )?${EARLIER} ${ORDERS}`,
-  ),
-  rule(
-    'earlier-instructions-void',
-    'declares the earlier instructions void',
-    String.raw`\b(?:all )?${EARLIER} (?:${ORDERS}|informations?)\b[^.!?]{0,40}\b(?:(?:is|are) (?:now )?(?:irrelevant|invalid|void|obsolete|cancell?ed|null)|no longer (?:apply|valid|relevant|matter))`,
-  ),
-  rule(
-    'new-instructions',
-    'announces new instructions or a new task',
-    String.raw`\b(?:your|the) (?:new|real|actual|true) (?:task|instructions?|role|job|assignment|mission|purpose|goal) (?:is|are|will be|now)\b|\bnew (?:task|instructions?|rules?)\s*:|\bnow (?:focus on|follow) (?:your|my|these|the) new\b|\b(?:now|next) (?:come|comes|follow|follows) (?:some |a few )?(?:new|further|more|additional) (?:tasks|instructions)|\b(?:start|begin) (?:over |again )?with a new task\b|\badditional instructions?\s*[:-]|\b(?:change|update|replace|overwrite|modify|rewrite) (?:your|the) (?:instructions|rules|system prompt|prompt|programming|guidelines)\b(?! (?:for|on|about|in)\b)|\byour (?:new )?instructions are now\b`,
-  ),
-  rule(
-    'persona-switch',
-    'tells the assistant it is now someone else',
-    String.raw`\byou are now (?:a|an|the|my|no longer|free|unrestricted|going|called|named|known|acting|playing|dan)\b|\b(?:from now on|starting now|henceforth),? (?:you (?:are|will|must|shall|should|act|respond|answer|only|can)|your (?:name|role|task|job) is)\b`,
-  ),
-  rule(
-    'jailbreak-mode',
-    'requests a jailbreak persona or mode (DAN, developer mode)',
-    String.raw`\bdo anything now\b|\b(?:developer|dev|god|jailbreak|jailbroken|unfiltered|unrestricted|uncensored|evil|dan|dude|opposite) mode\b|\b(?:act as|you are|you're|pretend to be|become) dan\b|\bjailbroken\b|\bstay in character\b`,
-  ),
-  rule(
-    'disable-safeguards',
-    'asks the assistant to drop its restrictions or safety rules',
-    String.raw`\b(?:you|your|ai|assistant|chatbot|model|chatgpt|gpt|llm)\b[^.!?]{0,40}\b(?:no|without|free (?:from|of)|freed from|not bound by|bypass(?:es|ing)?|ignor(?:e|es|ing)|disable[sd]?|remove[sd]?|turn off|break free of)\b[^.!?]{0,25}\b(?:censorship|content polic(?:y|ies)|content filters?|(?:safety|ethical|moral) (?:rules|guidelines|measures|filters?|constraints|principles|boundaries|restrictions)|safeguards|guardrails)\b|\b(?:you|ai|assistant|model) (?:have|has) no (?:restrictions|limits|limitations|rules|filters|boundaries)\b`,
-  ),
-  rule(
-    'reveal-system-prompt',
-    'asks to reveal the system prompt or hidden instructions',
-    String.raw`\b(?:reveal|show|print|display|output|repeat|tell|give|write|dump|leak|share|spell out|list|what (?:is|are|were|was))\b (?:(?:me|us|all|the|of|your|out|exactly|verbatim) )*(?:system (?:prompt|message|instructions)|(?:initial|original|hidden|secret|internal|full|complete|exact|entire) (?:prompt|instructions)|prompt ?texts?|your (?:prompt|instructions)(?! (?:for|on|about|to)\b))|\b(?:repeat|print|output|write out|spell out|copy) (?:(?:me|all|the|everything|exactly|verbatim) )*(?:(?:text|words|content|lines|messages?) )?(?:above|before this|preceding|prior to this)\b|\bwhat (?:is|was) (?:written|said|stated) (?:at the (?:beginning|start|top) of (?:this|the|your) (?:prompt|conversation|instructions)|above|before this)|\b(?:everything|all) (?:that )?(?:was|you were|has been|have been) (?:said|told|given) (?:to you )?before (?:this|my)\b|\bwhat (?:instructions|rules|guidelines) (?:were you|have you been|did you get|did you receive) (?:given|told)?`,
-  ),
+  rule('ignore-previous-instructions', 'asks to ignore or forget the previous instructions', [
+    String.raw`\b${DISMISS} (?:about )?(?:(?:all|any|every|each|the|your|these|those|of) )*${EARLIER} ${ORDERS}`,
+    String.raw`\b${DISMISS} (?:(?:all|any|the|your) )*${ORDERS} (?:above|before|so far|you (?:were|have been) given)`,
+    String.raw`\b(?:ignore|disregard|forget) (?:all |everything )?(?:the )?(?:above|preceding|foregoing)\b`,
+    String.raw`\b${DISMISS} (?:all|any|your) (?:of )?(?:your |the )?${STRICT_ORDERS}\b`,
+    String.raw`\b(?:contrary to|instead of|deviating from) (?:the |your |all )?${EARLIER} ${ORDERS}`,
+  ]),
+  rule('forget-everything', 'asks to forget everything said before', [
+    String.raw`\b(?:forget|ignore|disregard) (?:about )?(?:absolutely )?(?:everything|anything|all(?: of)? that|what (?:i|you|we) (?:said|told|wrote|discussed)|what you (?:were|have been) told) (?:above|before|previously|so far|until now|up to now|we discussed|i said|you were told)\b`,
+    String.raw`${CLAUSE_START}(?:forget|ignore|disregard) (?:about )?(?:absolutely )?everything(?:,? (?:and|now|then)\b| you (?:know|learned|have learned|were taught)\b)`,
+    String.raw`\b(?:despite|regardless of|contrary to|in spite of) (?:what|anything|everything) (?:you(?:'ve| have)? been|you were) told\b`,
+  ]),
+  rule('earlier-instructions-void', 'declares the earlier instructions void', [
+    String.raw`\b(?:all )?(?:previous|prior|above|earlier|preceding) (?:instructions|information|prompts?|tasks|context|commands|directives|guidelines)\b[^.!?]{0,40}\b(?:(?:is|are) (?:now )?(?:irrelevant|invalid|void|obsolete|cancell?ed|null)|no longer (?:apply|valid|relevant|matter))`,
+  ]),
+  rule('new-instructions', 'announces new instructions or a new task', [
+    String.raw`\byour (?:new|real|actual|true) (?:task|instructions?|role|assignment|mission|purpose) (?:is|are|will be|now)\b`,
+    String.raw`\bnew (?:task|instructions?|rules?)\s*:`,
+    String.raw`\bnow (?:focus on|follow) (?:your|my|these|the) new\b`,
+    String.raw`\b(?:now|next) (?:come|comes|follow|follows) (?:some |a few )?(?:new|further|more|additional) (?:tasks|instructions)`,
+    String.raw`\b(?:start|begin) (?:over |again )?with a new task\b`,
+    String.raw`\badditional instructions?\s*[:-]`,
+    String.raw`\b(?:change|update|replace|overwrite|modify|rewrite) your (?:instructions|rules|system prompt|prompt|programming|guidelines)\b`,
+    String.raw`\byour (?:new )?instructions are now\b`,
+  ]),
+  rule('persona-switch', 'tells the assistant it is now someone else', [
+    String.raw`\byou are now (?:a|an|the|my|no longer|free|unrestricted|going|called|named|known|acting|playing|dan)\b`,
+    String.raw`\b(?:from now on|starting now|henceforth),? (?:you (?:are|will|must|shall|should|act|respond|answer|only)|your (?:name|role|task) is)\b`,
+  ]),
+  rule('jailbreak-mode', 'requests a jailbreak persona or mode (DAN, developer mode)', [
+    String.raw`\bdo anything now\b`,
+    String.raw`\b(?:dan|jailbreak|jailbroken|unfiltered|uncensored|evil|opposite) mode\b|\bjailbroken\b`,
+    // "developer mode" alone is an Android setting; it takes talk of answering to be an attack.
+    String.raw`\b(?:you are|you're|act|acting|respond|answer|stay|simulate|pretend)\b[^.!?]{0,30}\b(?:developer|dev|god|unrestricted) mode\b`,
+    String.raw`\b(?:developer|dev|god|unrestricted) mode\b[^.!?]{0,30}\b(?:answer|respond|reply|output|without|enabled|activated)\b`,
+    String.raw`\b(?:act as|you are|you're|pretend to be|become) dan\b|\bstay in character\b`,
+  ]),
+  rule('disable-safeguards', 'asks the assistant to drop its restrictions or safety rules', [
+    String.raw`\b(?:you|your|ai|assistant|chatbot|model|chatgpt|gpt|llm)\b[^.!?]{0,40}\b(?:no|without|free (?:from|of)|freed from|not bound by|bypass(?:es|ing)?|ignor(?:e|es|ing)|disable[sd]?|remove[sd]?|turn off|break free of)\b[^.!?]{0,25}\b(?:censorship|content polic(?:y|ies)|content filters?|(?:safety|ethical|moral) (?:rules|guidelines|measures|filters?|constraints|principles|boundaries|restrictions)|safeguards|guardrails)\b`,
+    String.raw`\b(?:you|ai|assistant|model) (?:have|has) no (?:restrictions|limits|limitations|rules|filters|boundaries)\b`,
+  ]),
+  rule('reveal-system-prompt', 'asks to reveal the system prompt or hidden instructions', [
+    String.raw`\b(?:${ASK}|what (?:is|are|were|was))\b (?:(?:me|us|all|of|out|exactly|verbatim|the) )*your (?:(?:full|complete|entire|exact|initial|original|hidden|secret|internal|system) )*(?:prompt|instructions|system message|prompt texts?)\b(?! (?:for|on|about|to)\b)`,
+    String.raw`\b${ASK} (?:me|us) (?:(?:all|of|exactly|verbatim|the) )*(?:(?:full|complete|entire|exact|initial|original|hidden|secret|internal) )*(?:system prompt|system message|system instructions|prompt texts?|initial prompt|hidden prompt|hidden instructions|secret instructions)\b`,
+    String.raw`\b(?:reveal|leak|dump) (?:the )?(?:system prompt|system message|hidden instructions|secret instructions|initial prompt|hidden prompt)\b`,
+    String.raw`\b(?:repeat|print|output|write out|spell out|copy) (?:(?:me|all|the|everything|exactly|verbatim) )*(?:(?:text|words|content|lines|messages?) )?(?:above|before this|preceding|prior to this)\b`,
+    String.raw`\bwhat (?:is|was) (?:written|said|stated) (?:at the (?:beginning|start|top) of (?:this|the|your) (?:prompt|conversation|instructions)|above|before this)`,
+    String.raw`\b(?:everything|all) (?:that )?(?:was|you were|has been|have been) (?:said|told|given) (?:to you )?before (?:this|my)\b`,
+    String.raw`\bwhat (?:instructions|rules|guidelines) (?:were you|have you been|did you get|did you receive)\b`,
+  ]),
   rule(
     'fake-system-marker',
     'contains chat-template or fake system markers',
-    String.raw`<\|im_(?:start|end)\|>|<\|(?:system|endoftext)\|>|\[\/?inst\]|<<\/?sys>>|<\/?system>|\[system\]|#{2,}\s*(?:system|new instructions?|instruction)\b`,
+    [
+      String.raw`<\|im_(?:start|end)\|>|<\|(?:system|endoftext)\|>|\[\/?inst\]|<<\/?sys>>|<\/?system>|\[system\]`,
+      // "### System:" or "## new instructions ##", not a Markdown heading like "## System requirements".
+      String.raw`#{2,} ?(?:system|new instructions?|instructions?) ?(?::|#{2,})`,
+    ],
     0.9,
   ),
-  rule(
-    'german-ignore-previous',
-    'asks to ignore or forget the previous instructions (German)',
-    String.raw`\b${GERMAN_DISMISS}\b(?! nicht)(?:[ ,]+\S+){0,4}?[ ,]+(?:alles\b|${GERMAN_EARLIER}|davor\b|zuvor\b|vorher\b|(?:alle|deine|ihre|jegliche|samtliche) (?:\S+ )?${GERMAN_ORDERS})|\b(?:die |alle )?${GERMAN_EARLIER} \S+(?: \S+)? (?:ignorieren|vergessen|missachten|verwerfen)\b|\b(?:abweichend (?:zu|von)|entgegen|anstatt|statt) (?:den |der |allen |deinen |ihren )?${GERMAN_EARLIER} ${GERMAN_ORDERS}|\b(?:deine|ihre|alle) (?:\S+ )?${GERMAN_ORDERS} (?:\S+ )?(?:vergessen|ignorieren|missachten|verwerfen)\b`,
-  ),
-  rule(
-    'german-earlier-instructions-void',
-    'declares the earlier instructions void (German)',
+  rule('german-ignore-previous', 'asks to ignore or forget the previous instructions (German)', [
+    String.raw`\b${GERMAN_DISMISS} (?:bitte )?alles\b`,
+    String.raw`\b${GERMAN_DISMISS}\b(?! nicht)(?:[ ,]+\S+){0,4}?[ ,]+(?:${GERMAN_EARLIER}|davor\b|zuvor\b|vorher\b|(?:alle|deine|ihre|jegliche|samtliche) (?:\S+ )?${GERMAN_ORDERS})`,
+    String.raw`\b(?:die |alle )?${GERMAN_EARLIER} \S+(?: \S+)? (?:ignorieren|vergessen|missachten|verwerfen)\b`,
+    String.raw`\b(?:deine|ihre|alle) (?:\S+ )?${GERMAN_ORDERS} (?:\S+ )?(?:vergessen|ignorieren|missachten|verwerfen)\b`,
+    String.raw`\b(?:abweichend (?:zu|von)|entgegen|anstatt|statt) (?:den |der |allen |deinen |ihren )?${GERMAN_EARLIER} ${GERMAN_ORDERS}`,
+  ]),
+  rule('german-earlier-instructions-void', 'declares the earlier instructions void (German)', [
     String.raw`\b(?:alle )?${GERMAN_EARLIER} ${GERMAN_ORDERS}\b[^.!?]{0,60}\b(?:irrelevant|ungultig|hinfallig|nichtig|unwichtig|egal|hinter sich|hinter dir|beiseite|gelten nicht mehr|nicht mehr gultig)`,
-  ),
-  rule(
-    'german-new-task',
-    'announces a new task or new instructions (German)',
-    String.raw`\b(?:deine|ihre|eine|die) neuen? (?:aufgabe|anweisung|anweisungen|rolle) (?:ist|lautet|sind|besteht)\b|\bneue (?:aufgabe|anweisung|anweisungen)\s*:|\b(?:wir )?(?:beginnen|starten|fangen) (?:wir )?(?:jetzt |nun )?(?:mit )?(?:einer |der )?neuen aufgabe|\b(?:nun|jetzt) (?:folgen|kommen) (?:noch )?(?:ein paar |einige )?(?:weitere|neue) (?:aufgaben|anweisungen)`,
-  ),
-  rule(
-    'german-persona-switch',
-    'tells the assistant it is now someone else (German)',
-    String.raw`\bdu bist (?:jetzt|nun|ab sofort|ab jetzt) (?:ein|eine|einer|der|die|das|kein|keine|mein|meine|nicht mehr)\b|\bab (?:jetzt|sofort|nun) (?:bist|wirst|sollst|musst) du\b|\btu so,? als (?:ob du|warst du)\b`,
-  ),
-  rule(
-    'german-reveal-prompt',
-    'asks to reveal the system prompt or hidden instructions (German)',
-    String.raw`\b(?:zeig|zeige|zeigen sie|gib|geben sie|nenne|nennen sie|verrate|verraten sie|drucke|wiederhole|schreib|schreibe|was (?:ist|sind|war|waren))\b(?:[ ,]+\S+){0,4}?[ ,]+(?:(?:dein|deine|deinen|ihr|ihre|ihren) (?:system ?prompt|prompt|anweisungen|instruktionen|vorgaben)|system ?-?prompt|prompt-?texte?|(?:ursprunglichen|initialen|geheimen|versteckten) (?:anweisungen|instruktionen|prompt))|\bwelche (?:anweisungen|instruktionen|regeln|vorgaben) (?:hast du|haben sie|du|sie)\b[^.!?]{0,40}\b(?:bekommen|erhalten)`,
-  ),
+  ]),
+  rule('german-new-task', 'announces a new task or new instructions (German)', [
+    String.raw`\b(?:deine|ihre) neuen? (?:aufgabe|anweisung|anweisungen|rolle) (?:ist|lautet|sind|besteht)\b`,
+    String.raw`\bneue (?:aufgabe|anweisung|anweisungen)\s*:`,
+    String.raw`\b(?:wir )?(?:beginnen|starten|fangen) (?:wir )?(?:jetzt |nun )?(?:mit )?(?:einer |der )?neuen aufgabe`,
+    String.raw`\b(?:nun|jetzt) (?:folgen|kommen) (?:noch )?(?:ein paar |einige )?(?:weitere|neue) (?:aufgaben|anweisungen)`,
+  ]),
+  rule('german-persona-switch', 'tells the assistant it is now someone else (German)', [
+    String.raw`\bdu bist (?:jetzt|nun|ab sofort|ab jetzt) (?:ein|eine|einer|der|die|das|kein|keine|mein|meine|nicht mehr)\b`,
+    String.raw`\bab (?:jetzt|sofort|nun) bist du\b|\btu so,? als (?:ob du|warst du)\b`,
+  ]),
+  rule('german-reveal-prompt', 'asks to reveal the system prompt or hidden instructions (German)', [
+    String.raw`\b${GERMAN_ASK}\b(?:[ ,]+\S+){0,3}?[ ,]+(?:dein|deine|deinen|ihr|ihre|ihren) (?:system ?-?prompt|prompt|anweisungen|instruktionen|vorgaben|prompt-?texte?)\b`,
+    String.raw`\b${GERMAN_ASK} (?:mir|uns) (?:(?:den|die|alle) )?(?:system ?-?prompt|prompt-?texte?|(?:ursprunglichen|initialen|geheimen|versteckten) (?:anweisungen|instruktionen|prompt))\b`,
+    String.raw`\bwelche (?:anweisungen|instruktionen|regeln|vorgaben) (?:hast du|haben sie|du|sie)\b[^.!?]{0,40}\b(?:bekommen|erhalten)`,
+  ]),
   rule(
     'other-language-ignore-previous',
-    'asks to ignore or forget the previous instructions (another language)',
+    'asks to ignore the previous instructions (another language)',
     [
       String.raw`\b(?:oubliez|oublie|ignorez|ignore) (?:toutes? )?(?:les|tes|vos) (?:instructions|consignes|regles)`,
       String.raw`\b(?:ignora|olvida|ignore|olvide) (?:todas )?(?:las|tus|sus) (?:instrucciones|indicaciones|reglas)`,
@@ -111,8 +138,9 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
       String.raw`\b(?:ignore|ignora|esqueca|esquece) (?:todas )?(?:as )?(?:instrucoes|regras)`,
       String.raw`\b(?:negeer|vergeet) (?:alle )?(?:vorige |eerdere )?(?:instructies|regels|opdrachten)`,
       String.raw`\b(?:zaboravi|ignoriraj|zanemari) (?:sve )?(?:prethodne )?(?:instrukcije|upute|uputstva)`,
+      // Cyrillic letters are not word characters to \b, hence no boundary here.
       String.raw`(?:забудь|забудьте|игнорир\S*) (?:все )?(?:предыдущие )?(?:инструкции|указания|правила)`,
-    ].join('|'),
+    ],
   ),
 ];
 

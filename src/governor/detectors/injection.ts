@@ -29,6 +29,16 @@ function loadedModel(): LinearModel {
   return model;
 }
 
+function assess(text: string, threshold: number): InjectionScore {
+  if (text.trim() === '') return { score: 0, reasons: [] };
+  const modelProbability = linearProbability(loadedModel(), extractFeatures(text));
+  const fired = matchInjectionRules(text);
+  const reasons = fired.map((rule) => rule.reason);
+  if (modelProbability >= threshold)
+    reasons.push(`classifier score ${modelProbability.toFixed(2)}`);
+  return { score: combineInjectionScores(modelProbability, fired), reasons };
+}
+
 /**
  * Scores a text for prompt injection: a logistic-regression classifier over hashed word and
  * character n-grams, combined with explicit rules for well-known attack phrasings in English,
@@ -39,19 +49,13 @@ function loadedModel(): LinearModel {
  *   // { score: 0.99…, reasons: ['asks to ignore or forget the previous instructions', …] }
  */
 export function scoreInjection(text: string): InjectionScore {
-  if (text.trim() === '') return { score: 0, reasons: [] };
-  const modelProbability = linearProbability(loadedModel(), extractFeatures(text));
-  const fired = matchInjectionRules(text);
-  const reasons = fired.map((rule) => rule.reason);
-  if (modelProbability >= DEFAULT_INJECTION_THRESHOLD) {
-    reasons.push(`classifier score ${modelProbability.toFixed(2)}`);
-  }
-  return { score: combineInjectionScores(modelProbability, fired), reasons };
+  return assess(text, DEFAULT_INJECTION_THRESHOLD);
 }
 
 /**
  * Decides whether `text` is a prompt-injection attempt: its score reaches `threshold`.
- * Every rule's confidence is above the default threshold, so a rule alone is enough.
+ * Every rule's confidence is above the default threshold, so a rule alone is enough; whenever
+ * the verdict is positive, `reasons` says which rule or the classifier made it.
  *
  * @example
  *   detectInjection('What is the capital of France?').injection // false
@@ -60,6 +64,6 @@ export function detectInjection(
   text: string,
   threshold: number = DEFAULT_INJECTION_THRESHOLD,
 ): InjectionVerdict {
-  const { score, reasons } = scoreInjection(text);
+  const { score, reasons } = assess(text, threshold);
   return { injection: score >= threshold, score, reasons };
 }

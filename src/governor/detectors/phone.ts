@@ -15,7 +15,7 @@ function shape(body: string): RegExp {
 
 /** "+49 30 1234567", "+1 (555) 123-4567", "+49 (0)30 1234567", "0044 20 7946 0958". */
 const INTERNATIONAL = shape(
-  String.raw`(?:\+|00)[1-9]\d{0,14}(?:(?:[ .\-/]|[ ]?\(\d{1,4}\)[ ]?)\d{1,14})*`,
+  String.raw`(?:\+|00)[1-9]\d{0,14}(?:(?:[ .\-/]|[ ]?\(\d{1,4}\)[ ]?)\d{1,14}){0,14}`,
 );
 
 /** North American: "(555) 123-4567", "555-123-4567", "555.123.4567", "1-800-555-1234". */
@@ -40,12 +40,15 @@ function digitCount(text: string): number {
 }
 
 function isInternationalNumber(candidate: string): boolean {
+  const groups = candidate.replace('(0)', '').match(/\d+/g) ?? [];
+  // After the country code, at most one single-digit group ("+33 1 23 45 67 89"); "+1 2 3 4"
+  // is arithmetic or a list.
+  if (groups.slice(1).filter((group) => group.length === 1).length > 1) return false;
+  const digits = groups.join('').length;
   if (candidate.startsWith('00')) {
     // Without a plus sign, zero-padded identifiers look alike; ask for more digits and a gap.
-    const digits = digitCount(candidate) - 2;
-    return /[ .\-/(]/.test(candidate) && digits >= 10 && digits <= 15;
+    return groups.length > 1 && digits - 2 >= 10 && digits - 2 <= 15;
   }
-  const digits = digitCount(candidate.replace('(0)', ''));
   return digits >= 8 && digits <= 15;
 }
 
@@ -59,15 +62,34 @@ const SHAPES: { pattern: RegExp; accepts: (candidate: string) => boolean }[] = [
   { pattern: FRENCH_DOTTED, accepts: () => true },
 ];
 
+/**
+ * The longest prefix of `candidate`, cut at a space, that `accepts` takes: a number followed
+ * by a year or a count ("030 12345678 2024") is still found.
+ */
+function longestAcceptedPrefix(
+  candidate: string,
+  accepts: (text: string) => boolean,
+): string | undefined {
+  let current = candidate;
+  while (!accepts(current)) {
+    const cut = current.lastIndexOf(' ');
+    if (cut <= 0) return undefined;
+    current = current.slice(0, cut);
+    if (!/\d$/.test(current)) return undefined;
+  }
+  return current;
+}
+
 export function findPhoneNumbers(text: string): PiiFinding[] {
   const findings: PiiFinding[] = [];
   for (const { pattern, accepts } of SHAPES) {
     for (const match of text.matchAll(pattern)) {
-      if (!accepts(match[0])) continue;
+      const number = longestAcceptedPrefix(match[0], accepts);
+      if (number === undefined) continue;
       findings.push({
         type: 'phone',
         start: match.index,
-        end: match.index + match[0].length,
+        end: match.index + number.length,
         label: 'phone number',
       });
     }

@@ -33,9 +33,22 @@ function findAll(text: string): PiiFinding[] {
   ];
 }
 
+/** Index of the first kept finding that starts at or after `position` (binary search). */
+function firstStartingFrom(kept: readonly PiiFinding[], position: number): number {
+  let low = 0;
+  let high = kept.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (kept[middle]!.start < position) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
 /**
  * Keeps one finding per stretch of text: by kind precedence, then the order the finders
- * reported them in (most specific first), then the longer one.
+ * reported them in (most specific first), then the longer one. Kept findings stay sorted by
+ * position and never overlap, so only the two neighbours of a candidate need checking.
  */
 function resolveOverlaps(candidates: PiiFinding[]): PiiFinding[] {
   const ranked = candidates
@@ -48,10 +61,15 @@ function resolveOverlaps(candidates: PiiFinding[]): PiiFinding[] {
     );
   const kept: PiiFinding[] = [];
   for (const { finding } of ranked) {
-    const overlaps = kept.some((other) => finding.start < other.end && other.start < finding.end);
-    if (!overlaps && finding.end > finding.start) kept.push(finding);
+    if (finding.end <= finding.start) continue;
+    const next = firstStartingFrom(kept, finding.start);
+    const previous = kept[next - 1];
+    const following = kept[next];
+    if (previous && previous.end > finding.start) continue;
+    if (following && following.start < finding.end) continue;
+    kept.splice(next, 0, finding);
   }
-  return kept.sort((left, right) => left.start - right.start);
+  return kept;
 }
 
 /**

@@ -74,8 +74,9 @@ function toFinding(match: RegExpMatchArray & { index: number }, label: string): 
  */
 export function findSecrets(text: string): PiiFinding[] {
   const findings: PiiFinding[] = [];
-  for (const match of text.matchAll(PEM_PRIVATE_KEY))
+  for (const match of text.matchAll(PEM_PRIVATE_KEY)) {
     findings.push(toFinding(match, 'private key'));
+  }
   for (const { label, pattern, accepts } of TOKEN_SHAPES) {
     for (const match of text.matchAll(pattern)) {
       if (!accepts || accepts(match[0])) findings.push(toFinding(match, label));

@@ -130,4 +130,11 @@ export const sqliteMigrations: Record<string, Migration> = {
       await sql`create index audit_by_time on audit_records (created_at)`.execute(db);
     },
   },
+  '0003-file-stats': {
+    // Size and modification time let a re-sync skip unchanged files without reading them.
+    async up(db: Kysely<unknown>) {
+      await sql`alter table documents add column size integer not null default -1`.execute(db);
+      await sql`alter table documents add column mtime_ms real not null default -1`.execute(db);
+    },
+  },
 };

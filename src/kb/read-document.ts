@@ -1,4 +1,13 @@
-import type { ChunkDraftInput, SourceConfig } from '../store/store.js';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type {
+  ChunkDraftInput,
+  DocumentUpsert,
+  FileStats,
+  SourceConfig,
+  SyncError,
+} from '../store/store.js';
 import { estimateTokens } from '../providers/provider.js';
 import { type ChunkDraft, chunkMarkdown } from './chunk-markdown.js';
 import { parseRecords, recordsToChunks } from './parse-records.js';
@@ -47,5 +56,44 @@ function toInput(draft: ChunkDraft): ChunkDraftInput {
     lineEnd: draft.lineEnd,
     text: draft.text,
     tokenCount: estimateTokens(draft.text),
+  };
+}
+
+const MAX_FILE_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Reads, hashes and chunks one file. Problems come back as sync errors naming the file; a file
+ * that yields no chunks and has errors gives no upsert, so its previous chunks stay.
+ */
+export async function readDocument(
+  file: { path: string; absolutePath: string } & FileStats,
+  fields: SourceConfig['fields'],
+): Promise<{ upsert?: DocumentUpsert; errors: SyncError[] }> {
+  if (file.size > MAX_FILE_BYTES) {
+    return {
+      errors: [
+        { path: file.path, message: `File is ${file.size} bytes; the limit is ${MAX_FILE_BYTES}` },
+      ],
+    };
+  }
+  let content: Buffer;
+  try {
+    content = await readFile(file.absolutePath);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    return { errors: [{ path: file.path, message: `Could not read file: ${reason}` }] };
+  }
+  const parsed = documentChunks(file.path, content.toString('utf8'), fields);
+  const errors = parsed.errors.map((message) => ({ path: file.path, message }));
+  if (parsed.chunks.length === 0 && parsed.errors.length > 0) return { errors };
+  return {
+    errors,
+    upsert: {
+      path: file.path,
+      stats: { size: file.size, mtimeMs: file.mtimeMs },
+      contentHash: createHash('sha256').update(content).digest('hex'),
+      title: parsed.title || basename(file.path),
+      chunks: parsed.chunks,
+    },
   };
 }
