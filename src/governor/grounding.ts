@@ -1,4 +1,4 @@
-import { queryTerms } from '../search/query-terms.js';
+import { contentTerms } from '../search/content-words.js';
 
 export interface AnswerSentence {
   text: string;
@@ -34,16 +34,8 @@ export function splitSentences(answer: string): AnswerSentence[] {
   return sentences;
 }
 
-/** Crude stem so "policies"/"policy", "rolled"/"roll" meet; both sides use the same one. */
-function stem(word: string): string {
-  return word
-    .replace(/ies$/, 'y')
-    .replace(/(?<=\w{3})(ing|ed|es|s)$/, '')
-    .replace(/'$/, '');
-}
-
 export function contentWords(text: string): Set<string> {
-  return new Set(queryTerms(text).map(stem));
+  return new Set(contentTerms(text));
 }
 
 /** Share of the sentence's content words present in the supporting text (1 when it has none). */

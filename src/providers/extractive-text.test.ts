@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { contentTerms, passageSentences, stem } from './extractive-text.js';
+import { contentTerms, stem } from '../search/content-words.js';
+import { passageSentences } from './extractive-text.js';
 
 describe('stem', () => {
   it.each([

@@ -31,6 +31,14 @@ const RETRYABLE_STATUSES = new Set([408, 409, 425, 429]);
 const MAX_RETRY_AFTER_MS = 30_000;
 
 /**
+ * A bearer header only when there is a key: keyless servers (vLLM, LM Studio, Ollama) may reject
+ * an empty bearer, and an Ollama behind an authenticating proxy still gets one.
+ */
+export function bearerHeader(apiKey: string | undefined): Record<string, string> {
+  return apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+}
+
+/**
  * JSON-over-HTTP for one provider: timeouts, retries with backoff, and every failure turned into
  * an `UpstreamError` whose message and details name the provider but never carry its API key.
  */

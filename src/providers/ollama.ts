@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { UpstreamError } from '../errors.js';
 import { joinUrl, parseJsonReply, usageFrom } from './http-reply.js';
-import { type JsonPost, ProviderHttp, type RemoteProviderOptions } from './http.js';
+import { type JsonPost, ProviderHttp, type RemoteProviderOptions, bearerHeader } from './http.js';
 import type { ChatProvider, ChatRequest, ChatResult, ChatStreamEvent } from './provider.js';
 import { RemoteEmbeddingProvider } from './remote-embeddings.js';
 
@@ -24,11 +24,6 @@ const streamLineSchema = z.union([z.object({ error: z.string() }), chatReplySche
 const embedReplySchema = z.object({ embeddings: z.array(z.array(z.number())) });
 
 type ChatReply = z.infer<typeof chatReplySchema>;
-
-function headers(apiKey: string | undefined): Record<string, string> {
-  // Ollama itself has no keys; one is sent only for an Ollama behind an authenticating proxy.
-  return apiKey ? { authorization: `Bearer ${apiKey}` } : {};
-}
 
 export class OllamaChatProvider implements ChatProvider {
   readonly name: string;
@@ -88,7 +83,7 @@ export class OllamaChatProvider implements ChatProvider {
   private chatPost(request: ChatRequest, stream: boolean): JsonPost {
     return {
       url: joinUrl(this.options.baseUrl, 'api/chat'),
-      headers: headers(this.options.apiKey),
+      headers: bearerHeader(this.options.apiKey),
       body: {
         model: this.model,
         messages: request.messages,
@@ -105,7 +100,7 @@ export class OllamaEmbeddingProvider extends RemoteEmbeddingProvider {
     const reply = await this.http.postJson(
       {
         url: joinUrl(this.options.baseUrl, 'api/embed'),
-        headers: headers(this.options.apiKey),
+        headers: bearerHeader(this.options.apiKey),
         body: { model: this.model, input: texts },
         signal,
       },

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { joinUrl, parseJsonReply, serverSentData, usageFrom } from './http-reply.js';
-import { type JsonPost, ProviderHttp, type RemoteProviderOptions } from './http.js';
+import { type JsonPost, ProviderHttp, type RemoteProviderOptions, bearerHeader } from './http.js';
 import type { ChatProvider, ChatRequest, ChatResult, ChatStreamEvent } from './provider.js';
 import { RemoteEmbeddingProvider } from './remote-embeddings.js';
 
@@ -42,11 +42,6 @@ function finishReason(reason: string | null | undefined): ChatResult['finishReas
   if (reason === 'stop') return 'stop';
   if (reason === 'length') return 'length';
   return 'other';
-}
-
-function authorization(apiKey: string | undefined): Record<string, string> {
-  // vLLM and LM Studio usually run without a key; sending an empty bearer would be rejected.
-  return apiKey ? { authorization: `Bearer ${apiKey}` } : {};
 }
 
 export class OpenAiChatProvider implements ChatProvider {
@@ -120,7 +115,7 @@ export class OpenAiChatProvider implements ChatProvider {
   private completionPost(request: ChatRequest, stream: boolean): JsonPost {
     return {
       url: joinUrl(this.options.baseUrl, 'chat/completions'),
-      headers: authorization(this.options.apiKey),
+      headers: bearerHeader(this.options.apiKey),
       body: {
         model: this.model,
         messages: request.messages,
@@ -141,7 +136,7 @@ export class OpenAiEmbeddingProvider extends RemoteEmbeddingProvider {
     const reply = await this.http.postJson(
       {
         url: joinUrl(this.options.baseUrl, 'embeddings'),
-        headers: authorization(this.options.apiKey),
+        headers: bearerHeader(this.options.apiKey),
         body: { model: this.model, input: texts, encoding_format: 'float' },
         signal,
       },

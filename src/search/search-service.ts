@@ -19,6 +19,20 @@ export interface SearchOptions {
 
 const CANDIDATES = 100;
 
+/** A hit as the API and CLI show it: `{path, heading, lines, version, score, text, …}`. */
+export function hitView(hit: SearchHit) {
+  return {
+    path: hit.chunk.path,
+    heading: hit.chunk.heading,
+    lines: [hit.chunk.lineStart, hit.chunk.lineEnd] as [number, number],
+    version: hit.chunk.version,
+    score: hit.score,
+    text: hit.chunk.text,
+    source: hit.chunk.sourceName,
+    scores: hit.scores,
+  };
+}
+
 /**
  * Hybrid retrieval: BM25 always, dense vectors when an embedding provider is configured, fused
  * by reciprocal rank. A failing embedding call degrades to lexical rather than failing search.

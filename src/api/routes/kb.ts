@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ConflictError } from '../../errors.js';
 import type { Keel } from '../../keel.js';
+import { hitView } from '../../search/search-service.js';
 import { addSource, describeSource, requireSource } from '../../kb/sources.js';
 import {
   errorSchema,
@@ -48,16 +49,7 @@ export const kbRoutes =
         const hits = await keel.search.search(request.query.q, { k: request.query.k });
         return {
           mode: keel.search.mode,
-          hits: hits.map((hit) => ({
-            path: hit.chunk.path,
-            heading: hit.chunk.heading,
-            lines: [hit.chunk.lineStart, hit.chunk.lineEnd] as [number, number],
-            version: hit.chunk.version,
-            score: hit.score,
-            text: hit.chunk.text,
-            source: hit.chunk.sourceName,
-            scores: hit.scores,
-          })),
+          hits: hits.map(hitView),
         };
       },
     );

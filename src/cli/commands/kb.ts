@@ -5,6 +5,7 @@ import { citationLabel } from '../../governor/prompt.js';
 import { addSource, describeSource } from '../../kb/sources.js';
 import type { SyncReport } from '../../kb/sync.js';
 import type { Keel } from '../../keel.js';
+import { hitView } from '../../search/search-service.js';
 import { BUNDLED_SOURCE, syncBundledKnowledge } from '../../keel.js';
 import { printJson, withKeel } from '../context.js';
 
@@ -89,14 +90,7 @@ export function kbCommand(): Command {
         throw new Error('--k must be a whole number from 1 to 100');
       await withKeel(async (keel) => {
         const hits = await keel.search.search(words.join(' '), { k });
-        const shaped = hits.map((hit) => ({
-          path: hit.chunk.path,
-          heading: hit.chunk.heading,
-          lines: [hit.chunk.lineStart, hit.chunk.lineEnd] as [number, number],
-          version: hit.chunk.version,
-          score: hit.score,
-          text: hit.chunk.text,
-        }));
+        const shaped = hits.map(hitView);
         if (options.json) return printJson({ hits: shaped });
         if (shaped.length === 0) console.log('No matches.');
         shaped.forEach((hit, position) => {
