@@ -6,8 +6,8 @@
 import { z } from 'zod';
 import { UpstreamError } from '../errors.js';
 import { joinUrl, parseJsonReply, serverSentData, usageFrom } from './http-reply.js';
-import { type JsonPost, ProviderHttp, type RemoteProviderOptions } from './http.js';
-import type { ChatProvider, ChatRequest, ChatResult, ChatStreamEvent } from './provider.js';
+import { type JsonPost, RemoteChatProvider } from './http.js';
+import type { ChatRequest, ChatResult, ChatStreamEvent } from './provider.js';
 import { RemoteEmbeddingProvider } from './remote-embeddings.js';
 
 const responseSchema = z.object({
@@ -64,17 +64,7 @@ function finishReason(reason: string | undefined): ChatResult['finishReason'] {
   return 'other';
 }
 
-export class GeminiChatProvider implements ChatProvider {
-  readonly name: string;
-  readonly model: string;
-  private readonly http: ProviderHttp;
-
-  constructor(private readonly options: RemoteProviderOptions) {
-    this.name = options.name;
-    this.model = options.model;
-    this.http = new ProviderHttp(options);
-  }
-
+export class GeminiChatProvider extends RemoteChatProvider {
   async chat(request: ChatRequest): Promise<ChatResult> {
     const reply = await this.http.postJson(
       this.generatePost(request, 'generateContent'),

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
 import { UpstreamError } from '../errors.js';
+import type { ChatProvider, ChatRequest, ChatResult, ChatStreamEvent } from './provider.js';
 import { badResponse, extractUpstreamMessage, parseJsonReply } from './http-reply.js';
 import { Deadline, retryDelayMs } from './http-timing.js';
 
@@ -209,4 +210,20 @@ function safeOrigin(url: string): string {
   } catch {
     return 'its configured URL';
   }
+}
+
+/** What every remote chat adapter holds: its name, model and HTTP plumbing. */
+export abstract class RemoteChatProvider implements ChatProvider {
+  readonly name: string;
+  readonly model: string;
+  protected readonly http: ProviderHttp;
+
+  constructor(protected readonly options: RemoteProviderOptions) {
+    this.name = options.name;
+    this.model = options.model;
+    this.http = new ProviderHttp(options);
+  }
+
+  abstract chat(request: ChatRequest): Promise<ChatResult>;
+  abstract stream(request: ChatRequest): AsyncIterable<ChatStreamEvent>;
 }

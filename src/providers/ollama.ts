@@ -5,8 +5,8 @@
 import { z } from 'zod';
 import { UpstreamError } from '../errors.js';
 import { joinUrl, parseJsonReply, usageFrom } from './http-reply.js';
-import { type JsonPost, ProviderHttp, type RemoteProviderOptions, bearerHeader } from './http.js';
-import type { ChatProvider, ChatRequest, ChatResult, ChatStreamEvent } from './provider.js';
+import { type JsonPost, bearerHeader, RemoteChatProvider } from './http.js';
+import type { ChatRequest, ChatResult, ChatStreamEvent } from './provider.js';
 import { RemoteEmbeddingProvider } from './remote-embeddings.js';
 
 const chatReplySchema = z.object({
@@ -25,17 +25,7 @@ const embedReplySchema = z.object({ embeddings: z.array(z.array(z.number())) });
 
 type ChatReply = z.infer<typeof chatReplySchema>;
 
-export class OllamaChatProvider implements ChatProvider {
-  readonly name: string;
-  readonly model: string;
-  private readonly http: ProviderHttp;
-
-  constructor(private readonly options: RemoteProviderOptions) {
-    this.name = options.name;
-    this.model = options.model;
-    this.http = new ProviderHttp(options);
-  }
-
+export class OllamaChatProvider extends RemoteChatProvider {
   async chat(request: ChatRequest): Promise<ChatResult> {
     const reply = await this.http.postJson(this.chatPost(request, false), chatReplySchema);
     if (!reply.done) throw this.http.badResponse('the reply is marked unfinished');

@@ -4,8 +4,8 @@
  */
 import { z } from 'zod';
 import { joinUrl, parseJsonReply, serverSentData, usageFrom } from './http-reply.js';
-import { type JsonPost, ProviderHttp, type RemoteProviderOptions, bearerHeader } from './http.js';
-import type { ChatProvider, ChatRequest, ChatResult, ChatStreamEvent } from './provider.js';
+import { type JsonPost, bearerHeader, RemoteChatProvider } from './http.js';
+import type { ChatRequest, ChatResult, ChatStreamEvent } from './provider.js';
 import { RemoteEmbeddingProvider } from './remote-embeddings.js';
 
 const usageSchema = z.object({ prompt_tokens: z.number(), completion_tokens: z.number() });
@@ -44,17 +44,7 @@ function finishReason(reason: string | null | undefined): ChatResult['finishReas
   return 'other';
 }
 
-export class OpenAiChatProvider implements ChatProvider {
-  readonly name: string;
-  readonly model: string;
-  private readonly http: ProviderHttp;
-
-  constructor(private readonly options: RemoteProviderOptions) {
-    this.name = options.name;
-    this.model = options.model;
-    this.http = new ProviderHttp(options);
-  }
-
+export class OpenAiChatProvider extends RemoteChatProvider {
   async chat(request: ChatRequest): Promise<ChatResult> {
     const reply = await this.http.postJson(this.completionPost(request, false), completionSchema);
     const [choice] = reply.choices;
