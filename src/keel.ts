@@ -1,6 +1,17 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { AccountService } from './auth/accounts.js';
+import { ApiKeyService } from './auth/api-keys.js';
+import { createPasswordHasher } from './auth/passwords.js';
+import { loadSigningKeys } from './auth/signing-keys.js';
+import { type TokenService, createTokenService } from './auth/tokens.js';
 import type { Config } from './config/config.js';
+import { ValidationError } from './errors.js';
+import { type LoginGuard, createLoginGuard } from './limits/login-guard.js';
+import { DEFAULT_PRICES } from './limits/prices.js';
+import { QuotaService } from './limits/quotas.js';
+import type { RateLimiter } from './limits/rate-limiter.js';
+import { createMemoryRateLimiter } from './limits/rate-limiter-memory.js';
 import { Governor } from './governor/governor.js';
 import type { Agent } from './governor/policy-bundle.js';
 import { PolicyService } from './governor/policy-service.js';
@@ -27,6 +38,11 @@ export interface Keel {
   sync: KnowledgeSync;
   policies: PolicyService;
   governor: Governor;
+  accounts: AccountService;
+  apiKeys: ApiKeyService;
+  quotas: QuotaService;
+  limiter: RateLimiter;
+  loginGuard: LoginGuard;
   syncSource(source: Source): Promise<SyncReport>;
   close(): Promise<void>;
 }
@@ -51,6 +67,36 @@ function providerResolver(
     }
     return provider;
   };
+}
+
+/**
+ * JWT signing keys come from config; only development generates (and keeps) its own. With sign-in
+ * off and no keys configured, token operations answer that sign-in is off.
+ */
+async function tokenServiceFor(config: Config): Promise<TokenService> {
+  const { jwt } = config.auth;
+  const generateInto =
+    config.profile === 'development' ? join(config.dataDir, 'jwt-keys.json') : undefined;
+  if (!config.auth.enabled && !jwt.keysJson && !jwt.keysFile && !generateInto) {
+    const off = async (): Promise<never> => {
+      throw new ValidationError(
+        'auth_disabled',
+        'Sign-in is off (KEEL_AUTH=off); configure KEEL_JWT_KEYS to use accounts',
+      );
+    };
+    return { issueAccessToken: off, verifyAccessToken: off };
+  }
+  const keys = await loadSigningKeys({
+    ...(jwt.keysJson && { json: jwt.keysJson }),
+    ...(jwt.keysFile && { file: jwt.keysFile }),
+    ...(generateInto && { generateInto }),
+  });
+  return createTokenService({
+    keys,
+    issuer: jwt.issuer,
+    audience: jwt.audience,
+    accessTtlSeconds: jwt.accessTtlSeconds,
+  });
 }
 
 /**
@@ -84,6 +130,16 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
   });
   const policies = new PolicyService(store, config.policiesDir);
   await policies.current();
+  const limiter = createMemoryRateLimiter();
+  const accounts = new AccountService(
+    store.accounts,
+    createPasswordHasher(config.auth.argon2),
+    await tokenServiceFor(config),
+    {
+      refreshTtlSeconds: config.auth.jwt.refreshTtlSeconds,
+      openRegistration: config.auth.openRegistration,
+    },
+  );
   const governor = new Governor({
     store,
     policies,
@@ -100,6 +156,14 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
     sync,
     policies,
     governor,
+    accounts,
+    apiKeys: new ApiKeyService(store.accounts),
+    quotas: new QuotaService(store.usage, config.limits.quotas, {
+      ...DEFAULT_PRICES,
+      ...config.limits.prices,
+    }),
+    limiter,
+    loginGuard: createLoginGuard(limiter),
     async syncSource(source) {
       const report = await sync.sync(source);
       metrics.syncRuns.inc({ status: report.status });

@@ -16,6 +16,12 @@ import { governorRoutes } from './routes/governor.js';
 import { healthRoutes } from './routes/health.js';
 import { kbRoutes } from './routes/kb.js';
 import { policyRoutes } from './routes/policies.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
+import { authRoutes } from './routes/auth.js';
+import { usageRoutes } from './routes/usage.js';
+import { userRoutes } from './routes/users.js';
+import { accessHook } from './access.js';
+import cookie from '@fastify/cookie';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -67,9 +73,11 @@ export async function buildApp(keel: Keel) {
     transform: jsonSchemaTransform,
   });
 
+  await app.register(cookie);
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
+  app.addHook('onRequest', accessHook(keel));
   // One log line per request: route, status and time; never the body or query text.
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -92,7 +100,15 @@ export async function buildApp(keel: Keel) {
   await app.register(kbRoutes(keel));
   await app.register(policyRoutes(keel));
   await app.register(governorRoutes(keel));
-  app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(authRoutes(keel));
+  await app.register(apiKeyRoutes(keel));
+  await app.register(userRoutes(keel));
+  await app.register(usageRoutes(keel));
+  app.get(
+    '/v1/openapi.json',
+    { config: { access: { public: true } }, schema: { hide: true } },
+    async () => app.swagger(),
+  );
 
   await app.ready();
   return app;

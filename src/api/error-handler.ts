@@ -16,6 +16,14 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_VALIDATION: 'invalid_request',
 };
 
+/** Seconds a client should wait: given directly (rate limits) or until a quota resets. */
+function retryAfterSeconds(details: Record<string, unknown>): number | undefined {
+  if (typeof details.retryAfterSeconds === 'number') return details.retryAfterSeconds;
+  if (typeof details.resetsAt === 'string')
+    return Math.max(1, Math.ceil((Date.parse(details.resetsAt) - Date.now()) / 1000));
+  return undefined;
+}
+
 export function errorBody(
   code: string,
   message: string,
@@ -45,6 +53,8 @@ export function handleError(
     return;
   }
   if (isKeelError(error)) {
+    const retryAfter = retryAfterSeconds(error.details);
+    if (error.status === 429 && retryAfter) void reply.header('retry-after', String(retryAfter));
     if (error.status >= 500)
       request.log.warn({ code: error.code, err: error.message }, 'request failed upstream');
     void reply.status(error.status).send(errorBody(error.code, error.message, error.details));

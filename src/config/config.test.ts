@@ -40,9 +40,12 @@ describe('configuration', () => {
     expect(problems).toEqual([expect.objectContaining({ variable: 'GEMINI_API_KEY' })]);
   });
 
-  it('refuses to bind beyond loopback while there are no accounts', () => {
+  it('refuses to bind beyond loopback with sign-in off', () => {
     const { problems } = checkConfig({ env: { KEEL_HOST: '0.0.0.0' }, ...noFile });
-    expect(problems).toEqual([expect.objectContaining({ variable: 'KEEL_HOST' })]);
+    expect(problems).toEqual([expect.objectContaining({ variable: 'KEEL_AUTH' })]);
+    expect(
+      checkConfig({ env: { KEEL_HOST: '0.0.0.0', KEEL_AUTH: 'on' }, ...noFile }).problems,
+    ).toEqual([]);
   });
 
   it.each([

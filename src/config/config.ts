@@ -27,6 +27,26 @@ export interface Config {
   policiesDir: string;
   logLevel: Variables['KEEL_LOG_LEVEL'];
   secret: string | undefined;
+  auth: {
+    enabled: boolean;
+    openRegistration: boolean;
+    jwt: {
+      keysJson: string | undefined;
+      keysFile: string | undefined;
+      issuer: string;
+      audience: string;
+      accessTtlSeconds: number;
+      refreshTtlSeconds: number;
+    };
+    argon2: { memoryKiB: number; iterations: number; parallelism: number };
+  };
+  limits: {
+    authPerMinute: number;
+    chatPerMinute: number;
+    searchPerMinute: number;
+    quotas: Variables['KEEL_QUOTAS'];
+    prices: Variables['KEEL_PRICES'];
+  };
   providers: {
     chat: ChatProviderName;
     fallback: ChatProviderName[];
@@ -158,6 +178,30 @@ function toConfig(variables: Variables, cwd: string): Config {
     policiesDir: resolvePath(variables.KEEL_POLICIES_DIR ?? resolve(installRoot, 'policies'), cwd),
     logLevel: variables.KEEL_LOG_LEVEL,
     secret: variables.KEEL_SECRET,
+    auth: {
+      enabled: variables.KEEL_AUTH === 'on',
+      openRegistration: variables.KEEL_OPEN_REGISTRATION,
+      jwt: {
+        keysJson: variables.KEEL_JWT_KEYS,
+        keysFile: variables.KEEL_JWT_KEYS_FILE && resolvePath(variables.KEEL_JWT_KEYS_FILE, cwd),
+        issuer: variables.KEEL_JWT_ISSUER,
+        audience: variables.KEEL_JWT_AUDIENCE,
+        accessTtlSeconds: variables.KEEL_ACCESS_TOKEN_TTL,
+        refreshTtlSeconds: variables.KEEL_REFRESH_TOKEN_TTL,
+      },
+      argon2: {
+        memoryKiB: variables.KEEL_ARGON2_MEMORY_KIB,
+        iterations: variables.KEEL_ARGON2_ITERATIONS,
+        parallelism: variables.KEEL_ARGON2_PARALLELISM,
+      },
+    },
+    limits: {
+      authPerMinute: variables.KEEL_RATE_LIMIT_AUTH,
+      chatPerMinute: variables.KEEL_RATE_LIMIT_CHAT,
+      searchPerMinute: variables.KEEL_RATE_LIMIT_SEARCH,
+      quotas: variables.KEEL_QUOTAS,
+      prices: variables.KEEL_PRICES,
+    },
     providers: {
       chat,
       fallback: variables.KEEL_LLM_FALLBACK,
@@ -197,10 +241,21 @@ const KEY_VARIABLE: Partial<Record<ChatProviderName | EmbeddingProviderName, str
 
 function crossCheck(config: Config): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  if (!LOOPBACK_HOSTS.has(config.server.host)) {
+  if (!config.auth.enabled && !LOOPBACK_HOSTS.has(config.server.host)) {
     problems.push({
-      variable: 'KEEL_HOST',
-      message: `"${config.server.host}" is not a loopback address; until accounts are enabled Keel binds to 127.0.0.1, ::1 or localhost only`,
+      variable: 'KEEL_AUTH',
+      message: `must be "on" to bind KEEL_HOST "${config.server.host}": without sign-in Keel serves loopback (127.0.0.1, ::1, localhost) only`,
+    });
+  }
+  if (
+    config.auth.enabled &&
+    config.profile !== 'development' &&
+    !config.auth.jwt.keysJson &&
+    !config.auth.jwt.keysFile
+  ) {
+    problems.push({
+      variable: 'KEEL_JWT_KEYS',
+      message: `(or KEEL_JWT_KEYS_FILE) is required in ${config.profile}: signing keys are generated in development only`,
     });
   }
   const { providers } = config;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { priceTableSchema } from '../limits/prices.js';
 
 /**
  * Every setting Keel reads, by its environment variable name. `keel.yaml` may set the same
@@ -19,6 +20,36 @@ const list = z
       .map((item) => item.trim())
       .filter((item) => item.length > 0),
   );
+
+/** A structured value: an object in keel.yaml, or JSON text in an environment variable. */
+function structured<T extends z.ZodType>(schema: T) {
+  return z
+    .union([z.string(), z.record(z.string(), z.unknown())])
+    .transform((value, context) => {
+      if (typeof value !== 'string') return value;
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        context.addIssue({ code: 'custom', message: 'must be JSON (or a mapping in keel.yaml)' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}
+
+const quotaNumbers = z
+  .object({
+    calls: z.number().int().positive().optional(),
+    tokens: z.number().int().positive().optional(),
+    cost: z.number().positive().optional(),
+  })
+  .strict();
+const quotaPeriods = z
+  .object({ day: quotaNumbers.optional(), month: quotaNumbers.optional() })
+  .strict();
+export const quotasSchema = z
+  .object({ user: quotaPeriods.optional(), workspace: quotaPeriods.optional() })
+  .strict();
 
 export const chatProviderNames = ['extractive', 'openai', 'groq', 'ollama', 'gemini'] as const;
 export const embeddingProviderNames = ['none', 'openai', 'ollama', 'gemini'] as const;
@@ -68,6 +99,62 @@ export const variableDocs = {
   KEEL_CORS_ORIGINS: {
     default: '(none)',
     description: 'Comma-separated origins allowed to call the API from a browser.',
+  },
+  KEEL_AUTH: {
+    default: 'off',
+    description:
+      '`on` requires sign-in (tokens or API keys) on every `/v1` route; `off` is allowed only on a loopback `KEEL_HOST`.',
+  },
+  KEEL_OPEN_REGISTRATION: {
+    default: 'true',
+    description:
+      'Whether anyone may `POST /v1/auth/register`; `false` leaves account creation to admins.',
+  },
+  KEEL_JWT_KEYS: {
+    default: '(none)',
+    description:
+      'JSON `{"keys":[private Ed25519 JWK…]}`; the first signs, all verify (rotation). Generated into the data folder in development only.',
+    secret: true,
+  },
+  KEEL_JWT_KEYS_FILE: { default: '(none)', description: 'Path of a file holding `KEEL_JWT_KEYS`.' },
+  KEEL_JWT_ISSUER: { default: 'keel', description: 'JWT `iss` issued and required.' },
+  KEEL_JWT_AUDIENCE: { default: 'keel-api', description: 'JWT `aud` issued and required.' },
+  KEEL_ACCESS_TOKEN_TTL: {
+    default: '900',
+    description: 'Access-token lifetime in seconds (15 minutes).',
+  },
+  KEEL_REFRESH_TOKEN_TTL: {
+    default: '604800',
+    description: 'Refresh-token lifetime in seconds (7 days); every use rotates it.',
+  },
+  KEEL_ARGON2_MEMORY_KIB: {
+    default: '65536',
+    description: 'Argon2id memory (KiB); never below OWASP’s minimum.',
+  },
+  KEEL_ARGON2_ITERATIONS: { default: '3', description: 'Argon2id iterations.' },
+  KEEL_ARGON2_PARALLELISM: { default: '4', description: 'Argon2id parallelism.' },
+  KEEL_RATE_LIMIT_AUTH: {
+    default: '20',
+    description:
+      'Requests per minute per IP address on `/v1/auth/*` (plus lockout after repeated failed sign-ins).',
+  },
+  KEEL_RATE_LIMIT_CHAT: {
+    default: '30',
+    description: 'Chat requests per minute per user and per API key.',
+  },
+  KEEL_RATE_LIMIT_SEARCH: {
+    default: '120',
+    description: 'Search requests per minute per user and per API key.',
+  },
+  KEEL_QUOTAS: {
+    default: '(none)',
+    description:
+      'Daily/monthly limits of `calls`, `tokens` and `cost` per `user` and `workspace`, e.g. `{"user":{"day":{"calls":200}}}`.',
+  },
+  KEEL_PRICES: {
+    default: '(built in)',
+    description:
+      'USD per million tokens by `provider/model` (or `provider/*`): `{"openai/gpt-4o-mini":{"inputPerMillion":0.15,"outputPerMillion":0.6}}`.',
   },
   KEEL_LLM: {
     default: 'auto',
@@ -135,6 +222,27 @@ export const variablesSchema = z.object({
   KEEL_SECRET: z.string().optional(),
   KEEL_MAX_BODY_BYTES: positiveInt.max(64 * 1024 * 1024).default(262_144),
   KEEL_CORS_ORIGINS: list.default([]),
+  KEEL_AUTH: z.enum(['on', 'off']).default('off'),
+  KEEL_OPEN_REGISTRATION: booleanText.default(true),
+  KEEL_JWT_KEYS: z.string().min(1).optional(),
+  KEEL_JWT_KEYS_FILE: z.string().min(1).optional(),
+  KEEL_JWT_ISSUER: z.string().min(1).default('keel'),
+  KEEL_JWT_AUDIENCE: z.string().min(1).default('keel-api'),
+  KEEL_ACCESS_TOKEN_TTL: z.coerce.number().int().min(60).max(86_400).default(900),
+  KEEL_REFRESH_TOKEN_TTL: z.coerce
+    .number()
+    .int()
+    .min(300)
+    .max(90 * 86_400)
+    .default(604_800),
+  KEEL_ARGON2_MEMORY_KIB: z.coerce.number().int().positive().default(65_536),
+  KEEL_ARGON2_ITERATIONS: z.coerce.number().int().positive().default(3),
+  KEEL_ARGON2_PARALLELISM: z.coerce.number().int().positive().max(64).default(4),
+  KEEL_RATE_LIMIT_AUTH: z.coerce.number().int().positive().default(20),
+  KEEL_RATE_LIMIT_CHAT: z.coerce.number().int().positive().default(30),
+  KEEL_RATE_LIMIT_SEARCH: z.coerce.number().int().positive().default(120),
+  KEEL_QUOTAS: structured(quotasSchema).default({}),
+  KEEL_PRICES: structured(priceTableSchema).optional(),
   KEEL_LLM: z.enum(['auto', ...chatProviderNames]).default('auto'),
   KEEL_LLM_FALLBACK: list
     .transform((names) => names.filter((name) => name !== 'none'))

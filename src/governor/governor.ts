@@ -124,11 +124,17 @@ export class Governor {
    */
   async answer(
     request: ChatRequestInput,
-    options: { traceId?: string; onDelta?: (text: string) => void; signal?: AbortSignal } = {},
+    options: {
+      traceId?: string;
+      workspaceId?: string;
+      onDelta?: (text: string) => void;
+      signal?: AbortSignal;
+    } = {},
   ): Promise<GovernedAnswer> {
     const context = await this.newContext(request, options.traceId);
     if (options.onDelta) context.onDelta = options.onDelta;
     if (options.signal) context.signal = options.signal;
+    if (options.workspaceId) context.workspaceId = options.workspaceId;
     await runPipeline(context, this.answerSteps, [this.auditStep]);
     const policy = { id: context.bundle.policy.id, version: context.bundle.version };
     if (context.stopped) {

@@ -223,3 +223,10 @@ function gitFailure(
   const trimmed = output.length > MAX_STDERR_CHARS ? `…${output.slice(-MAX_STDERR_CHARS)}` : output;
   return new UpstreamError('git_failed', `git ${command} failed: ${trimmed}`, { command });
 }
+
+/** A path or `file://` URL on this machine rather than a remote repository. */
+export function isLocalGitLocation(location: string): boolean {
+  if (/^file:/i.test(location)) return true;
+  const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(location) || /^[^/\\]+@[^:]+:/.test(location);
+  return !isUrl;
+}

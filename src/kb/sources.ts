@@ -1,14 +1,16 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
-import type {
-  KnowledgeStore,
-  NewSource,
-  Source,
-  SourceConfig,
-  SourceStats,
+import { type Principal, canAccessWorkspace } from '../auth/principal.js';
+import {
+  DEFAULT_WORKSPACE,
+  type KnowledgeStore,
+  type NewSource,
+  type Source,
+  type SourceConfig,
+  type SourceStats,
 } from '../store/store.js';
-import { assertSafeGitUrl } from './git-source.js';
+import { assertSafeGitUrl, isLocalGitLocation } from './git-source.js';
 
 export interface SourceInput {
   name: string;
@@ -24,9 +26,10 @@ export interface SourceInput {
 export async function addSource(
   store: KnowledgeStore,
   input: SourceInput,
+  workspaceId: string = DEFAULT_WORKSPACE,
   cwd = process.cwd(),
 ): Promise<Source> {
-  if (await store.findSourceByName(input.name)) {
+  if (await store.findSourceByName(input.name, workspaceId)) {
     throw new ConflictError(
       'source_exists',
       `A knowledge source named "${input.name}" already exists`,
@@ -49,8 +52,7 @@ export async function addSource(
   } else {
     assertSafeGitUrl(location);
     // A local repository path is stored absolute so later syncs do not depend on the cwd.
-    const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(location) || /^[^/\\]+@[^:]+:/.test(location);
-    if (!isUrl) location = resolve(cwd, location);
+    if (isLocalGitLocation(location)) location = resolve(cwd, location);
   }
   const config: SourceConfig = {
     ...(input.include && { include: input.include }),
@@ -58,13 +60,18 @@ export async function addSource(
     ...(input.fields && { fields: input.fields }),
     ...(input.branch && { branch: input.branch }),
   };
-  const source: NewSource = { name: input.name, kind: input.kind, location, config };
+  const source: NewSource = { name: input.name, kind: input.kind, location, config, workspaceId };
   return store.createSource(source);
 }
 
-export async function requireSource(store: KnowledgeStore, id: string): Promise<Source> {
+/** A source the principal may reach; another workspace's source is "not found", not "forbidden". */
+export async function requireSource(
+  store: KnowledgeStore,
+  id: string,
+  principal: Principal,
+): Promise<Source> {
   const source = await store.getSource(id);
-  if (!source)
+  if (!source || !canAccessWorkspace(principal, source.workspaceId))
     throw new NotFoundError('source_not_found', `No knowledge source with id ${id}`, { id });
   return source;
 }
@@ -74,4 +81,12 @@ export async function describeSource(
   source: Source,
 ): Promise<Source & SourceStats> {
   return { ...source, ...(await store.sourceStats(source.id)) };
+}
+
+/** Ids of the workspace's sources: what search and retrieval are confined to. */
+export async function workspaceSourceIds(
+  store: KnowledgeStore,
+  workspaceId: string,
+): Promise<string[]> {
+  return (await store.listSources(workspaceId)).map((source) => source.id);
 }

@@ -92,4 +92,58 @@ export interface Database {
     previous_hash: string | null;
     hash: string;
   };
+  workspaces: { id: string; name: string; created_at: string };
+  users: {
+    id: string;
+    email: string;
+    password_hash: string;
+    role: string;
+    workspace_id: string;
+    disabled_at: string | null;
+    last_login_at: string | null;
+    created_at: string;
+  };
+  sessions: {
+    id: string;
+    user_id: string;
+    created_at: string;
+    expires_at: string;
+    revoked_at: string | null;
+    revoke_reason: string | null;
+  };
+  refresh_tokens: {
+    token_hash: string;
+    session_id: string;
+    created_at: string;
+    expires_at: string;
+    used_at: string | null;
+  };
+  api_keys: {
+    id: string;
+    user_id: string;
+    workspace_id: string;
+    name: string;
+    prefix: string;
+    key_hash: string;
+    scopes: string;
+    expires_at: string | null;
+    last_used_at: string | null;
+    revoked_at: string | null;
+    created_at: string;
+  };
+  usage_records: {
+    id: Generated<number>;
+    workspace_id: string;
+    user_id: string;
+    api_key_id: string | null;
+    trace_id: string;
+    status: string;
+    provider: string | null;
+    model: string | null;
+    input_tokens: number;
+    output_tokens: number;
+    cost: number;
+    created_at: string;
+  };
+  settings: { key: string; value: string };
 }

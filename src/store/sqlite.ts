@@ -26,6 +26,8 @@ import {
 } from './store.js';
 import { toAudit, toChunk, toKnowledgeVersion, toSource } from './rows.js';
 import { migrateToLatest } from './migrate.js';
+import { SqliteAccountStore } from './sqlite-accounts.js';
+import { SqliteUsageStore } from './sqlite-usage.js';
 
 const INSERT_BATCH = 200;
 
@@ -35,11 +37,16 @@ const INSERT_BATCH = 200;
  */
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
+  readonly accounts: SqliteAccountStore;
+  readonly usage: SqliteUsageStore;
 
   private constructor(
     readonly db: Kysely<Database>,
     readonly raw: BetterSqlite3.Database,
-  ) {}
+  ) {
+    this.accounts = new SqliteAccountStore(db);
+    this.usage = new SqliteUsageStore(db, raw);
+  }
 
   static async open(file: string): Promise<SqliteStore> {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });

@@ -7,6 +7,9 @@
  *   const source = await store.createSource({ name: 'docs', kind: 'folder', location: './docs' });
  */
 
+import type { AccountStore } from './account-store.js';
+import type { UsageStore } from './usage-store.js';
+
 export const DEFAULT_WORKSPACE = 'default';
 
 export interface SourceConfig {
@@ -221,6 +224,8 @@ export interface AuditStore {
 
 export interface Store extends KnowledgeStore, PolicyStore, AuditStore {
   readonly dialect: 'sqlite' | 'postgres';
+  readonly accounts: AccountStore;
+  readonly usage: UsageStore;
   /** Throws when the database cannot answer (readiness probe). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { isKeelError } from '../../errors.js';
+import type { GovernedAnswer } from '../../governor/governor.js';
 import type { Keel } from '../../keel.js';
+import type { QuotaTicket } from '../../limits/quotas.js';
 import { errorBody } from '../error-handler.js';
 import { answerSchema, chatBodySchema, errorSchema } from '../schemas.js';
 import { SseStream } from '../sse.js';
@@ -12,6 +14,7 @@ export const chatRoutes =
     app.post(
       '/v1/chat',
       {
+        config: { access: { role: 'user', scope: 'chat', rateLimit: 'chat' } },
         schema: {
           summary: 'Ask a question; the answer is governed and cited',
           description:
@@ -31,10 +34,17 @@ export const chatRoutes =
       async (request, reply) => {
         const { stream, ...question } = request.body;
         const traceId = String(request.id);
-        if (!stream) {
-          const answer = await countDecision(keel, keel.governor.answer(question, { traceId }));
-          return answer;
-        }
+        const { workspaceId } = request.principal;
+        const ticket = await keel.quotas.reserve(request.principal, traceId);
+        const governed = (
+          options: { onDelta?: (text: string) => void; signal?: AbortSignal } = {},
+        ) =>
+          metered(
+            keel,
+            ticket,
+            keel.governor.answer(question, { traceId, workspaceId, ...options }),
+          );
+        if (!stream) return governed();
         const sse = new SseStream(reply);
         const abort = new AbortController();
         // The client went away: stop generating (and paying for) an answer nobody reads.
@@ -42,17 +52,13 @@ export const chatRoutes =
           if (!reply.raw.writableFinished) abort.abort();
         });
         try {
-          const answer = await countDecision(
-            keel,
-            keel.governor.answer(question, {
-              traceId,
-              signal: abort.signal,
-              onDelta: (text) => {
-                if (!sse.isOpen) sse.send('meta', { traceId });
-                if (!abort.signal.aborted) sse.send('delta', { text });
-              },
-            }),
-          );
+          const answer = await governed({
+            signal: abort.signal,
+            onDelta: (text) => {
+              if (!sse.isOpen) sse.send('meta', { traceId });
+              if (!abort.signal.aborted) sse.send('delta', { text });
+            },
+          });
           if (!sse.isOpen) sse.send('meta', { traceId });
           sse.send('done', answer);
           sse.end();
@@ -71,17 +77,24 @@ export const chatRoutes =
     );
   };
 
-async function countDecision<T extends { decision: { status: string } }>(
+/**
+ * Counts the decision and settles the quota reservation with the real usage; a call that never
+ * reached a model (refused input, provider failure) releases it instead.
+ */
+async function metered(
   keel: Keel,
-  answer: Promise<T>,
-): Promise<T> {
+  ticket: QuotaTicket,
+  answer: Promise<GovernedAnswer>,
+): Promise<GovernedAnswer> {
   try {
     const result = await answer;
     keel.metrics.governorDecisions.inc({ status: result.decision.status });
+    await ticket.settle({ provider: result.provider, model: result.model, usage: result.usage });
     return result;
   } catch (error) {
     if (isKeelError(error) && error.code === 'input_refused')
       keel.metrics.governorDecisions.inc({ status: 'refused' });
+    await ticket.release();
     throw error;
   }
 }

@@ -10,6 +10,7 @@ export const governorRoutes =
     app.post(
       '/v1/governor/check',
       {
+        config: { access: { role: 'user', scope: 'chat' } },
         schema: {
           summary: 'Dry-run the input policy on a text',
           tags: ['governor'],

@@ -9,6 +9,7 @@ export const healthRoutes =
     app.get(
       '/health/live',
       {
+        config: { access: { public: true } },
         schema: {
           summary: 'Liveness',
           tags: ['operations'],
@@ -25,6 +26,7 @@ export const healthRoutes =
     app.get(
       '/health/ready',
       {
+        config: { access: { public: true } },
         schema: {
           summary: 'Readiness: database and active policy',
           tags: ['operations'],
@@ -48,8 +50,12 @@ export const healthRoutes =
       },
     );
 
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-      const body = await keel.metrics.registry.metrics();
-      return reply.type(keel.metrics.registry.contentType).send(body);
-    });
+    app.get(
+      '/metrics',
+      { config: { access: { public: true } }, schema: { hide: true } },
+      async (_request, reply) => {
+        const body = await keel.metrics.registry.metrics();
+        return reply.type(keel.metrics.registry.contentType).send(body);
+      },
+    );
   };

@@ -3,7 +3,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ConflictError } from '../../errors.js';
 import type { Keel } from '../../keel.js';
 import { hitView } from '../../search/search-service.js';
-import { addSource, describeSource, requireSource } from '../../kb/sources.js';
+import { assertRole } from '../../auth/principal.js';
+import { isLocalGitLocation } from '../../kb/git-source.js';
+import { addSource, describeSource, requireSource, workspaceSourceIds } from '../../kb/sources.js';
 import {
   errorSchema,
   hitSchema,
@@ -35,8 +37,9 @@ export const kbRoutes =
     app.get(
       '/v1/kb/search',
       {
+        config: { access: { role: 'user', scope: 'kb:read', rateLimit: 'search' } },
         schema: {
-          summary: 'Hybrid search over every knowledge source',
+          summary: 'Hybrid search over the knowledge sources of your workspace',
           tags: ['knowledge'],
           querystring: searchQuerySchema,
           response: {
@@ -46,7 +49,8 @@ export const kbRoutes =
         },
       },
       async (request) => {
-        const hits = await keel.search.search(request.query.q, { k: request.query.k });
+        const sourceIds = await workspaceSourceIds(keel.store, request.principal.workspaceId);
+        const hits = await keel.search.search(request.query.q, { k: request.query.k, sourceIds });
         return {
           mode: keel.search.mode,
           hits: hits.map(hitView),
@@ -57,14 +61,15 @@ export const kbRoutes =
     app.get(
       '/v1/kb/sources',
       {
+        config: { access: { role: 'user', scope: 'kb:read' } },
         schema: {
-          summary: 'Knowledge sources with their last sync, version, counts and errors',
+          summary: 'Knowledge sources of your workspace: last sync, version, counts and errors',
           tags: ['knowledge'],
           response: { 200: z.object({ sources: z.array(sourceSchema) }) },
         },
       },
-      async () => {
-        const sources = await keel.store.listSources();
+      async (request) => {
+        const sources = await keel.store.listSources(request.principal.workspaceId);
         return {
           sources: await Promise.all(sources.map((source) => describeSource(keel.store, source))),
         };
@@ -74,15 +79,21 @@ export const kbRoutes =
     app.post(
       '/v1/kb/sources',
       {
+        config: { access: { role: 'manager', scope: 'kb:write' } },
         schema: {
-          summary: 'Add a folder or git repository as a knowledge source (not synced until asked)',
+          summary:
+            'Add a folder or git repository as a knowledge source (not synced until asked); server folders and local repositories need the admin role',
           tags: ['knowledge'],
           body: newSourceSchema,
-          response: { 201: sourceSchema, 400: errorSchema, 409: errorSchema },
+          response: { 201: sourceSchema, 400: errorSchema, 403: errorSchema, 409: errorSchema },
         },
       },
       async (request, reply) => {
-        const source = await addSource(keel.store, request.body);
+        if (request.body.kind === 'folder' || isLocalGitLocation(request.body.location)) {
+          // A path on the server reads the server's files: only an admin may point Keel at one.
+          assertRole(request.principal, 'admin');
+        }
+        const source = await addSource(keel.store, request.body, request.principal.workspaceId);
         return reply.status(201).send(await describeSource(keel.store, source));
       },
     );
@@ -90,6 +101,7 @@ export const kbRoutes =
     app.post(
       '/v1/kb/sources/:id/sync',
       {
+        config: { access: { role: 'manager', scope: 'kb:write' } },
         schema: {
           summary: 'Sync a source now; `?wait=true` answers with the sync report when done',
           tags: ['knowledge'],
@@ -104,7 +116,7 @@ export const kbRoutes =
         },
       },
       async (request, reply) => {
-        const source = await requireSource(keel.store, request.params.id);
+        const source = await requireSource(keel.store, request.params.id, request.principal);
         if (keel.sync.isRunning(source.id)) {
           throw new ConflictError(
             'sync_in_progress',

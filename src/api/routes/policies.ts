@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Principal } from '../../auth/principal.js';
 import type { Keel } from '../../keel.js';
 import { errorSchema } from '../schemas.js';
 
@@ -17,6 +18,10 @@ const changeBody = z
   .object({ version: z.string().min(4).max(64).optional(), reason: z.string().max(500).optional() })
   .strict();
 
+function actorOf(principal: Principal): string {
+  return principal.email ? `user:${principal.email}` : `${principal.kind}:${principal.userId}`;
+}
+
 /** Policy versions, the activation history, and activate / roll back. */
 export const policyRoutes =
   (keel: Keel): FastifyPluginAsyncZod =>
@@ -24,6 +29,7 @@ export const policyRoutes =
     app.get(
       '/v1/policies',
       {
+        config: { access: { role: 'user' } },
         schema: {
           summary:
             'Known policy versions (the active one marked), agents, and the activation history',
@@ -67,6 +73,7 @@ export const policyRoutes =
     app.post(
       '/v1/policies/activate',
       {
+        config: { access: { role: 'admin', scope: 'admin' } },
         schema: {
           summary: 'Activate a stored version, or (without one) the policy files on disk',
           tags: ['policies'],
@@ -76,7 +83,7 @@ export const policyRoutes =
       },
       async (request) =>
         keel.policies.activate(request.body.version, {
-          actor: 'api',
+          actor: actorOf(request.principal),
           reason: request.body.reason ?? 'activated via API',
         }),
     );
@@ -84,6 +91,7 @@ export const policyRoutes =
     app.post(
       '/v1/policies/rollback',
       {
+        config: { access: { role: 'admin', scope: 'admin' } },
         schema: {
           summary: 'Re-activate the version that ran before the current one (or `version`)',
           tags: ['policies'],
@@ -93,7 +101,7 @@ export const policyRoutes =
       },
       async (request) =>
         keel.policies.rollback({
-          actor: 'api',
+          actor: actorOf(request.principal),
           reason: request.body.reason ?? 'rolled back via API',
           ...(request.body.version && { to: request.body.version }),
         }),

@@ -137,4 +137,81 @@ export const sqliteMigrations: Record<string, Migration> = {
       await sql`alter table documents add column mtime_ms real not null default -1`.execute(db);
     },
   },
+  '0004-accounts': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table workspaces (
+          id text primary key,
+          name text not null unique,
+          created_at text not null
+        )`.execute(db);
+      await sql`insert into workspaces (id, name, created_at) values ('default', 'Default', ${new Date().toISOString()})`.execute(
+        db,
+      );
+      await sql`
+        create table users (
+          id text primary key,
+          email text not null unique,
+          password_hash text not null,
+          role text not null check (role in ('admin', 'manager', 'user')),
+          workspace_id text not null references workspaces (id),
+          disabled_at text,
+          last_login_at text,
+          created_at text not null
+        )`.execute(db);
+      await sql`
+        create table sessions (
+          id text primary key,
+          user_id text not null references users (id) on delete cascade,
+          created_at text not null,
+          expires_at text not null,
+          revoked_at text,
+          revoke_reason text
+        )`.execute(db);
+      await sql`create index sessions_by_user on sessions (user_id)`.execute(db);
+      // Refresh tokens are stored hashed; one row per issued token so reuse is detectable.
+      await sql`
+        create table refresh_tokens (
+          token_hash text primary key,
+          session_id text not null references sessions (id) on delete cascade,
+          created_at text not null,
+          expires_at text not null,
+          used_at text
+        )`.execute(db);
+      await sql`
+        create table api_keys (
+          id text primary key,
+          user_id text not null references users (id) on delete cascade,
+          workspace_id text not null references workspaces (id),
+          name text not null,
+          prefix text not null unique,
+          key_hash text not null,
+          scopes text not null,
+          expires_at text,
+          last_used_at text,
+          revoked_at text,
+          created_at text not null
+        )`.execute(db);
+      await sql`
+        create table usage_records (
+          id integer primary key,
+          workspace_id text not null,
+          user_id text not null,
+          api_key_id text,
+          trace_id text not null,
+          status text not null check (status in ('reserved', 'settled', 'released')),
+          provider text,
+          model text,
+          input_tokens integer not null default 0,
+          output_tokens integer not null default 0,
+          cost real not null default 0,
+          created_at text not null
+        )`.execute(db);
+      await sql`create index usage_by_user on usage_records (user_id, created_at)`.execute(db);
+      await sql`create index usage_by_workspace on usage_records (workspace_id, created_at)`.execute(
+        db,
+      );
+      await sql`create table settings (key text primary key, value text not null)`.execute(db);
+    },
+  },
 };

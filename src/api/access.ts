@@ -1,0 +1,109 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuthenticationError } from '../auth/errors.js';
+import {
+  LOCAL_PRINCIPAL,
+  type Principal,
+  type Scope,
+  assertRole,
+  assertScope,
+} from '../auth/principal.js';
+import type { Keel } from '../keel.js';
+import { RateLimitedError } from '../limits/errors.js';
+import { rateLimitHeaders } from '../limits/rate-limiter.js';
+import type { Role } from '../store/account-store.js';
+
+/** A route's access rule, declared beside its schema: who may call it and which limit applies. */
+export type RouteAccess =
+  | { public: true; rateLimit?: 'auth' }
+  | { role: Role; scope?: Scope; rateLimit?: 'chat' | 'search' };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+  }
+  interface FastifyRequest {
+    principal: Principal;
+  }
+}
+
+const WINDOW_MS = 60_000;
+
+function bearer(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match?.[1])
+    throw new AuthenticationError(
+      'invalid_authorization',
+      'Use "Authorization: Bearer <access token or API key>"',
+    );
+  return match[1];
+}
+
+/**
+ * The one authentication check every request goes through: bearer access token, bearer API key
+ * (`keel_…`), or — only with `KEEL_AUTH=off` on loopback — the local single user.
+ */
+export async function authenticate(
+  keel: Keel,
+  request: FastifyRequest,
+): Promise<Principal | undefined> {
+  if (!keel.config.auth.enabled) return LOCAL_PRINCIPAL;
+  const credential = bearer(request);
+  if (!credential) return undefined;
+  if (keel.apiKeys.looksLikeKey(credential)) return keel.apiKeys.authenticate(credential);
+  return keel.accounts.principalFromAccessToken(credential);
+}
+
+async function applyRateLimit(
+  keel: Keel,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  bucket: 'auth' | 'chat' | 'search',
+) {
+  const { limits } = keel.config;
+  const limit =
+    bucket === 'auth'
+      ? limits.authPerMinute
+      : bucket === 'chat'
+        ? limits.chatPerMinute
+        : limits.searchPerMinute;
+  const principal = request.principal as Principal | undefined;
+  const subject =
+    bucket === 'auth' || !principal
+      ? `ip:${request.ip}`
+      : principal.apiKeyId
+        ? `api-key:${principal.apiKeyId}`
+        : `user:${principal.userId}`;
+  const decision = await keel.limiter.consume(`${subject}:${bucket}`, {
+    limit,
+    windowMs: WINDOW_MS,
+  });
+  void reply.headers(rateLimitHeaders(decision));
+  if (!decision.allowed) throw RateLimitedError.fromDecision(subject.split(':')[0]!, decision);
+}
+
+/** onRequest hook: resolves the principal, enforces the route's role, scope and rate limit. */
+export function accessHook(keel: Keel) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (request.is404) return;
+    // Routes that declare nothing (a bug) are admin-only: access fails closed.
+    const access: RouteAccess = request.routeOptions.config?.access ?? { role: 'admin' };
+    if ('public' in access) {
+      const principal = await authenticate(keel, request).catch(() => undefined);
+      if (principal) request.principal = principal;
+      if (access.rateLimit) await applyRateLimit(keel, request, reply, access.rateLimit);
+      return;
+    }
+    const principal = await authenticate(keel, request);
+    if (!principal)
+      throw new AuthenticationError(
+        'authentication_required',
+        'Sign in first: send "Authorization: Bearer <access token or API key>"',
+      );
+    request.principal = principal;
+    assertRole(principal, access.role);
+    if (access.scope) assertScope(principal, access.scope);
+    if (access.rateLimit) await applyRateLimit(keel, request, reply, access.rateLimit);
+  };
+}

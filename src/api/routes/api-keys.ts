@@ -1,0 +1,78 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { apiKeyScopesSchema } from '../../auth/api-key-format.js';
+import type { Keel } from '../../keel.js';
+import { errorSchema } from '../schemas.js';
+
+const apiKeySchema = z.object({
+  id: z.string(),
+  userId: z.string(),
+  workspaceId: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  scopes: z.array(z.string()),
+  expiresAt: z.string().nullable(),
+  lastUsedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+/** Scoped API keys: created (shown once), listed, revoked. */
+export const apiKeyRoutes =
+  (keel: Keel): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.post(
+      '/v1/api-keys',
+      {
+        config: { access: { role: 'user' } },
+        schema: {
+          summary: 'Create an API key for yourself; the key is in this response only',
+          tags: ['api-keys'],
+          body: z
+            .object({
+              name: z.string().min(1).max(100),
+              scopes: apiKeyScopesSchema,
+              expiresAt: z.iso.datetime({ offset: true }).optional(),
+            })
+            .strict(),
+          response: {
+            201: z.object({ key: z.string(), apiKey: apiKeySchema }),
+            400: errorSchema,
+            401: errorSchema,
+            403: errorSchema,
+          },
+        },
+      },
+      async (request, reply) => {
+        const { key, record } = await keel.apiKeys.create(request.principal, request.body);
+        return reply.status(201).send({ key, apiKey: record });
+      },
+    );
+
+    app.get(
+      '/v1/api-keys',
+      {
+        config: { access: { role: 'user' } },
+        schema: {
+          summary: 'Your API keys (managers: the workspace’s; admins: all), without secrets',
+          tags: ['api-keys'],
+          response: { 200: z.object({ apiKeys: z.array(apiKeySchema) }), 401: errorSchema },
+        },
+      },
+      async (request) => ({ apiKeys: await keel.apiKeys.list(request.principal) }),
+    );
+
+    app.delete(
+      '/v1/api-keys/:id',
+      {
+        config: { access: { role: 'user' } },
+        schema: {
+          summary: 'Revoke an API key; it stops working at once',
+          tags: ['api-keys'],
+          params: z.object({ id: z.string().min(1).max(64) }),
+          response: { 200: apiKeySchema, 401: errorSchema, 404: errorSchema },
+        },
+      },
+      async (request) => keel.apiKeys.revoke(request.principal, request.params.id),
+    );
+  };

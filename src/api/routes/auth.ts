@@ -1,0 +1,214 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AuthenticationError } from '../../auth/errors.js';
+import type { TokenPair } from '../../auth/accounts.js';
+import type { Keel } from '../../keel.js';
+import { RateLimitedError } from '../../limits/errors.js';
+import { errorSchema } from '../schemas.js';
+
+const REFRESH_COOKIE = 'keel_refresh';
+const credentials = z
+  .object({ email: z.string().min(3).max(320), password: z.string().min(1).max(1024) })
+  .strict();
+const tokenPairSchema = z.object({
+  accessToken: z.string(),
+  refreshToken: z.string(),
+  expiresIn: z.number().int(),
+});
+export const userSchema = z.object({
+  id: z.string(),
+  email: z.string(),
+  role: z.enum(['admin', 'manager', 'user']),
+  workspaceId: z.string(),
+  disabledAt: z.string().nullable(),
+  lastLoginAt: z.string().nullable(),
+  createdAt: z.string(),
+});
+const errors = {
+  400: errorSchema,
+  401: errorSchema,
+  403: errorSchema,
+  409: errorSchema,
+  429: errorSchema,
+};
+
+/**
+ * Sign-in routes. The refresh token is returned in the body (API clients) and also set as an
+ * httpOnly, SameSite=Strict cookie scoped to `/v1/auth` (the web app), so no script can read it.
+ */
+export const authRoutes =
+  (keel: Keel): FastifyPluginAsyncZod =>
+  async (app) => {
+    const setRefreshCookie = (reply: FastifyReply, pair: TokenPair) =>
+      reply.setCookie(REFRESH_COOKIE, pair.refreshToken, {
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: keel.config.profile !== 'development',
+        path: '/v1/auth',
+        maxAge: keel.config.auth.jwt.refreshTtlSeconds,
+      });
+    const presentedRefreshToken = (
+      request: FastifyRequest,
+      body: { refreshToken?: string | undefined } | undefined,
+    ) => body?.refreshToken ?? request.cookies[REFRESH_COOKIE];
+    const publicAuth = { access: { public: true as const, rateLimit: 'auth' as const } };
+
+    app.post(
+      '/v1/auth/register',
+      {
+        config: publicAuth,
+        schema: {
+          summary: 'Create an account (when open registration is on)',
+          tags: ['auth'],
+          body: credentials,
+          response: { 201: userSchema, ...errors },
+        },
+      },
+      async (request, reply) => reply.status(201).send(await keel.accounts.register(request.body)),
+    );
+
+    app.post(
+      '/v1/auth/setup',
+      {
+        config: publicAuth,
+        schema: {
+          summary: 'Create the first admin with the one-time setup token printed at first start',
+          tags: ['auth'],
+          body: credentials.extend({ setupToken: z.string().min(10).max(200) }),
+          response: { 201: userSchema, ...errors },
+        },
+      },
+      async (request, reply) => reply.status(201).send(await keel.accounts.setup(request.body)),
+    );
+
+    app.post(
+      '/v1/auth/login',
+      {
+        config: publicAuth,
+        schema: {
+          summary: 'Sign in with e-mail and password',
+          tags: ['auth'],
+          body: credentials,
+          response: { 200: tokenPairSchema, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const { email, password } = request.body;
+        const check = await keel.loginGuard.check(request.ip, email.toLowerCase());
+        if (!check.allowed) {
+          throw new RateLimitedError({
+            scope: 'login',
+            limit: 1,
+            retryAfterSeconds: Math.max(1, Math.ceil(check.retryAfterMs / 1000)),
+          });
+        }
+        try {
+          const { tokens } = await keel.accounts.login(email, password);
+          await keel.loginGuard.recordSuccess(request.ip, email.toLowerCase());
+          setRefreshCookie(reply, tokens);
+          return tokens;
+        } catch (error) {
+          if (error instanceof AuthenticationError)
+            await keel.loginGuard.recordFailure(request.ip, email.toLowerCase());
+          throw error;
+        }
+      },
+    );
+
+    app.post(
+      '/v1/auth/refresh',
+      {
+        config: publicAuth,
+        schema: {
+          summary:
+            'Rotate a refresh token (body or cookie) into a new pair; a reused token ends the session',
+          tags: ['auth'],
+          body: z
+            .object({ refreshToken: z.string().min(10).max(500).optional() })
+            .strict()
+            .optional(),
+          response: { 200: tokenPairSchema, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const token = presentedRefreshToken(request, request.body);
+        if (!token)
+          throw new AuthenticationError(
+            'refresh_token_required',
+            'Send {"refreshToken"} or the refresh cookie',
+          );
+        const pair = await keel.accounts.refresh(token);
+        setRefreshCookie(reply, pair);
+        return pair;
+      },
+    );
+
+    app.post(
+      '/v1/auth/logout',
+      {
+        config: { access: { public: true } },
+        schema: {
+          summary: 'End this session (or every session with "everywhere": true)',
+          tags: ['auth'],
+          body: z
+            .object({
+              refreshToken: z.string().max(500).optional(),
+              everywhere: z.boolean().optional(),
+            })
+            .strict()
+            .optional(),
+          response: { 204: z.null(), ...errors },
+        },
+      },
+      async (request, reply) => {
+        const token = presentedRefreshToken(request, request.body);
+        const principal = request.principal as typeof request.principal | undefined;
+        if (principal && principal.kind === 'user')
+          await keel.accounts.logout(principal, request.body?.everywhere ?? false);
+        else if (token) await keel.accounts.logoutWithRefreshToken(token);
+        else
+          throw new AuthenticationError(
+            'authentication_required',
+            'Send an access token or the refresh token to sign out',
+          );
+        void reply.clearCookie(REFRESH_COOKIE, { path: '/v1/auth' });
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.get(
+      '/v1/me',
+      {
+        config: { access: { role: 'user' } },
+        schema: {
+          summary: 'Who you are: user, workspace, role, and how you signed in',
+          tags: ['auth'],
+          response: {
+            200: z.object({
+              user: userSchema.nullable(),
+              workspaceId: z.string(),
+              role: z.string(),
+              via: z.enum(['user', 'api-key', 'local']),
+              scopes: z.union([z.array(z.string()), z.literal('all')]),
+            }),
+            401: errorSchema,
+          },
+        },
+      },
+      async (request) => {
+        const { principal } = request;
+        const user =
+          principal.kind === 'local'
+            ? null
+            : ((await keel.store.accounts.getUser(principal.userId)) ?? null);
+        return {
+          user,
+          workspaceId: principal.workspaceId,
+          role: principal.role,
+          via: principal.kind,
+          scopes: principal.scopes,
+        };
+      },
+    );
+  };

@@ -1,0 +1,78 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ForbiddenError } from '../../auth/errors.js';
+import { hasRole } from '../../auth/principal.js';
+import type { Keel } from '../../keel.js';
+import { periodStart } from '../../limits/periods.js';
+import { errorSchema } from '../schemas.js';
+
+const totalsSchema = z.object({
+  calls: z.number(),
+  inputTokens: z.number(),
+  outputTokens: z.number(),
+  cost: z.number(),
+});
+
+/** `GET /v1/usage`: your own usage; managers may ask for their workspace, admins for everything. */
+export const usageRoutes =
+  (keel: Keel): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get(
+      '/v1/usage',
+      {
+        config: { access: { role: 'user' } },
+        schema: {
+          summary:
+            'Token, call and cost usage: today, this month, per day, and the quotas that apply',
+          tags: ['usage'],
+          querystring: z.object({
+            scope: z.enum(['me', 'workspace', 'all']).default('me'),
+            days: z.coerce.number().int().min(1).max(366).default(30),
+          }),
+          response: {
+            200: z.object({
+              scope: z.enum(['me', 'workspace', 'all']),
+              today: totalsSchema,
+              month: totalsSchema,
+              daily: z.array(
+                totalsSchema.extend({
+                  day: z.string(),
+                  userId: z.string(),
+                  workspaceId: z.string(),
+                }),
+              ),
+              quotas: z.unknown(),
+            }),
+            400: errorSchema,
+            401: errorSchema,
+            403: errorSchema,
+          },
+        },
+      },
+      async (request) => {
+        const { principal } = request;
+        const { scope, days } = request.query;
+        if (scope === 'workspace' && !hasRole(principal, 'manager')) {
+          throw new ForbiddenError('role_required', 'Workspace usage needs the manager role');
+        }
+        if (scope === 'all' && !hasRole(principal, 'admin'))
+          throw new ForbiddenError('role_required', 'All usage needs the admin role');
+        const filter =
+          scope === 'me'
+            ? { userId: principal.userId }
+            : scope === 'workspace'
+              ? { workspaceId: principal.workspaceId }
+              : {};
+        const now = new Date();
+        const [today, month, daily] = await Promise.all([
+          keel.store.usage.totals({ ...filter, since: periodStart(now, 'day').toISOString() }),
+          keel.store.usage.totals({ ...filter, since: periodStart(now, 'month').toISOString() }),
+          keel.store.usage.daily({
+            ...filter,
+            since: new Date(now.getTime() - days * 86_400_000).toISOString(),
+          }),
+        ]);
+        return { scope, today, month, daily, quotas: keel.config.limits.quotas };
+      },
+    );
+  };

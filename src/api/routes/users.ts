@@ -1,0 +1,142 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ForbiddenError } from '../../auth/errors.js';
+import { assertRole } from '../../auth/principal.js';
+import { ConflictError } from '../../errors.js';
+import type { Keel } from '../../keel.js';
+import { errorSchema } from '../schemas.js';
+import { userSchema } from './auth.js';
+
+const roleSchema = z.enum(['admin', 'manager', 'user']);
+const workspaceSchema = z.object({ id: z.string(), name: z.string(), createdAt: z.string() });
+const errors = {
+  400: errorSchema,
+  401: errorSchema,
+  403: errorSchema,
+  404: errorSchema,
+  409: errorSchema,
+};
+
+/** Users and workspaces: managers run their workspace, admins everything. */
+export const userRoutes =
+  (keel: Keel): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get(
+      '/v1/users',
+      {
+        config: { access: { role: 'manager', scope: 'admin' } },
+        schema: {
+          summary: 'Users of your workspace (admins: all)',
+          tags: ['users'],
+          response: { 200: z.object({ users: z.array(userSchema) }), ...errors },
+        },
+      },
+      async (request) => {
+        const { principal } = request;
+        return {
+          users: await keel.store.accounts.listUsers(
+            principal.role === 'admin' ? undefined : principal.workspaceId,
+          ),
+        };
+      },
+    );
+
+    app.post(
+      '/v1/users',
+      {
+        config: { access: { role: 'manager', scope: 'admin' } },
+        schema: {
+          summary: 'Create a user (managers: in their workspace, never an admin)',
+          tags: ['users'],
+          body: z
+            .object({
+              email: z.string().min(3).max(320),
+              password: z.string().min(1).max(1024),
+              role: roleSchema.default('user'),
+              workspaceId: z.string().min(1).max(64).optional(),
+            })
+            .strict(),
+          response: { 201: userSchema, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const { principal } = request;
+        const workspaceId = request.body.workspaceId ?? principal.workspaceId;
+        if (principal.role !== 'admin') {
+          if (workspaceId !== principal.workspaceId)
+            throw new ForbiddenError(
+              'workspace_forbidden',
+              'Managers create users in their own workspace only',
+            );
+          if (request.body.role === 'admin')
+            throw new ForbiddenError('role_required', 'Only an admin can create an admin');
+        }
+        return reply
+          .status(201)
+          .send(await keel.accounts.createUser({ ...request.body, workspaceId }));
+      },
+    );
+
+    app.patch(
+      '/v1/users/:id',
+      {
+        config: { access: { role: 'manager', scope: 'admin' } },
+        schema: {
+          summary: 'Change a user’s role, or disable (ending every session and key) / enable them',
+          tags: ['users'],
+          params: z.object({ id: z.string().min(1).max(64) }),
+          body: z
+            .object({ role: roleSchema.optional(), disabled: z.boolean().optional() })
+            .strict(),
+          response: { 200: userSchema, ...errors },
+        },
+      },
+      async (request) => {
+        const { principal } = request;
+        let user = await keel.accounts.visibleUser(principal, request.params.id);
+        if (request.body.role)
+          user = await keel.accounts.setRole(principal, user.id, request.body.role);
+        if (request.body.disabled !== undefined)
+          user = await keel.accounts.setDisabled(principal, user.id, request.body.disabled);
+        return user;
+      },
+    );
+
+    app.get(
+      '/v1/workspaces',
+      {
+        config: { access: { role: 'admin', scope: 'admin' } },
+        schema: {
+          summary: 'Every workspace',
+          tags: ['users'],
+          response: { 200: z.object({ workspaces: z.array(workspaceSchema) }), ...errors },
+        },
+      },
+      async () => ({ workspaces: await keel.store.accounts.listWorkspaces() }),
+    );
+
+    app.post(
+      '/v1/workspaces',
+      {
+        config: { access: { role: 'admin', scope: 'admin' } },
+        schema: {
+          summary: 'Create a workspace',
+          tags: ['users'],
+          body: z.object({ name: z.string().min(1).max(100) }).strict(),
+          response: { 201: workspaceSchema, ...errors },
+        },
+      },
+      async (request, reply) => {
+        assertRole(request.principal, 'admin');
+        const taken = (await keel.store.accounts.listWorkspaces()).some(
+          (workspace) => workspace.name === request.body.name,
+        );
+        if (taken)
+          throw new ConflictError(
+            'workspace_exists',
+            `A workspace named "${request.body.name}" exists`,
+          );
+        return reply.status(201).send(await keel.store.accounts.createWorkspace(request.body.name));
+      },
+    );
+  };

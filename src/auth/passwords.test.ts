@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../errors.js';
+import { createPasswordHasher, passwordProblem, SEED_ARGON2 } from './passwords.js';
+
+/** OWASP's baseline: the cheapest parameters the hasher accepts, to keep the suite fast. */
+const OWASP_MINIMUM = { memoryKiB: 19456, iterations: 2, parallelism: 1 };
+const passwords = createPasswordHasher(OWASP_MINIMUM);
+
+describe('createPasswordHasher', () => {
+  it('verifies the password it hashed and nothing else', async () => {
+    const stored = await passwords.hash('correct horse battery staple');
+    expect(stored).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(await passwords.verify(stored, 'correct horse battery staple')).toBe(true);
+    expect(await passwords.verify(stored, 'correct horse battery stapler')).toBe(false);
+  });
+
+  it('salts every hash, so equal passwords do not give equal hashes', async () => {
+    const first = await passwords.hash('correct horse battery staple');
+    const second = await passwords.hash('correct horse battery staple');
+    expect(first).not.toBe(second);
+  });
+
+  it('accepts the same password typed with composed or decomposed accents', async () => {
+    const stored = await passwords.hash('caf\u00e9 au lait noir');
+    expect(await passwords.verify(stored, 'cafe\u0301 au lait noir')).toBe(true);
+  });
+
+  it('hashes with the seed parameters (64 MiB, 3 passes, 4 lanes)', async () => {
+    const seeded = createPasswordHasher(SEED_ARGON2);
+    const stored = await seeded.hash('correct horse battery staple');
+    expect(stored).toMatch(/^\$argon2id\$v=19\$m=65536,t=3,p=4\$/);
+    expect(await seeded.verify(stored, 'correct horse battery staple')).toBe(true);
+  });
+
+  it('answers false for an unknown user, whatever password is given', async () => {
+    expect(await passwords.verifyAgainstNothing('correct horse battery staple')).toBe(false);
+    expect(await passwords.verifyAgainstNothing('')).toBe(false);
+  });
+
+  it('says a hash needs redoing once the parameters change', async () => {
+    const stored = await passwords.hash('correct horse battery staple');
+    expect(passwords.needsRehash(stored)).toBe(false);
+    expect(createPasswordHasher({ ...OWASP_MINIMUM, iterations: 3 }).needsRehash(stored)).toBe(
+      true,
+    );
+  });
+
+  it.each([
+    { memoryKiB: 19456, iterations: 1, parallelism: 1 },
+    { memoryKiB: 19455, iterations: 2, parallelism: 1 },
+    { memoryKiB: 7168, iterations: 4, parallelism: 1 },
+    { memoryKiB: 4096, iterations: 10, parallelism: 1 },
+  ])('refuses parameters below OWASP’s minimum: %o', (params) => {
+    expect(() => createPasswordHasher(params)).toThrow(ValidationError);
+    expect(() => createPasswordHasher(params)).toThrow(/below OWASP's minimum/);
+  });
+
+  it.each([
+    { memoryKiB: 47104, iterations: 1, parallelism: 1 },
+    { memoryKiB: 12288, iterations: 3, parallelism: 1 },
+    { memoryKiB: 9216, iterations: 4, parallelism: 1 },
+    { memoryKiB: 7168, iterations: 5, parallelism: 1 },
+  ])('accepts each OWASP-equivalent combination: %o', (params) => {
+    expect(() => createPasswordHasher(params)).not.toThrow();
+  });
+
+  it.each([
+    { memoryKiB: 19456, iterations: 2, parallelism: 0 },
+    { memoryKiB: 19456.5, iterations: 2, parallelism: 1 },
+    { memoryKiB: 65536 * 1024, iterations: 3, parallelism: 4 },
+  ])('refuses parameters that are not usable numbers: %o', (params) => {
+    expect(() => createPasswordHasher(params)).toThrow(ValidationError);
+  });
+});
+
+describe('passwordProblem', () => {
+  it.each([
+    ['short', 'must have at least 10 characters'],
+    ['x'.repeat(257) + 'y', 'must have at most 256 characters'],
+    ['aaaaaaaaaaaa', 'must not be one character repeated'],
+    ['Password123', 'is one of the most common passwords; choose another'],
+    ['QWERTYUIOP', 'is one of the most common passwords; choose another'],
+  ])('refuses %j', (password, problem) => {
+    expect(passwordProblem(password)).toBe(problem);
+  });
+
+  it('counts characters, not bytes', () => {
+    expect(passwordProblem('日本語のパスワード')).toBe('must have at least 10 characters');
+    expect(passwordProblem('日本語のパスワードです')).toBeUndefined();
+  });
+
+  it('accepts a reasonable passphrase', () => {
+    expect(passwordProblem('correct horse battery staple')).toBeUndefined();
+  });
+});
