@@ -26,6 +26,17 @@ import cookie from '@fastify/cookie';
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
+ * CORS from the allow-list only. Credentials (the refresh cookie) are allowed for listed origins;
+ * `*` is served without credentials, because a wildcard with credentials would let any site act
+ * as the signed-in user.
+ */
+function corsOptions(origins: string[]) {
+  if (origins.length === 0) return { origin: false };
+  if (origins.includes('*')) return { origin: '*', credentials: false };
+  return { origin: origins, credentials: true };
+}
+
+/**
  * The public HTTP API on one Fastify instance. Tests drive it with `app.inject`; `keel serve`
  * listens on it.
  *
@@ -59,9 +70,7 @@ export async function buildApp(keel: Keel) {
   });
 
   await app.register(helmet, { contentSecurityPolicy: false });
-  await app.register(cors, {
-    origin: keel.config.server.corsOrigins.length > 0 ? keel.config.server.corsOrigins : false,
-  });
+  await app.register(cors, corsOptions(keel.config.server.corsOrigins));
   await app.register(swagger, {
     openapi: {
       info: {

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** Body limit of routes that take a few small fields (sign-in, keys, users): 16 KiB. */
+export const SMALL_BODY = 16 * 1024;
+
 /** Response and request shapes of the public API; the OpenAPI document is generated from these. */
 export const errorSchema = z
   .object({

@@ -6,6 +6,8 @@ import { kbCommand } from './commands/kb.js';
 import { migrateCommand } from './commands/migrate.js';
 import { policyCommand } from './commands/policy.js';
 import { serveCommand } from './commands/serve.js';
+import { apikeyCommand } from './commands/apikey.js';
+import { userCommand } from './commands/user.js';
 
 const program = new Command()
   .name('keel')
@@ -20,6 +22,8 @@ program.addCommand(kbCommand());
 program.addCommand(policyCommand());
 program.addCommand(configCommand());
 program.addCommand(migrateCommand());
+program.addCommand(userCommand());
+program.addCommand(apikeyCommand());
 
 try {
   await program.parseAsync(process.argv);

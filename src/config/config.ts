@@ -119,15 +119,27 @@ export function checkConfig(options: LoadOptions = {}): {
 } {
   const { raw, problems } = readRaw(options);
   const parsed = variablesSchema.safeParse(raw);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      problems.push({ variable: String(issue.path[0] ?? '?'), message: issue.message });
-    }
-    return { problems };
+  if (parsed.success) {
+    const config = toConfig(parsed.data, options.cwd ?? process.cwd());
+    problems.push(...crossCheck(config));
+    return { config, problems };
   }
-  const config = toConfig(parsed.data, options.cwd ?? process.cwd());
-  problems.push(...crossCheck(config));
-  return { config, problems };
+  const invalid = new Set<string>();
+  for (const issue of parsed.error.issues) {
+    const variable = String(issue.path[0] ?? '?');
+    invalid.add(variable);
+    problems.push({ variable, message: issue.message });
+  }
+  // The cross-field checks still run, with defaults in place of the invalid values, so one run
+  // of `keel config check` names every problem at once.
+  const rest = variablesSchema.safeParse(
+    Object.fromEntries(Object.entries(raw).filter(([name]) => !invalid.has(name))),
+  );
+  if (rest.success) {
+    const crossProblems = crossCheck(toConfig(rest.data, options.cwd ?? process.cwd()));
+    problems.push(...crossProblems.filter((problem) => !invalid.has(problem.variable)));
+  }
+  return { problems };
 }
 
 /** Parses the configuration once at start-up; throws a ConfigError naming every bad variable. */

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { apiKeyScopesSchema } from '../../auth/api-key-format.js';
 import type { Keel } from '../../keel.js';
-import { errorSchema } from '../schemas.js';
+import { SMALL_BODY, errorSchema } from '../schemas.js';
 
 const apiKeySchema = z.object({
   id: z.string(),
@@ -25,6 +25,7 @@ export const apiKeyRoutes =
       '/v1/api-keys',
       {
         config: { access: { role: 'user' } },
+        bodyLimit: SMALL_BODY,
         schema: {
           summary: 'Create an API key for yourself; the key is in this response only',
           tags: ['api-keys'],
@@ -53,6 +54,7 @@ export const apiKeyRoutes =
       '/v1/api-keys',
       {
         config: { access: { role: 'user' } },
+        bodyLimit: SMALL_BODY,
         schema: {
           summary: 'Your API keys (managers: the workspace’s; admins: all), without secrets',
           tags: ['api-keys'],
@@ -66,6 +68,7 @@ export const apiKeyRoutes =
       '/v1/api-keys/:id',
       {
         config: { access: { role: 'user' } },
+        bodyLimit: SMALL_BODY,
         schema: {
           summary: 'Revoke an API key; it stops working at once',
           tags: ['api-keys'],

@@ -5,7 +5,7 @@ import { AuthenticationError } from '../../auth/errors.js';
 import type { TokenPair } from '../../auth/accounts.js';
 import type { Keel } from '../../keel.js';
 import { RateLimitedError } from '../../limits/errors.js';
-import { errorSchema } from '../schemas.js';
+import { SMALL_BODY, errorSchema } from '../schemas.js';
 
 const REFRESH_COOKIE = 'keel_refresh';
 const credentials = z
@@ -58,6 +58,7 @@ export const authRoutes =
       '/v1/auth/register',
       {
         config: publicAuth,
+        bodyLimit: SMALL_BODY,
         schema: {
           summary: 'Create an account (when open registration is on)',
           tags: ['auth'],
@@ -72,6 +73,7 @@ export const authRoutes =
       '/v1/auth/setup',
       {
         config: publicAuth,
+        bodyLimit: SMALL_BODY,
         schema: {
           summary: 'Create the first admin with the one-time setup token printed at first start',
           tags: ['auth'],
@@ -86,6 +88,7 @@ export const authRoutes =
       '/v1/auth/login',
       {
         config: publicAuth,
+        bodyLimit: SMALL_BODY,
         schema: {
           summary: 'Sign in with e-mail and password',
           tags: ['auth'],
@@ -120,6 +123,7 @@ export const authRoutes =
       '/v1/auth/refresh',
       {
         config: publicAuth,
+        bodyLimit: SMALL_BODY,
         schema: {
           summary:
             'Rotate a refresh token (body or cookie) into a new pair; a reused token ends the session',
@@ -148,6 +152,7 @@ export const authRoutes =
       '/v1/auth/logout',
       {
         config: { access: { public: true } },
+        bodyLimit: SMALL_BODY,
         schema: {
           summary: 'End this session (or every session with "everywhere": true)',
           tags: ['auth'],
@@ -181,6 +186,7 @@ export const authRoutes =
       '/v1/me',
       {
         config: { access: { role: 'user' } },
+        bodyLimit: SMALL_BODY,
         schema: {
           summary: 'Who you are: user, workspace, role, and how you signed in',
           tags: ['auth'],

@@ -4,7 +4,7 @@ import { ForbiddenError } from '../../auth/errors.js';
 import { assertRole } from '../../auth/principal.js';
 import { ConflictError } from '../../errors.js';
 import type { Keel } from '../../keel.js';
-import { errorSchema } from '../schemas.js';
+import { SMALL_BODY, errorSchema } from '../schemas.js';
 import { userSchema } from './auth.js';
 
 const roleSchema = z.enum(['admin', 'manager', 'user']);
@@ -25,6 +25,7 @@ export const userRoutes =
       '/v1/users',
       {
         config: { access: { role: 'manager', scope: 'admin' } },
+        bodyLimit: SMALL_BODY,
         schema: {
           summary: 'Users of your workspace (admins: all)',
           tags: ['users'],
@@ -45,6 +46,7 @@ export const userRoutes =
       '/v1/users',
       {
         config: { access: { role: 'manager', scope: 'admin' } },
+        bodyLimit: SMALL_BODY,
         schema: {
           summary: 'Create a user (managers: in their workspace, never an admin)',
           tags: ['users'],
@@ -81,6 +83,7 @@ export const userRoutes =
       '/v1/users/:id',
       {
         config: { access: { role: 'manager', scope: 'admin' } },
+        bodyLimit: SMALL_BODY,
         schema: {
           summary: 'Change a user’s role, or disable (ending every session and key) / enable them',
           tags: ['users'],
@@ -106,6 +109,7 @@ export const userRoutes =
       '/v1/workspaces',
       {
         config: { access: { role: 'admin', scope: 'admin' } },
+        bodyLimit: SMALL_BODY,
         schema: {
           summary: 'Every workspace',
           tags: ['users'],
@@ -119,6 +123,7 @@ export const userRoutes =
       '/v1/workspaces',
       {
         config: { access: { role: 'admin', scope: 'admin' } },
+        bodyLimit: SMALL_BODY,
         schema: {
           summary: 'Create a workspace',
           tags: ['users'],

@@ -11,6 +11,7 @@ export function serveCommand(): Command {
       const config = loadConfig();
       const keel = await openKeel(config);
       await syncBundledKnowledge(keel);
+      const setupToken = await keel.accounts.issueSetupToken();
       const app = await buildApp(keel);
       await app.listen({ host: config.server.host, port: config.server.port });
       keel.logger.info(
@@ -21,6 +22,15 @@ export function serveCommand(): Command {
         },
         'Keel is listening',
       );
+      if (setupToken && config.auth.enabled) {
+        // Printed, not logged: a one-time credential for the operator at the console.
+        process.stderr.write(
+          `\nNo accounts yet. Create the first admin with this one-time setup token:\n\n` +
+            `  curl -s http://${config.server.host}:${config.server.port}/v1/auth/setup -H 'content-type: application/json' \\\n` +
+            `    -d '{"setupToken":"${setupToken}","email":"you@example.com","password":"…"}'\n\n` +
+            `or run: npx keel user create --email you@example.com --role admin\n\n`,
+        );
+      }
       let closing = false;
       const shutdown = async (signal: string) => {
         if (closing) return;

@@ -1,0 +1,110 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const bin = join(import.meta.dirname, '../../bin/keel.js');
+
+describe('keel CLI, end to end on a fresh data folder', () => {
+  let env: NodeJS.ProcessEnv;
+  const keel = async (...args: string[]) => {
+    try {
+      const { stdout } = await run(process.execPath, [bin, ...args], { env, timeout: 60_000 });
+      return { code: 0, out: stdout };
+    } catch (error) {
+      const failure = error as { code: number; stdout: string; stderr: string };
+      return { code: failure.code, out: `${failure.stdout}${failure.stderr}` };
+    }
+  };
+
+  beforeAll(() => {
+    const root = mkdtempSync(join(tmpdir(), 'keel-cli-'));
+    env = {
+      ...process.env,
+      KEEL_DATA_DIR: join(root, 'data'),
+      KEEL_LOG_LEVEL: 'silent',
+      KEEL_ARGON2_MEMORY_KIB: '19456',
+      KEEL_ARGON2_ITERATIONS: '2',
+      KEEL_ARGON2_PARALLELISM: '1',
+      KEEL_USER_PASSWORD: 'a sturdy passphrase',
+    };
+  });
+
+  it('asks a question and prints cited sources', async () => {
+    const { code, out } = await keel('ask', 'How do I roll back a policy?');
+    expect(code).toBe(0);
+    expect(out).toMatch(
+      /\[1\] policies\.md#Policies > Rolling back a policy \(lines \d+–\d+\) @ [0-9a-f]{12}/,
+    );
+  });
+
+  it('syncs a folder by path, then reports and searches it', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'keel-cli-kb-'));
+    writeFileSync(join(folder, 'zebras.md'), '# Zebras\n\nZebras have black and white stripes.\n');
+    expect((await keel('kb', 'sync', '--source', folder)).out).toMatch(
+      /ok @ [0-9a-f]{12} — 1 added/,
+    );
+    expect((await keel('kb', 'status')).out).toMatch(/keel-cli-kb-\w+ \(folder/);
+    const search = JSON.parse(
+      (await keel('kb', 'search', 'zebra stripes', '--k', '1', '--json')).out,
+    );
+    expect(search.hits[0]).toMatchObject({ path: 'zebras.md', heading: 'Zebras', lines: [1, 3] });
+    expect((await keel('kb', 'search', 'x', '--k', '0')).code).not.toBe(0);
+  });
+
+  it('lists, tests and rolls back policies, refusing what cannot be done', async () => {
+    expect((await keel('policy', 'list')).out).toMatch(/\* [0-9a-f]{12} .*active/);
+    expect((await keel('policy', 'test')).out).toMatch(/\d+ passed, 0 failed/);
+    const rollback = await keel('policy', 'rollback');
+    expect(rollback.code).toBe(1);
+    expect(rollback.out).toContain('nothing_to_roll_back');
+  });
+
+  it('creates users and API keys, and revokes them', async () => {
+    expect(
+      (await keel('user', 'create', '--email', 'ops@example.com', '--role', 'admin')).out,
+    ).toContain('Created admin ops@example.com');
+    expect((await keel('user', 'list')).out).toContain('ops@example.com  admin  default  active');
+    const created = await keel(
+      'apikey',
+      'create',
+      '--email',
+      'ops@example.com',
+      '--name',
+      'ci',
+      '--scopes',
+      'chat',
+    );
+    expect(created.out).toMatch(/keel_[a-z0-9]{8}_\S+/);
+    const id = /Created API key (key_\w+)/.exec(created.out)?.[1] ?? '';
+    expect((await keel('apikey', 'revoke', id)).out).toContain(`Revoked ${id}`);
+    expect((await keel('apikey', 'list')).out).toMatch(/revoked/);
+    expect(
+      (
+        await keel(
+          'apikey',
+          'create',
+          '--email',
+          'ops@example.com',
+          '--name',
+          'x',
+          '--scopes',
+          'root',
+        )
+      ).code,
+    ).not.toBe(0);
+  });
+
+  it('config check names every bad variable and fails', async () => {
+    const saved = env;
+    env = { ...env, PORT: 'eighty', KEEL_HOST: '0.0.0.0' };
+    const { code, out } = await keel('config', 'check');
+    env = saved;
+    expect(code).toBe(1);
+    expect(out).toContain('PORT:');
+    expect(out).toContain('KEEL_AUTH:');
+  });
+});
