@@ -5,8 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { AuthenticationError, ForbiddenError } from './errors.js';
 import type { PasswordHasher } from './passwords.js';
 import { passwordProblem } from './passwords.js';
-import type { Principal } from './principal.js';
-import { canAccessWorkspace } from './principal.js';
+import { type Principal, canAccessWorkspace, userPrincipal } from './principal.js';
 import type { TokenService } from './tokens.js';
 import { hashToken, newOpaqueToken } from './tokens.js';
 
@@ -233,15 +232,6 @@ export class AccountService {
     }
     if (!user || user.disabledAt)
       throw new AuthenticationError('account_disabled', 'This account is disabled');
-    return {
-      kind: 'user',
-      userId: user.id,
-      email: user.email,
-      workspaceId: user.workspaceId,
-      role: user.role,
-      scopes: 'all',
-      apiKeyId: null,
-      sessionId: session.id,
-    };
+    return userPrincipal(user, session.id);
   }
 }

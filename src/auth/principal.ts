@@ -1,4 +1,4 @@
-import type { Role } from '../store/account-store.js';
+import type { Role, User } from '../store/account-store.js';
 import type { ApiKeyScope } from './api-key-format.js';
 import { DEFAULT_WORKSPACE } from '../store/store.js';
 import { ForbiddenError } from './errors.js';
@@ -33,6 +33,20 @@ export const LOCAL_PRINCIPAL: Principal = {
   apiKeyId: null,
   sessionId: null,
 };
+
+/** A signed-in user acting for themselves (a session, or the operator at the CLI). */
+export function userPrincipal(user: User, sessionId: string | null): Principal {
+  return {
+    kind: 'user',
+    userId: user.id,
+    email: user.email,
+    workspaceId: user.workspaceId,
+    role: user.role,
+    scopes: 'all',
+    apiKeyId: null,
+    sessionId,
+  };
+}
 
 const RANK: Record<Role, number> = { user: 0, manager: 1, admin: 2 };
 

@@ -69,8 +69,7 @@ export const variableDocs = {
   PORT: { default: '8080', description: 'HTTP port of `keel serve`.' },
   KEEL_HOST: {
     default: '127.0.0.1',
-    description:
-      'Interface to bind. Only loopback until accounts land (the server has no sign-in yet).',
+    description: 'Interface to bind; anything but loopback requires `KEEL_AUTH=on`.',
   },
   KEEL_DATA_DIR: {
     default: './data',

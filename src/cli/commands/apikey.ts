@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { apiKeyScopesSchema } from '../../auth/api-key-format.js';
-import { LOCAL_PRINCIPAL, type Principal } from '../../auth/principal.js';
+import { LOCAL_PRINCIPAL, userPrincipal } from '../../auth/principal.js';
 import { ValidationError } from '../../errors.js';
 import { printJson, withKeel } from '../context.js';
 import { userByEmail } from './user.js';
@@ -26,17 +26,7 @@ export function apikeyCommand(): Command {
         );
       await withKeel(async (keel) => {
         const user = await userByEmail(keel, options.email);
-        const owner: Principal = {
-          kind: 'user',
-          userId: user.id,
-          email: user.email,
-          workspaceId: user.workspaceId,
-          role: user.role,
-          scopes: 'all',
-          apiKeyId: null,
-          sessionId: null,
-        };
-        const { key, record } = await keel.apiKeys.create(owner, {
+        const { key, record } = await keel.apiKeys.create(userPrincipal(user, null), {
           name: options.name,
           scopes: scopes.data,
           ...(options.expires && { expiresAt: options.expires }),
