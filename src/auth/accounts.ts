@@ -196,6 +196,7 @@ export class AccountService {
       throw new ValidationError('cannot_disable_self', 'You cannot disable your own account');
     if (user.role === 'admin' && actor.role !== 'admin')
       throw new ForbiddenError('role_required', 'Only an admin can disable an admin');
+    if (disabled && user.role === 'admin') await this.assertAnotherAdmin(user.id);
     await this.store.updateUser(user.id, {
       disabledAt: disabled ? new Date().toISOString() : null,
     });
@@ -208,9 +209,23 @@ export class AccountService {
     if ((role === 'admin' || user.role === 'admin') && actor.role !== 'admin') {
       throw new ForbiddenError('role_required', 'Only an admin can grant or remove the admin role');
     }
+    if (user.role === 'admin' && role !== 'admin') await this.assertAnotherAdmin(user.id);
     await this.store.updateUser(user.id, { role });
     await this.store.revokeUserSessions(user.id, 'role changed');
     return (await this.store.getUser(user.id))!;
+  }
+
+  /** Keel must keep an enabled admin: without one only the CLI could recover. */
+  private async assertAnotherAdmin(userId: string): Promise<void> {
+    const admins = (await this.store.listUsers()).filter(
+      (user) => user.role === 'admin' && !user.disabledAt,
+    );
+    if (!admins.some((admin) => admin.id !== userId)) {
+      throw new ConflictError(
+        'last_admin',
+        'This is the last enabled admin; make someone else admin first',
+      );
+    }
   }
 
   async visibleUser(actor: Principal, userId: string): Promise<User> {

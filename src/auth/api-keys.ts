@@ -72,6 +72,12 @@ export class ApiKeyService {
       (key.userId === principal.userId ||
         (principal.role !== 'user' && canAccessWorkspace(principal, key.workspaceId)));
     if (!key || !mayRevoke) throw new NotFoundError('api_key_not_found', `No API key ${id}`);
+    // As with disabling: a manager runs the workspace's users, not the admins who work in it.
+    if (key.userId !== principal.userId && principal.role !== 'admin') {
+      const owner = await this.store.getUser(key.userId);
+      if (owner?.role === 'admin')
+        throw new ForbiddenError('role_required', 'Only an admin can revoke an admin’s API key');
+    }
     await this.store.revokeApiKey(id, new Date().toISOString());
     return (await this.store.getApiKey(id))!;
   }

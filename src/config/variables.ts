@@ -105,9 +105,9 @@ export const variableDocs = {
       '`on` requires sign-in (tokens or API keys) on every `/v1` route; `off` is allowed only on a loopback `KEEL_HOST`.',
   },
   KEEL_OPEN_REGISTRATION: {
-    default: 'true',
+    default: 'false',
     description:
-      'Whether anyone may `POST /v1/auth/register`; `false` leaves account creation to admins.',
+      'Let anyone `POST /v1/auth/register` and join the default workspace as `user`; off, admins create accounts.',
   },
   KEEL_JWT_KEYS: {
     default: '(none)',
@@ -222,7 +222,7 @@ export const variablesSchema = z.object({
   KEEL_MAX_BODY_BYTES: positiveInt.max(64 * 1024 * 1024).default(262_144),
   KEEL_CORS_ORIGINS: list.default([]),
   KEEL_AUTH: z.enum(['on', 'off']).default('off'),
-  KEEL_OPEN_REGISTRATION: booleanText.default(true),
+  KEEL_OPEN_REGISTRATION: booleanText.default(false),
   KEEL_JWT_KEYS: z.string().min(1).optional(),
   KEEL_JWT_KEYS_FILE: z.string().min(1).optional(),
   KEEL_JWT_ISSUER: z.string().min(1).default('keel'),

@@ -1,4 +1,5 @@
 import { type ExecFileException, execFile } from 'node:child_process';
+import { isIP } from 'node:net';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { UpstreamError, ValidationError } from '../errors.js';
@@ -229,4 +230,54 @@ export function isLocalGitLocation(location: string): boolean {
   if (/^file:/i.test(location)) return true;
   const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(location) || /^[^/\\]+@[^:]+:/.test(location);
   return !isUrl;
+}
+
+const PRIVATE_V4 = [
+  /^10\./,
+  /^127\./,
+  /^169\.254\./,
+  /^192\.168\./,
+  /^172\.(1[6-9]|2\d|3[01])\./,
+  /^0\./,
+  /^100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\./,
+];
+
+/**
+ * For callers who are not admins: the repository must be an `https://` URL on a public host
+ * name, not a loopback, private or link-local address, so a source cannot be used to reach the
+ * server's own network. (Names are not resolved here; an admin is needed for anything else.)
+ */
+export function assertPublicGitUrl(location: string): void {
+  const refuse = () =>
+    new ValidationError(
+      'git_url_not_public',
+      'Only an admin may add a repository that is not a public https:// URL',
+      {
+        location: redactCredentials(location),
+      },
+    );
+  let url: URL;
+  try {
+    url = new URL(location);
+  } catch {
+    throw refuse();
+  }
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (
+    url.protocol !== 'https:' ||
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    (!host.includes('.') && !host.includes(':'))
+  )
+    throw refuse();
+  if (isIP(host) === 4 && PRIVATE_V4.some((range) => range.test(host))) throw refuse();
+  if (
+    isIP(host) === 6 &&
+    (host === '::1' ||
+      host === '::' ||
+      /^f[cd]/.test(host) ||
+      /^fe[89ab]/.test(host) ||
+      host.startsWith('::ffff:'))
+  )
+    throw refuse();
 }

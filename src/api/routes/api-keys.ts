@@ -50,15 +50,21 @@ export const apiKeyRoutes =
       },
     );
 
+    // Listing and revoking keys is account administration: a session may, a key needs `admin`
+    // (otherwise a leaked read-only key could revoke every key its owner can see).
     app.get(
       '/v1/api-keys',
       {
-        config: { access: { role: 'user' } },
+        config: { access: { role: 'user', scope: 'admin' } },
         bodyLimit: SMALL_BODY,
         schema: {
           summary: 'Your API keys (managers: the workspace’s; admins: all), without secrets',
           tags: ['api-keys'],
-          response: { 200: z.object({ apiKeys: z.array(apiKeySchema) }), 401: errorSchema },
+          response: {
+            200: z.object({ apiKeys: z.array(apiKeySchema) }),
+            401: errorSchema,
+            403: errorSchema,
+          },
         },
       },
       async (request) => ({ apiKeys: await keel.apiKeys.list(request.principal) }),
@@ -67,13 +73,13 @@ export const apiKeyRoutes =
     app.delete(
       '/v1/api-keys/:id',
       {
-        config: { access: { role: 'user' } },
+        config: { access: { role: 'user', scope: 'admin' } },
         bodyLimit: SMALL_BODY,
         schema: {
           summary: 'Revoke an API key; it stops working at once',
           tags: ['api-keys'],
           params: z.object({ id: z.string().min(1).max(64) }),
-          response: { 200: apiKeySchema, 401: errorSchema, 404: errorSchema },
+          response: { 200: apiKeySchema, 401: errorSchema, 403: errorSchema, 404: errorSchema },
         },
       },
       async (request) => keel.apiKeys.revoke(request.principal, request.params.id),

@@ -50,7 +50,7 @@ export const authRoutes =
       });
     const presentedRefreshToken = (
       request: FastifyRequest,
-      body: { refreshToken?: string | undefined } | undefined,
+      body: { refreshToken?: string | undefined } | null | undefined,
     ) => body?.refreshToken ?? request.cookies[REFRESH_COOKIE];
     const publicAuth = { access: { public: true as const, rateLimit: 'auth' as const } };
 
@@ -131,7 +131,8 @@ export const authRoutes =
           body: z
             .object({ refreshToken: z.string().min(10).max(500).optional() })
             .strict()
-            .optional(),
+            // A request without a body (the web app, which sends only the cookie) parses as null.
+            .nullish(),
           response: { 200: tokenPairSchema, ...errors },
         },
       },
@@ -162,7 +163,7 @@ export const authRoutes =
               everywhere: z.boolean().optional(),
             })
             .strict()
-            .optional(),
+            .nullish(),
           response: { 204: z.null(), ...errors },
         },
       },

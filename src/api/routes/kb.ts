@@ -3,8 +3,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ConflictError } from '../../errors.js';
 import type { Keel } from '../../keel.js';
 import { hitView } from '../../search/search-service.js';
-import { assertRole } from '../../auth/principal.js';
-import { isLocalGitLocation } from '../../kb/git-source.js';
+import { assertRole, hasRole } from '../../auth/principal.js';
+import { assertPublicGitUrl } from '../../kb/git-source.js';
 import { addSource, describeSource, requireSource, workspaceSourceIds } from '../../kb/sources.js';
 import {
   errorSchema,
@@ -89,9 +89,11 @@ export const kbRoutes =
         },
       },
       async (request, reply) => {
-        if (request.body.kind === 'folder' || isLocalGitLocation(request.body.location)) {
-          // A path on the server reads the server's files: only an admin may point Keel at one.
-          assertRole(request.principal, 'admin');
+        if (!hasRole(request.principal, 'admin')) {
+          // A path on the server reads the server's files, and a private address reaches its
+          // network: below admin, only public https repositories.
+          if (request.body.kind === 'folder') assertRole(request.principal, 'admin');
+          assertPublicGitUrl(request.body.location);
         }
         const source = await addSource(keel.store, request.body, request.principal.workspaceId);
         return reply.status(201).send(await describeSource(keel.store, source));

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ForbiddenError } from '../../auth/errors.js';
-import { hasRole } from '../../auth/principal.js';
+import { assertScope, hasRole } from '../../auth/principal.js';
 import type { Keel } from '../../keel.js';
 import { periodStart } from '../../limits/periods.js';
 import { errorSchema } from '../schemas.js';
@@ -57,6 +57,8 @@ export const usageRoutes =
         }
         if (scope === 'all' && !hasRole(principal, 'admin'))
           throw new ForbiddenError('role_required', 'All usage needs the admin role');
+        // Other people's usage is an admin read: an API key needs the `admin` scope for it.
+        if (scope !== 'me') assertScope(principal, 'admin');
         const filter =
           scope === 'me'
             ? { userId: principal.userId }

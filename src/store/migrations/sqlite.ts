@@ -109,7 +109,7 @@ export const sqliteMigrations: Record<string, Migration> = {
       await sql`
         create table audit_records (
           id integer primary key,
-          trace_id text not null unique,
+          trace_id text not null,
           workspace_id text not null default 'default',
           created_at text not null,
           kind text not null,
@@ -128,6 +128,8 @@ export const sqliteMigrations: Record<string, Migration> = {
           hash text not null
         )`.execute(db);
       await sql`create index audit_by_time on audit_records (created_at)`.execute(db);
+      // Not unique: the trace id may come from the caller's x-request-id, and a retry reuses it.
+      await sql`create index audit_by_trace on audit_records (trace_id)`.execute(db);
     },
   },
   '0003-file-stats': {

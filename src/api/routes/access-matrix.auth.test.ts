@@ -1,0 +1,346 @@
+/**
+ * The role × route matrix: who may call which route. This comment and `ACCESS_MATRIX` below are
+ * the same table (a test renders the table and compares); copy it into the docs from here.
+ *
+ * "allowed" means past the access check: any answer but 401, 403, 429 or a 5xx (a 404 for a
+ * missing id, a 409 for a taken name, or a 400 for a deliberately invalid body still shows the
+ * caller was let in — the access check runs before the body is even validated). The API key
+ * belongs to a plain user and holds only the `kb:read` scope.
+ *
+ * | Route | Anonymous | User | Manager | Admin | API key (kb:read) |
+ * | --- | --- | --- | --- | --- | --- |
+ * | `POST /v1/chat` | 401 | allowed | allowed | allowed | 403 |
+ * | `POST /v1/governor/check` | 401 | allowed | allowed | allowed | 403 |
+ * | `GET /v1/kb/search` | 401 | allowed | allowed | allowed | allowed |
+ * | `GET /v1/kb/sources` | 401 | allowed | allowed | allowed | allowed |
+ * | `POST /v1/kb/sources` (remote git URL) | 401 | 403 | allowed | allowed | 403 |
+ * | `POST /v1/kb/sources` (local git repository) | 401 | 403 | 403 | allowed | 403 |
+ * | `POST /v1/kb/sources` (server folder) | 401 | 403 | 403 | allowed | 403 |
+ * | `POST /v1/kb/sources/{id}/sync` | 401 | 403 | allowed | allowed | 403 |
+ * | `GET /v1/policies` | 401 | allowed | allowed | allowed | allowed |
+ * | `POST /v1/policies/activate` | 401 | 403 | 403 | allowed | 403 |
+ * | `POST /v1/policies/rollback` | 401 | 403 | 403 | allowed | 403 |
+ * | `GET /v1/me` | 401 | allowed | allowed | allowed | allowed |
+ * | `POST /v1/api-keys` | 401 | allowed | allowed | allowed | 403 |
+ * | `GET /v1/api-keys` | 401 | allowed | allowed | allowed | 403 |
+ * | `DELETE /v1/api-keys/{id}` | 401 | allowed | allowed | allowed | 403 |
+ * | `GET /v1/users` | 401 | 403 | allowed | allowed | 403 |
+ * | `POST /v1/users` | 401 | 403 | allowed | allowed | 403 |
+ * | `PATCH /v1/users/{id}` | 401 | 403 | allowed | allowed | 403 |
+ * | `GET /v1/workspaces` | 401 | 403 | 403 | allowed | 403 |
+ * | `POST /v1/workspaces` | 401 | 403 | 403 | allowed | 403 |
+ * | `GET /v1/usage` (scope=me) | 401 | allowed | allowed | allowed | allowed |
+ * | `GET /v1/usage` (scope=workspace) | 401 | 403 | allowed | allowed | 403 |
+ * | `GET /v1/usage` (scope=all) | 401 | 403 | 403 | allowed | 403 |
+ * | `POST /v1/auth/register` | allowed | allowed | allowed | allowed | allowed |
+ * | `POST /v1/auth/setup` | allowed | allowed | allowed | allowed | allowed |
+ * | `POST /v1/auth/login` | allowed | allowed | allowed | allowed | allowed |
+ * | `POST /v1/auth/refresh` | allowed | allowed | allowed | allowed | allowed |
+ * | `POST /v1/auth/logout` | allowed | allowed | allowed | allowed | allowed |
+ * | `GET /health/live` | allowed | allowed | allowed | allowed | allowed |
+ * | `GET /health/ready` | allowed | allowed | allowed | allowed | allowed |
+ * | `GET /metrics` | allowed | allowed | allowed | allowed | allowed |
+ * | `GET /v1/openapi.json` | allowed | allowed | allowed | allowed | allowed |
+ *
+ * Beyond the route: managers act inside their own workspace only (other workspaces' objects
+ * answer 404, see `idor.auth.test.ts`), never create or promote admins, and an API key never
+ * holds more than its scopes, whatever its owner's role.
+ */
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type AuthFixture,
+  type BearerHeaders,
+  createApiKey,
+  createAuthFixture,
+} from '../../../test/helpers/auth-fixtures.js';
+import { createTestKeel } from '../../../test/helpers/test-keel.js';
+
+export const CALLERS = ['anonymous', 'user', 'manager', 'admin', 'kb:read key'] as const;
+export type Caller = (typeof CALLERS)[number];
+export type Outcome = 'allowed' | 401 | 403;
+
+export interface MatrixRow {
+  /** Method and path as the OpenAPI document names it. */
+  route: string;
+  /** Which variant of the route the row is, when one route has several rows. */
+  variant?: string;
+  /** The URL called, when it differs from the route's path (an id, a query). */
+  url?: string;
+  body?: unknown;
+  expected: Record<Caller, Outcome>;
+}
+
+function outcomes(...values: [Outcome, Outcome, Outcome, Outcome, Outcome]) {
+  return Object.fromEntries(CALLERS.map((caller, index) => [caller, values[index]])) as Record<
+    Caller,
+    Outcome
+  >;
+}
+
+const ok = 'allowed' as const;
+const everyone = outcomes(ok, ok, ok, ok, ok);
+const signedIn = outcomes(401, ok, ok, ok, 403);
+const readers = outcomes(401, ok, ok, ok, ok);
+const managers = outcomes(401, 403, ok, ok, 403);
+const admins = outcomes(401, 403, 403, ok, 403);
+
+export const ACCESS_MATRIX: MatrixRow[] = [
+  { route: 'POST /v1/chat', body: { message: 'How do I roll back a policy?' }, expected: signedIn },
+  { route: 'POST /v1/governor/check', body: { text: 'hello there' }, expected: signedIn },
+  { route: 'GET /v1/kb/search', url: '/v1/kb/search?q=policy', expected: readers },
+  { route: 'GET /v1/kb/sources', expected: readers },
+  {
+    route: 'POST /v1/kb/sources',
+    variant: 'remote git URL',
+    body: { name: 'matrix-remote', kind: 'git', location: 'https://example.com/team/docs.git' },
+    expected: managers,
+  },
+  {
+    route: 'POST /v1/kb/sources',
+    variant: 'local git repository',
+    body: { name: 'matrix-local-git', kind: 'git', location: '/srv/repositories/handbook.git' },
+    expected: admins,
+  },
+  {
+    route: 'POST /v1/kb/sources',
+    variant: 'server folder',
+    body: { name: 'matrix-folder', kind: 'folder', location: tmpdir() },
+    expected: admins,
+  },
+  {
+    route: 'POST /v1/kb/sources/{id}/sync',
+    url: '/v1/kb/sources/src_missing/sync',
+    expected: managers,
+  },
+  { route: 'GET /v1/policies', expected: readers },
+  {
+    route: 'POST /v1/policies/activate',
+    body: { version: 'no-such-version' },
+    expected: admins,
+  },
+  {
+    route: 'POST /v1/policies/rollback',
+    body: { version: 'no-such-version' },
+    expected: admins,
+  },
+  { route: 'GET /v1/me', expected: readers },
+  {
+    route: 'POST /v1/api-keys',
+    body: { name: 'matrix', scopes: ['kb:read'] },
+    expected: signedIn,
+  },
+  { route: 'GET /v1/api-keys', expected: signedIn },
+  { route: 'DELETE /v1/api-keys/{id}', url: '/v1/api-keys/key_missing', expected: signedIn },
+  { route: 'GET /v1/users', expected: managers },
+  {
+    route: 'POST /v1/users',
+    body: { email: 'matrix.new@example.com', password: 'a long enough passphrase', role: 'user' },
+    expected: managers,
+  },
+  {
+    route: 'PATCH /v1/users/{id}',
+    url: '/v1/users/usr_missing',
+    body: { role: 'user' },
+    expected: managers,
+  },
+  { route: 'GET /v1/workspaces', expected: admins },
+  { route: 'POST /v1/workspaces', body: { name: 'Matrix' }, expected: admins },
+  { route: 'GET /v1/usage', variant: 'scope=me', url: '/v1/usage?scope=me', expected: readers },
+  {
+    route: 'GET /v1/usage',
+    variant: 'scope=workspace',
+    url: '/v1/usage?scope=workspace',
+    expected: managers,
+  },
+  { route: 'GET /v1/usage', variant: 'scope=all', url: '/v1/usage?scope=all', expected: admins },
+  // Public auth routes get invalid bodies: a 400 proves the access check let the call through
+  // without changing any session the other rows use.
+  { route: 'POST /v1/auth/register', body: {}, expected: everyone },
+  { route: 'POST /v1/auth/setup', body: {}, expected: everyone },
+  { route: 'POST /v1/auth/login', body: {}, expected: everyone },
+  { route: 'POST /v1/auth/refresh', body: { refreshToken: 'short' }, expected: everyone },
+  { route: 'POST /v1/auth/logout', body: { everywhere: 'yes' }, expected: everyone },
+  { route: 'GET /health/live', expected: everyone },
+  { route: 'GET /health/ready', expected: everyone },
+  { route: 'GET /metrics', expected: everyone },
+  { route: 'GET /v1/openapi.json', expected: everyone },
+];
+
+/** Routes kept out of the OpenAPI document on purpose; the matrix still covers them. */
+const HIDDEN_ROUTES = new Set(['GET /metrics', 'GET /v1/openapi.json']);
+
+/** The Markdown table of the matrix, as written in this file's top comment. */
+export function renderMatrix(rows: MatrixRow[]): string {
+  const header = [
+    '| Route | Anonymous | User | Manager | Admin | API key (kb:read) |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  const lines = rows.map((row) => {
+    const label = `\`${row.route}\`${row.variant ? ` (${row.variant})` : ''}`;
+    return `| ${label} | ${CALLERS.map((caller) => String(row.expected[caller])).join(' | ')} |`;
+  });
+  return [...header, ...lines].join('\n');
+}
+
+function outcomeOf(status: number): Outcome | `unexpected ${number}` {
+  if (status === 401 || status === 403) return status;
+  if (status === 429 || status >= 500) return `unexpected ${status}`;
+  return 'allowed';
+}
+
+describe('role × route matrix', () => {
+  let fixture: AuthFixture;
+  let headersOf: Record<Caller, BearerHeaders | undefined>;
+
+  beforeAll(async () => {
+    fixture = await createAuthFixture();
+    const key = await createApiKey(fixture.app, fixture.a.user, ['kb:read']);
+    headersOf = {
+      anonymous: undefined,
+      user: fixture.a.user.headers,
+      manager: fixture.a.manager.headers,
+      admin: fixture.admin.headers,
+      'kb:read key': key.headers,
+    };
+  });
+  afterAll(() => fixture.close());
+
+  const cases = ACCESS_MATRIX.flatMap((row) =>
+    CALLERS.map((caller) => ({
+      ...row,
+      caller,
+      outcome: row.expected[caller],
+      name: `${row.route}${row.variant ? ` (${row.variant})` : ''} as ${caller}: ${row.expected[caller]}`,
+    })),
+  );
+
+  it.each(cases)('$name', async ({ route, url, body, caller, outcome }) => {
+    const [method, path] = route.split(' ') as ['GET' | 'POST' | 'PATCH' | 'DELETE', string];
+    const headers = headersOf[caller];
+    const response = await fixture.app.inject({
+      method,
+      url: url ?? path,
+      ...(headers && { headers }),
+      ...(body !== undefined && { payload: body as Record<string, unknown> }),
+    });
+    expect(outcomeOf(response.statusCode), response.body).toBe(outcome);
+    if (outcome === 401) expect(response.json().error.code).toBe('authentication_required');
+  });
+
+  it('has a row for every route the API serves', async () => {
+    const document = fixture.app.swagger() as { paths: Record<string, Record<string, unknown>> };
+    const served = Object.entries(document.paths).flatMap(([path, operations]) =>
+      Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    const covered = new Set(ACCESS_MATRIX.map((row) => row.route));
+    expect(served.filter((route) => !covered.has(route))).toEqual([]);
+    const known = new Set([...served, ...HIDDEN_ROUTES]);
+    expect([...covered].filter((route) => !known.has(route))).toEqual([]);
+    expect(served.length).toBeGreaterThan(20);
+  });
+
+  it('is written out, row for row, in the comment at the top of this file', () => {
+    const source = readFileSync(fileURLToPath(import.meta.url), 'utf8');
+    const comment = source.slice(0, source.indexOf('*/'));
+    const tableInComment = comment
+      .split('\n')
+      .map((line) => line.replace(/^ \* ?/, ''))
+      .filter((line) => line.startsWith('|'))
+      .join('\n');
+    expect(tableInComment).toBe(renderMatrix(ACCESS_MATRIX));
+  });
+});
+
+describe('an API key holds only its scopes, whatever its owner may do', () => {
+  let fixture: AuthFixture;
+  let adminReadKey: BearerHeaders;
+
+  beforeAll(async () => {
+    fixture = await createAuthFixture();
+    adminReadKey = (await createApiKey(fixture.app, fixture.admin, ['kb:read'])).headers;
+  });
+  afterAll(() => fixture.close());
+
+  it.each([
+    ['GET', '/v1/users', undefined],
+    ['GET', '/v1/workspaces', undefined],
+    ['POST', '/v1/workspaces', { name: 'From a read key' }],
+    ['POST', '/v1/policies/activate', {}],
+    ['GET', '/v1/usage?scope=all', undefined],
+    ['GET', '/v1/usage?scope=workspace', undefined],
+    ['GET', '/v1/api-keys', undefined],
+    ['DELETE', '/v1/api-keys/key_missing', undefined],
+    ['POST', '/v1/api-keys', { name: 'child', scopes: ['kb:read'] }],
+    ['POST', '/v1/chat', { message: 'hello' }],
+    [
+      'POST',
+      '/v1/kb/sources',
+      { name: 'from-a-read-key', kind: 'git', location: 'https://example.com/a.git' },
+    ],
+  ] as const)("an admin's kb:read key gets 403 on %s %s", async (method, url, body) => {
+    const response = await fixture.app.inject({
+      method,
+      url,
+      headers: adminReadKey,
+      ...(body && { payload: body }),
+    });
+    expect(response.statusCode, response.body).toBe(403);
+  });
+
+  it("cannot revoke its owner's other keys", async () => {
+    const other = await createApiKey(fixture.app, fixture.admin, ['chat'], 'other');
+    const revoke = await fixture.app.inject({
+      method: 'DELETE',
+      url: `/v1/api-keys/${other.id}`,
+      headers: adminReadKey,
+    });
+    expect(revoke.statusCode).toBe(403);
+    const stillWorks = await fixture.app.inject({
+      method: 'GET',
+      url: '/v1/me',
+      headers: other.headers,
+    });
+    expect(stillWorks.statusCode).toBe(200);
+  });
+
+  it('still reads what kb:read allows, and says who it is', async () => {
+    const search = await fixture.app.inject({
+      method: 'GET',
+      url: '/v1/kb/search?q=policy',
+      headers: adminReadKey,
+    });
+    expect(search.statusCode).toBe(200);
+    const me = await fixture.app.inject({ method: 'GET', url: '/v1/me', headers: adminReadKey });
+    expect(me.json()).toMatchObject({ via: 'api-key', role: 'admin', scopes: ['kb:read'] });
+  });
+});
+
+describe('KEEL_AUTH=off: the single local admin, no token needed', () => {
+  it('answers every route as the local admin of the default workspace', async () => {
+    const harness = await createTestKeel({ KEEL_AUTH: 'off' }, { bundled: false });
+    try {
+      const me = await harness.app.inject({ method: 'GET', url: '/v1/me' });
+      expect(me.statusCode).toBe(200);
+      expect(me.json()).toMatchObject({
+        user: null,
+        via: 'local',
+        role: 'admin',
+        workspaceId: 'default',
+      });
+      for (const url of ['/v1/workspaces', '/v1/users', '/v1/usage?scope=all', '/v1/api-keys']) {
+        expect((await harness.app.inject({ method: 'GET', url })).statusCode, url).toBe(200);
+      }
+      const chat = await harness.app.inject({
+        method: 'POST',
+        url: '/v1/chat',
+        payload: { message: 'How do I roll back a policy?' },
+      });
+      expect(chat.statusCode).toBe(200);
+    } finally {
+      await harness.close();
+    }
+  });
+});
