@@ -2,6 +2,7 @@ import { type ExecFileException, execFile } from 'node:child_process';
 import { isIP } from 'node:net';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { ForbiddenError } from '../auth/errors.js';
 import { UpstreamError, ValidationError } from '../errors.js';
 
 export interface GitSourceOptions {
@@ -249,7 +250,7 @@ const PRIVATE_V4 = [
  */
 export function assertPublicGitUrl(location: string): void {
   const refuse = () =>
-    new ValidationError(
+    new ForbiddenError(
       'git_url_not_public',
       'Only an admin may add a repository that is not a public https:// URL',
       {
