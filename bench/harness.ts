@@ -13,24 +13,31 @@ import { repoRoot, writeCorpusMarkdown } from './scifact.js';
 
 export const SCIFACT_SOURCE = 'scifact';
 
+/** The explicit environment every benchmark's Keel is configured from (see openBenchKeel). */
+export function benchEnv(
+  workDir: string,
+  options: { bundledKnowledge?: boolean; env?: Record<string, string> } = {},
+): Record<string, string> {
+  return {
+    KEEL_DATA_DIR: join(workDir, 'data'),
+    KEEL_BUNDLED_KNOWLEDGE: options.bundledKnowledge ? 'true' : 'false',
+    KEEL_LOG_LEVEL: 'silent',
+    KEEL_LLM: 'extractive',
+    KEEL_EMBEDDINGS: 'none',
+    ...options.env,
+  };
+}
+
 /**
  * A Keel on `workDir/data`, configured from an explicit environment so the caller's shell and
  * `keel.yaml` never change a figure: extractive chat, no embeddings (lexical only), silent logs.
+ * `env` adds or overrides variables (the auth benchmark turns sign-in on).
  */
 export async function openBenchKeel(
   workDir: string,
-  options: { bundledKnowledge?: boolean } = {},
+  options: { bundledKnowledge?: boolean; env?: Record<string, string> } = {},
 ): Promise<Keel> {
-  const config = loadConfig({
-    env: {
-      KEEL_DATA_DIR: join(workDir, 'data'),
-      KEEL_BUNDLED_KNOWLEDGE: options.bundledKnowledge ? 'true' : 'false',
-      KEEL_LOG_LEVEL: 'silent',
-      KEEL_LLM: 'extractive',
-      KEEL_EMBEDDINGS: 'none',
-    },
-    file: '/nonexistent',
-  });
+  const config = loadConfig({ env: benchEnv(workDir, options), file: '/nonexistent' });
   return openKeel(config, { logger: createLogger('silent') });
 }
 
@@ -86,12 +93,14 @@ export async function openScifactKeel(options: {
   dataDir: string;
   workDir?: string;
   bundledKnowledge?: boolean;
+  env?: Record<string, string>;
 }): Promise<ScifactKeel> {
   const workDir = options.workDir ?? (await newWorkDir('scifact'));
   const corpusDir = join(workDir, 'corpus');
   if (!existsSync(corpusDir)) await writeCorpus(workDir, options.dataDir);
   const keel = await openBenchKeel(workDir, {
     bundledKnowledge: options.bundledKnowledge ?? false,
+    ...(options.env && { env: options.env }),
   });
   const sync = await syncCorpus(keel, corpusDir);
   const source = await keel.store.findSourceByName(SCIFACT_SOURCE);

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AuthenticationError } from '../auth/errors.js';
+import { AuthenticationError, ForbiddenError } from '../auth/errors.js';
 import {
   LOCAL_PRINCIPAL,
   type Principal,
@@ -15,7 +15,7 @@ import type { Role } from '../store/account-store.js';
 /** A route's access rule, declared beside its schema: who may call it and which limit applies. */
 export type RouteAccess =
   | { public: true; rateLimit?: 'auth' }
-  | { role: Role; scope?: Scope; rateLimit?: 'chat' | 'search' };
+  | { role: Role; scope?: Scope; rateLimit?: 'auth' | 'chat' | 'search'; session?: true };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -104,6 +104,12 @@ export function accessHook(keel: Keel) {
     request.principal = principal;
     assertRole(principal, access.role);
     if (access.scope) assertScope(principal, access.scope);
+    if (access.session && principal.kind === 'api-key') {
+      throw new ForbiddenError(
+        'session_required',
+        'Sign in with a password for this; API keys cannot',
+      );
+    }
     if (access.rateLimit) await applyRateLimit(keel, request, reply, access.rateLimit);
   };
 }

@@ -30,6 +30,11 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * `*` is served without credentials, because a wildcard with credentials would let any site act
  * as the signed-in user.
  */
+function trustProxyOption(setting: boolean | number | string[]) {
+  if (typeof setting !== 'number') return setting;
+  return (_address: string, hop: number) => hop < setting;
+}
+
 function corsOptions(origins: string[]) {
   if (origins.length === 0) return { origin: false };
   if (origins.includes('*')) return { origin: '*', credentials: false };
@@ -48,6 +53,8 @@ export async function buildApp(keel: Keel) {
   const app = Fastify({
     loggerInstance: keel.logger,
     bodyLimit: keel.config.server.maxBodyBytes,
+    // Without it every client behind a proxy shares the proxy's address in per-IP limits.
+    trustProxy: trustProxyOption(keel.config.server.trustProxy),
     // A caller's own id is kept (for correlation) when it is a sane token; otherwise a new one.
     genReqId: (request) => {
       const given = request.headers['x-request-id'];

@@ -131,7 +131,14 @@ export class AccountService {
       : await this.passwords.verifyAgainstNothing(password);
     if (!user || !valid || user.disabledAt)
       throw new AuthenticationError('invalid_credentials', INVALID_LOGIN);
-    await this.store.updateUser(user.id, { lastLoginAt: new Date().toISOString() });
+    // Parameters raised since this hash was made apply from the next successful sign-in on.
+    const rehash = this.passwords.needsRehash(user.passwordHash)
+      ? await this.passwords.hash(password)
+      : undefined;
+    await this.store.updateUser(user.id, {
+      lastLoginAt: new Date().toISOString(),
+      ...(rehash && { passwordHash: rehash }),
+    });
     const expiresAt = new Date(Date.now() + this.options.refreshTtlSeconds * 1000).toISOString();
     const session = await this.store.createSession(user.id, expiresAt);
     const { passwordHash: _secret, ...publicUser } = user;
@@ -176,6 +183,29 @@ export class AccountService {
     const user = await this.store.getUser(session.userId);
     if (!user || user.disabledAt) throw invalid();
     return this.issue(user, session.id, session.expiresAt);
+  }
+
+  /** Changes a password after checking the current one; every session of the user ends. */
+  async changePassword(
+    principal: Principal,
+    currentPassword: string,
+    newPassword: string,
+  ): Promise<void> {
+    const user = await this.store.getUser(principal.userId);
+    const stored = user && (await this.store.findUserByEmail(user.email));
+    if (!stored || !(await this.passwords.verify(stored.passwordHash, currentPassword))) {
+      throw new AuthenticationError('invalid_credentials', 'The current password is wrong');
+    }
+    await this.setPassword(stored.id, newPassword);
+  }
+
+  /** Sets a password (an operator's reset, or after the check above); every session ends. */
+  async setPassword(userId: string, password: string): Promise<void> {
+    const weakness = passwordProblem(password);
+    if (weakness)
+      throw new ValidationError('password_weak', `The password ${weakness}`, { field: 'password' });
+    await this.store.updateUser(userId, { passwordHash: await this.passwords.hash(password) });
+    await this.store.revokeUserSessions(userId, 'password changed');
   }
 
   async logout(principal: Principal, everywhere: boolean): Promise<void> {

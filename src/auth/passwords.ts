@@ -101,7 +101,8 @@ export function createPasswordHasher(params: Argon2Params): PasswordHasher {
   };
 }
 
-function assertStrongEnough(params: Argon2Params): void {
+/** Throws a ValidationError when the parameters are malformed or below OWASP's floor. */
+export function assertStrongEnough(params: Argon2Params): void {
   const { memoryKiB, iterations, parallelism } = params;
   const given = `m=${memoryKiB} KiB, t=${iterations}, p=${parallelism}`;
   const whole = [memoryKiB, iterations, parallelism].every(

@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline';
+import { ValidationError } from '../errors.js';
 
 /**
  * The password for a CLI command: `KEEL_USER_PASSWORD` (scripts, CI), else typed at a prompt
@@ -8,7 +9,10 @@ export async function promptPassword(question: string): Promise<string> {
   const fromEnv = process.env.KEEL_USER_PASSWORD;
   if (fromEnv) return fromEnv;
   if (!process.stdin.isTTY)
-    throw new Error('Set KEEL_USER_PASSWORD or run in a terminal to type the password');
+    throw new ValidationError(
+      'password_required',
+      'Set KEEL_USER_PASSWORD or run in a terminal to type the password',
+    );
   const readline = createInterface({
     input: process.stdin,
     output: process.stdout,
@@ -30,7 +34,8 @@ export async function promptPassword(question: string): Promise<string> {
     process.stdout.write('\n');
     const again = await ask('Repeat it: ');
     process.stdout.write('\n');
-    if (password !== again) throw new Error('The two passwords differ');
+    if (password !== again)
+      throw new ValidationError('passwords_differ', 'The two passwords differ');
     return password;
   } finally {
     readline.close();

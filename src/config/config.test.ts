@@ -58,6 +58,23 @@ describe('configuration', () => {
     expect(() => loadConfig({ env, ...noFile })).toThrow(message);
   });
 
+  it('names weak Argon2id settings and conflicting or missing signing keys', () => {
+    const { problems } = checkConfig({
+      env: {
+        KEEL_ARGON2_MEMORY_KIB: '1024',
+        KEEL_ARGON2_ITERATIONS: '1',
+        KEEL_JWT_KEYS: '{"keys":[]}',
+        KEEL_JWT_KEYS_FILE: '/nonexistent/keys.json',
+      },
+      ...noFile,
+    });
+    expect(problems.map((problem) => problem.variable).sort()).toEqual([
+      'KEEL_ARGON2_MEMORY_KIB',
+      'KEEL_JWT_KEYS',
+      'KEEL_JWT_KEYS_FILE',
+    ]);
+  });
+
   it('production starts with a strong secret', () => {
     const config = loadConfig({
       env: { KEEL_PROFILE: 'production', KEEL_SECRET: strongSecret },

@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors.js';
+import { assertStrongEnough } from '../auth/passwords.js';
 import { checkSecretStrength } from './secret-strength.js';
 import type { chatProviderNames, embeddingProviderNames } from './variables.js';
 import { type Variables, variableDocs, variablesSchema } from './variables.js';
@@ -20,7 +21,13 @@ export interface RemoteProviderConfig {
 /** The parsed, cross-checked configuration every component receives. */
 export interface Config {
   profile: Profile;
-  server: { host: string; port: number; maxBodyBytes: number; corsOrigins: string[] };
+  server: {
+    host: string;
+    port: number;
+    maxBodyBytes: number;
+    corsOrigins: string[];
+    trustProxy: boolean | number | string[];
+  };
   dataDir: string;
   knowledgeDir: string;
   bundledKnowledge: boolean;
@@ -180,6 +187,7 @@ function toConfig(variables: Variables, cwd: string): Config {
       port: variables.PORT,
       maxBodyBytes: variables.KEEL_MAX_BODY_BYTES,
       corsOrigins: variables.KEEL_CORS_ORIGINS,
+      trustProxy: variables.KEEL_TRUST_PROXY,
     },
     dataDir: resolvePath(variables.KEEL_DATA_DIR, cwd),
     knowledgeDir: resolvePath(
@@ -257,6 +265,24 @@ function crossCheck(config: Config): ConfigProblem[] {
     problems.push({
       variable: 'KEEL_AUTH',
       message: `must be "on" to bind KEEL_HOST "${config.server.host}": without sign-in Keel serves loopback (127.0.0.1, ::1, localhost) only`,
+    });
+  }
+  try {
+    assertStrongEnough(config.auth.argon2);
+  } catch (error) {
+    problems.push({ variable: 'KEEL_ARGON2_MEMORY_KIB', message: (error as Error).message });
+  }
+  const { keysJson, keysFile } = config.auth.jwt;
+  if (keysJson && keysFile) {
+    problems.push({
+      variable: 'KEEL_JWT_KEYS',
+      message: 'and KEEL_JWT_KEYS_FILE are both set; keep one',
+    });
+  }
+  if (keysFile && !existsSync(keysFile)) {
+    problems.push({
+      variable: 'KEEL_JWT_KEYS_FILE',
+      message: `names ${keysFile}, which does not exist`,
     });
   }
   if (

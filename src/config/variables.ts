@@ -95,6 +95,11 @@ export const variableDocs = {
     secret: true,
   },
   KEEL_MAX_BODY_BYTES: { default: '262144', description: 'Largest accepted HTTP request body.' },
+  KEEL_TRUST_PROXY: {
+    default: 'false',
+    description:
+      'Behind a reverse proxy: `true`, a hop count, or comma-separated proxy addresses/CIDRs whose `X-Forwarded-For` is believed (client IPs for rate limits).',
+  },
   KEEL_CORS_ORIGINS: {
     default: '(none)',
     description: 'Comma-separated origins allowed to call the API from a browser.',
@@ -221,6 +226,20 @@ export const variablesSchema = z.object({
   KEEL_SECRET: z.string().optional(),
   KEEL_MAX_BODY_BYTES: positiveInt.max(64 * 1024 * 1024).default(262_144),
   KEEL_CORS_ORIGINS: list.default([]),
+  KEEL_TRUST_PROXY: z
+    .union([z.boolean(), z.number(), z.string()])
+    .transform((value): boolean | number | string[] => {
+      if (typeof value !== 'string') return value;
+      const text = value.trim().toLowerCase();
+      if (text === '' || text === 'false') return false;
+      if (text === 'true') return true;
+      if (/^\d+$/.test(text)) return Number(text);
+      return text
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean);
+    })
+    .default(false),
   KEEL_AUTH: z.enum(['on', 'off']).default('off'),
   KEEL_OPEN_REGISTRATION: booleanText.default(false),
   KEEL_JWT_KEYS: z.string().min(1).optional(),

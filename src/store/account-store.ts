@@ -68,7 +68,12 @@ export interface AccountStore {
   countUsers(): Promise<number>;
   updateUser(
     id: string,
-    change: { role?: Role; disabledAt?: string | null; lastLoginAt?: string },
+    change: {
+      role?: Role;
+      disabledAt?: string | null;
+      lastLoginAt?: string;
+      passwordHash?: string;
+    },
   ): Promise<void>;
 
   createSession(userId: string, expiresAt: string): Promise<Session>;

@@ -139,7 +139,12 @@ export class SqliteAccountStore implements AccountStore {
 
   async updateUser(
     id: string,
-    change: { role?: Role; disabledAt?: string | null; lastLoginAt?: string },
+    change: {
+      role?: Role;
+      disabledAt?: string | null;
+      lastLoginAt?: string;
+      passwordHash?: string;
+    },
   ): Promise<void> {
     await this.db
       .updateTable('users')
@@ -147,6 +152,7 @@ export class SqliteAccountStore implements AccountStore {
         ...(change.role && { role: change.role }),
         ...(change.disabledAt !== undefined && { disabled_at: change.disabledAt }),
         ...(change.lastLoginAt && { last_login_at: change.lastLoginAt }),
+        ...(change.passwordHash && { password_hash: change.passwordHash }),
       })
       .where('id', '=', id)
       .execute();

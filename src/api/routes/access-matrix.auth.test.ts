@@ -39,7 +39,8 @@
  * | `POST /v1/auth/logout` | allowed | allowed | allowed | allowed | allowed |
  * | `GET /health/live` | allowed | allowed | allowed | allowed | allowed |
  * | `GET /health/ready` | allowed | allowed | allowed | allowed | allowed |
- * | `GET /metrics` | allowed | allowed | allowed | allowed | allowed |
+ * | `GET /metrics` | 401 | 403 | 403 | allowed | 403 |
+ * | `POST /v1/auth/password` | 401 | allowed | allowed | allowed | 403 |
  * | `GET /v1/openapi.json` | allowed | allowed | allowed | allowed | allowed |
  *
  * Beyond the route: managers act inside their own workspace only (other workspaces' objects
@@ -165,7 +166,8 @@ export const ACCESS_MATRIX: MatrixRow[] = [
   { route: 'POST /v1/auth/logout', body: { everywhere: 'yes' }, expected: everyone },
   { route: 'GET /health/live', expected: everyone },
   { route: 'GET /health/ready', expected: everyone },
-  { route: 'GET /metrics', expected: everyone },
+  { route: 'GET /metrics', expected: admins },
+  { route: 'POST /v1/auth/password', body: { currentPassword: '' }, expected: signedIn },
   { route: 'GET /v1/openapi.json', expected: everyone },
 ];
 

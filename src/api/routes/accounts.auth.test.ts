@@ -133,4 +133,54 @@ describe('account rules', () => {
     }
     expect(await keel.keel.store.listAudit({ traceId: 'client-retry-1' })).toHaveLength(2);
   });
+
+  it('changes a password: the old one stops working and every session ends', async () => {
+    const keel = await start();
+    const admin = await setUpAdmin(keel);
+    const wrong = await keel.app.inject({
+      method: 'POST',
+      url: '/v1/auth/password',
+      headers: admin.headers,
+      payload: { currentPassword: 'not it at all', newPassword: 'a brand new passphrase' },
+    });
+    expect(wrong.statusCode).toBe(401);
+    const changed = await keel.app.inject({
+      method: 'POST',
+      url: '/v1/auth/password',
+      headers: admin.headers,
+      payload: { currentPassword: admin.password, newPassword: 'a brand new passphrase' },
+    });
+    expect(changed.statusCode).toBe(204);
+    expect(
+      (await keel.app.inject({ method: 'GET', url: '/v1/me', headers: admin.headers })).statusCode,
+    ).toBe(401);
+    const oldLogin = await keel.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { email: admin.user.email, password: admin.password },
+    });
+    expect(oldLogin.statusCode).toBe(401);
+    const newLogin = await keel.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { email: admin.user.email, password: 'a brand new passphrase' },
+    });
+    expect(newLogin.statusCode).toBe(200);
+  });
+
+  it('counts clients behind a trusted proxy by their forwarded address', async () => {
+    const keel = await start({ KEEL_TRUST_PROXY: '127.0.0.1', KEEL_RATE_LIMIT_AUTH: '2' });
+    const attempt = (client: string) =>
+      keel.app.inject({
+        method: 'POST',
+        url: '/v1/auth/login',
+        remoteAddress: '127.0.0.1',
+        headers: { 'x-forwarded-for': client },
+        payload: { email: 'nobody@example.com', password: 'whatever it is' },
+      });
+    expect((await attempt('203.0.113.1')).statusCode).toBe(401);
+    expect((await attempt('203.0.113.1')).statusCode).toBe(401);
+    expect((await attempt('203.0.113.1')).statusCode).toBe(429);
+    expect((await attempt('203.0.113.2')).statusCode).toBe(401);
+  });
 });

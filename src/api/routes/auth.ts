@@ -183,6 +183,33 @@ export const authRoutes =
       },
     );
 
+    app.post(
+      '/v1/auth/password',
+      {
+        config: { access: { role: 'user', rateLimit: 'auth', session: true } },
+        bodyLimit: SMALL_BODY,
+        schema: {
+          summary: 'Change your password; every session of yours ends, so sign in again',
+          tags: ['auth'],
+          body: z
+            .object({
+              currentPassword: z.string().min(1).max(1024),
+              newPassword: z.string().min(1).max(1024),
+            })
+            .strict(),
+          response: { 204: z.null(), ...errors },
+        },
+      },
+      async (request, reply) => {
+        await keel.accounts.changePassword(
+          request.principal,
+          request.body.currentPassword,
+          request.body.newPassword,
+        );
+        return reply.status(204).send(null);
+      },
+    );
+
     app.get(
       '/v1/me',
       {

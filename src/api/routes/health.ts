@@ -52,7 +52,11 @@ export const healthRoutes =
 
     app.get(
       '/metrics',
-      { config: { access: { public: true } }, schema: { hide: true } },
+      // Prometheus scrapes with an admin-scoped API key once sign-in is on.
+      {
+        config: { access: { role: 'admin', scope: 'admin' } },
+        schema: { hide: true },
+      },
       async (_request, reply) => {
         const body = await keel.metrics.registry.metrics();
         return reply.type(keel.metrics.registry.contentType).send(body);

@@ -59,6 +59,20 @@ export function userCommand(): Command {
       });
   }
   command
+    .command('password')
+    .description('Set a user’s password (KEEL_USER_PASSWORD or a prompt); their sessions end')
+    .requiredOption('--email <email>', 'e-mail address')
+    .action(async (options: { email: string }) => {
+      await withKeel(async (keel) => {
+        const user = await userByEmail(keel, options.email);
+        await keel.accounts.setPassword(
+          user.id,
+          await promptPassword(`New password for ${user.email}: `),
+        );
+        console.log(`Password of ${user.email} changed; their sessions have ended.`);
+      });
+    });
+  command
     .command('list')
     .description('Users, optionally of one workspace')
     .option('--workspace <id>', 'workspace id')
