@@ -54,6 +54,21 @@ export interface Config {
     quotas: Variables['KEEL_QUOTAS'];
     prices: Variables['KEEL_PRICES'];
   };
+  database: { url: string | undefined; readUrl: string | undefined; poolMax: number };
+  redis: { url: string | undefined };
+  blobs: {
+    s3:
+      | {
+          endpoint: string;
+          bucket: string;
+          region: string;
+          accessKeyId: string | undefined;
+          secretAccessKey: string | undefined;
+          forcePathStyle: boolean;
+        }
+      | undefined;
+  };
+  orchestrator: { url: string | undefined; port: number; secret: string | undefined };
   providers: {
     chat: ChatProviderName;
     fallback: ChatProviderName[];
@@ -222,6 +237,29 @@ function toConfig(variables: Variables, cwd: string): Config {
       quotas: variables.KEEL_QUOTAS,
       prices: variables.KEEL_PRICES,
     },
+    database: {
+      url: variables.DATABASE_URL,
+      readUrl: variables.DATABASE_READ_URL,
+      poolMax: variables.DATABASE_POOL_MAX,
+    },
+    redis: { url: variables.REDIS_URL },
+    blobs: {
+      s3: variables.S3_ENDPOINT
+        ? {
+            endpoint: variables.S3_ENDPOINT,
+            bucket: variables.S3_BUCKET,
+            region: variables.S3_REGION,
+            accessKeyId: variables.S3_ACCESS_KEY_ID,
+            secretAccessKey: variables.S3_SECRET_ACCESS_KEY,
+            forcePathStyle: variables.S3_FORCE_PATH_STYLE,
+          }
+        : undefined,
+    },
+    orchestrator: {
+      url: variables.KEEL_ORCHESTRATOR_URL,
+      port: variables.KEEL_ORCHESTRATOR_PORT,
+      secret: variables.KEEL_INTERNAL_SECRET,
+    },
     providers: {
       chat,
       fallback: variables.KEEL_LLM_FALLBACK,
@@ -271,6 +309,20 @@ function crossCheck(config: Config): ConfigProblem[] {
     assertStrongEnough(config.auth.argon2);
   } catch (error) {
     problems.push({ variable: 'KEEL_ARGON2_MEMORY_KIB', message: (error as Error).message });
+  }
+  if (config.database.readUrl && !config.database.url) {
+    problems.push({
+      variable: 'DATABASE_READ_URL',
+      message: 'needs DATABASE_URL (a replica of what?)',
+    });
+  }
+  if (config.orchestrator.url) {
+    const weakness = checkSecretStrength(config.orchestrator.secret);
+    if (weakness)
+      problems.push({
+        variable: 'KEEL_INTERNAL_SECRET',
+        message: `${weakness} (required with KEEL_ORCHESTRATOR_URL)`,
+      });
   }
   const { keysJson, keysFile } = config.auth.jwt;
   if (keysJson && keysFile) {

@@ -160,6 +160,51 @@ export const variableDocs = {
     description:
       'USD per million tokens by `provider/model` (or `provider/*`): `{"openai/gpt-4o-mini":{"inputPerMillion":0.15,"outputPerMillion":0.6}}`.',
   },
+  DATABASE_URL: {
+    default: '(none: SQLite)',
+    description:
+      '`postgres://…` selects PostgreSQL (with pgvector) instead of the SQLite file in `KEEL_DATA_DIR`.',
+    secret: true,
+  },
+  DATABASE_READ_URL: {
+    default: '(none)',
+    description: 'Optional read replica: read-only queries (search, listings) go here.',
+    secret: true,
+  },
+  DATABASE_POOL_MAX: {
+    default: '10',
+    description: 'Most PostgreSQL connections per process (per pool).',
+  },
+  REDIS_URL: {
+    default: '(none: in-process)',
+    description: '`redis://…` moves cache, rate limits, pub/sub and job queues (BullMQ) to Redis.',
+    secret: true,
+  },
+  S3_ENDPOINT: {
+    default: '(none: local folder)',
+    description:
+      'S3-compatible endpoint (MinIO, R2, AWS); blobs go to the local `KEEL_DATA_DIR/blobs` folder without it.',
+  },
+  S3_BUCKET: { default: 'keel', description: 'Bucket for uploads, generated content and backups.' },
+  S3_REGION: { default: 'us-east-1', description: 'S3 region (R2: `auto`).' },
+  S3_ACCESS_KEY_ID: { default: '(none)', description: 'S3 access key id.', secret: true },
+  S3_SECRET_ACCESS_KEY: { default: '(none)', description: 'S3 secret access key.', secret: true },
+  S3_FORCE_PATH_STYLE: {
+    default: 'true',
+    description:
+      'Path-style URLs (`endpoint/bucket/key`), as MinIO and most self-hosted servers need.',
+  },
+  KEEL_ORCHESTRATOR_URL: {
+    default: '(none: in-process)',
+    description: 'Where `keel api` reaches `keel orchestrator`, e.g. `http://orchestrator:8081`.',
+  },
+  KEEL_ORCHESTRATOR_PORT: { default: '8081', description: 'Port `keel orchestrator` listens on.' },
+  KEEL_INTERNAL_SECRET: {
+    default: '(none)',
+    description:
+      'Shared secret signing api → orchestrator calls (HMAC with timestamp); at least 32 characters.',
+    secret: true,
+  },
   KEEL_LLM: {
     default: 'auto',
     description:
@@ -261,6 +306,22 @@ export const variablesSchema = z.object({
   KEEL_RATE_LIMIT_SEARCH: z.coerce.number().int().positive().default(120),
   KEEL_QUOTAS: structured(quotasSchema).default({}),
   KEEL_PRICES: structured(priceTableSchema).optional(),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DATABASE_READ_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  S3_ENDPOINT: url.optional(),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name')
+    .default('keel'),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_FORCE_PATH_STYLE: booleanText.default(true),
+  KEEL_ORCHESTRATOR_URL: url.optional(),
+  KEEL_ORCHESTRATOR_PORT: port.default(8081),
+  KEEL_INTERNAL_SECRET: z.string().optional(),
   KEEL_LLM: z.enum(['auto', ...chatProviderNames]).default('auto'),
   KEEL_LLM_FALLBACK: list
     .transform((names) => names.filter((name) => name !== 'none'))
