@@ -12,7 +12,20 @@ import { DEFAULT_PRICES } from './limits/prices.js';
 import { QuotaService } from './limits/quotas.js';
 import type { RateLimiter } from './limits/rate-limiter.js';
 import { createMemoryRateLimiter } from './limits/rate-limiter-memory.js';
+import { createRedisRateLimiter } from './limits/rate-limiter-redis.js';
+import type { Cache } from './cache/cache.js';
+import { createMemoryCache } from './cache/cache-memory.js';
+import { createRedisCache } from './cache/cache-redis.js';
+import type { PubSub } from './events/pubsub.js';
+import type { BlobStore } from './blobs/blob-store.js';
+import { openBlobStore } from './blobs/open-blob-store.js';
+import { createMemoryPubSub } from './events/pubsub-memory.js';
+import { openRedisPubSub } from './events/pubsub-redis.js';
+import type { Redis } from 'ioredis';
+import { closeRedisConnection, createRedisConnection, waitUntilReady } from './redis/connection.js';
+import type { Answerer } from './governor/answerer.js';
 import { Governor } from './governor/governor.js';
+import { OrchestratorClient } from './orchestrator/client.js';
 import type { Agent } from './governor/policy-bundle.js';
 import { PolicyService } from './governor/policy-service.js';
 import { EmbeddingBackfill } from './kb/embedding-backfill.js';
@@ -38,10 +51,18 @@ export interface Keel {
   sync: KnowledgeSync;
   policies: PolicyService;
   governor: Governor;
+  /** The governor in process, or the orchestrator over signed HTTP when KEEL_ORCHESTRATOR_URL is set. */
+  answers: Answerer;
   accounts: AccountService;
   apiKeys: ApiKeyService;
   quotas: QuotaService;
   limiter: RateLimiter;
+  cache: Cache;
+  /** Fan-out of events (job progress, agent updates) to every process; Redis when configured. */
+  events: PubSub;
+  redis: Redis | undefined;
+  /** Uploads, generated content and backups: a local folder, or S3 when S3_ENDPOINT is set. */
+  blobs: BlobStore;
   loginGuard: LoginGuard;
   syncSource(source: Source): Promise<SyncReport>;
   close(): Promise<void>;
@@ -130,7 +151,20 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
   });
   const policies = new PolicyService(store, config.policiesDir);
   await policies.current();
-  const limiter = createMemoryRateLimiter();
+  const redis = config.redis.url
+    ? createRedisConnection(config.redis.url, { name: 'keel', logger })
+    : undefined;
+  if (redis) await waitUntilReady(redis);
+  const blobs = await openBlobStore(config, { createBucket: config.profile === 'development' });
+  const limiter = redis ? createRedisRateLimiter({ connection: redis }) : createMemoryRateLimiter();
+  const onCacheUnavailable = (error: unknown) =>
+    logger.warn({ err: (error as Error).message }, 'cache unavailable; answering without it');
+  const cache = redis
+    ? createRedisCache({ connection: redis, onUnavailable: onCacheUnavailable })
+    : createMemoryCache({ onUnavailable: onCacheUnavailable });
+  const events = config.redis.url
+    ? await openRedisPubSub({ url: config.redis.url, name: 'keel-events', logger })
+    : createMemoryPubSub({ logger });
   const accounts = new AccountService(
     store.accounts,
     createPasswordHasher(config.auth.argon2),
@@ -156,6 +190,14 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
     sync,
     policies,
     governor,
+    answers: config.orchestrator.url
+      ? new OrchestratorClient({
+          url: config.orchestrator.url,
+          secret: config.orchestrator.secret ?? '',
+          // Long enough for the orchestrator's own provider timeouts and retries to play out.
+          timeoutMs: config.providers.timeoutMs * (config.providers.retries + 1) + 5_000,
+        })
+      : governor,
     accounts,
     apiKeys: new ApiKeyService(store.accounts),
     quotas: new QuotaService(store.usage, config.limits.quotas, {
@@ -163,6 +205,10 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
       ...config.limits.prices,
     }),
     limiter,
+    cache,
+    events,
+    redis,
+    blobs,
     loginGuard: createLoginGuard(limiter),
     async syncSource(source) {
       const report = await sync.sync(source);
@@ -183,7 +229,12 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
       );
       return report;
     },
-    close: () => store.close(),
+    async close() {
+      await events.close();
+      await blobs.close();
+      if (redis) await closeRedisConnection(redis);
+      await store.close();
+    },
   };
 }
 

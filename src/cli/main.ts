@@ -5,7 +5,7 @@ import { configCommand } from './commands/config.js';
 import { kbCommand } from './commands/kb.js';
 import { migrateCommand } from './commands/migrate.js';
 import { policyCommand } from './commands/policy.js';
-import { serveCommand } from './commands/serve.js';
+import { apiCommand, orchestratorCommand, serveCommand } from './commands/serve.js';
 import { apikeyCommand } from './commands/apikey.js';
 import { userCommand } from './commands/user.js';
 
@@ -17,6 +17,8 @@ const program = new Command()
   .exitOverride();
 
 program.addCommand(serveCommand());
+program.addCommand(apiCommand());
+program.addCommand(orchestratorCommand());
 program.addCommand(askCommand());
 program.addCommand(kbCommand());
 program.addCommand(policyCommand());

@@ -310,6 +310,13 @@ function crossCheck(config: Config): ConfigProblem[] {
   } catch (error) {
     problems.push({ variable: 'KEEL_ARGON2_MEMORY_KIB', message: (error as Error).message });
   }
+  const s3 = config.blobs.s3;
+  if (s3 && Boolean(s3.accessKeyId) !== Boolean(s3.secretAccessKey)) {
+    problems.push({
+      variable: s3.accessKeyId ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID',
+      message: 'is needed with its partner (set both or neither)',
+    });
+  }
   if (config.database.readUrl && !config.database.url) {
     problems.push({
       variable: 'DATABASE_READ_URL',

@@ -42,7 +42,7 @@ export const chatRoutes =
           metered(
             keel,
             ticket,
-            keel.governor.answer(question, { traceId, workspaceId, ...options }),
+            keel.answers.answer(question, { traceId, workspaceId, ...options }),
           );
         if (!stream) return governed();
         const sse = new SseStream(reply);

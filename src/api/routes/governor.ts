@@ -29,6 +29,6 @@ export const governorRoutes =
           },
         },
       },
-      async (request) => keel.governor.check(request.body.text),
+      async (request) => keel.answers.check(request.body.text),
     );
   };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Keel } from '../../keel.js';
+import { redisAvailable } from '../../redis/connection.js';
 
 /** Probes and metrics: `/health/live` (the process answers), `/health/ready` (each dependency). */
 export const healthRoutes =
@@ -45,6 +46,12 @@ export const healthRoutes =
         };
         await probe('database', () => keel.store.ping());
         await probe('policy', () => keel.policies.current());
+        const redis = keel.redis;
+        if (redis) {
+          await probe('redis', async () => {
+            if (!(await redisAvailable(redis))) throw new Error('no answer to PING');
+          });
+        }
         const ok = Object.values(checks).every((value) => value === 'ok');
         return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });
       },

@@ -1,0 +1,17 @@
+import type { ChatRequestInput, GovernedAnswer, InputCheck } from './governor.js';
+
+export interface AnswerOptions {
+  traceId?: string;
+  workspaceId?: string;
+  onDelta?: (text: string) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * What the API needs of the orchestrator: governed answers and input checks. In one process the
+ * Governor itself; in server mode the orchestrator client, which calls it over signed HTTP.
+ */
+export interface Answerer {
+  answer(request: ChatRequestInput, options?: AnswerOptions): Promise<GovernedAnswer>;
+  check(text: string): Promise<InputCheck>;
+}

@@ -1,0 +1,164 @@
+import { z } from 'zod';
+import { KeelError } from '../errors.js';
+import type { AnswerOptions, Answerer } from '../governor/answerer.js';
+import type { ChatRequestInput, GovernedAnswer, InputCheck } from '../governor/governor.js';
+import { SIGNATURE_HEADER, signRequest } from './signing.js';
+
+const errorSchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.record(z.string(), z.unknown()),
+  }),
+});
+const streamEventSchema = z.union([
+  z.object({ type: z.literal('delta'), text: z.string() }),
+  z.object({ type: z.literal('done'), answer: z.record(z.string(), z.unknown()) }),
+  z.object({ type: z.literal('error'), status: z.number(), body: errorSchema }),
+]);
+
+/** Connection-level failures worth one more try: nothing reached the orchestrator. */
+const RETRY_DELAYS_MS = [100, 400];
+
+function unavailable(reason: string): KeelError {
+  return new KeelError(
+    'orchestrator_unavailable',
+    `The orchestrator cannot be reached (${reason}); try again shortly`,
+    503,
+    {},
+    true,
+  );
+}
+
+async function* lines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let pending = '';
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      pending += value;
+      const parts = pending.split('\n');
+      pending = parts.pop() ?? '';
+      yield* parts;
+    }
+    if (pending) yield pending;
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+/**
+ * The API's side of api → orchestrator: signed calls with a timeout, a retry when the
+ * orchestrator could not be reached at all, and a clear 503 `orchestrator_unavailable` instead of
+ * a hang when it stays down. Errors the orchestrator answers (a refused input, a provider
+ * failure) come back as the same KeelError they were there.
+ *
+ * @example
+ *   const answers = new OrchestratorClient({ url: 'http://orchestrator:8081', secret, timeoutMs: 35_000 });
+ *   const answer = await answers.answer({ message: 'How do I roll back a policy?' }, { workspaceId: 'default' });
+ */
+export class OrchestratorClient implements Answerer {
+  constructor(private readonly options: { url: string; secret: string; timeoutMs: number }) {}
+
+  private async post(
+    path: string,
+    payload: unknown,
+    options: { traceId?: string; signal?: AbortSignal },
+  ): Promise<Response> {
+    const body = JSON.stringify(payload);
+    const url = new URL(path, this.options.url);
+    for (let attempt = 0; ; attempt += 1) {
+      const signals = [
+        AbortSignal.timeout(this.options.timeoutMs),
+        ...(options.signal ? [options.signal] : []),
+      ];
+      try {
+        return await fetch(url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            [SIGNATURE_HEADER]: signRequest(this.options.secret, {
+              method: 'POST',
+              path: url.pathname,
+              body,
+            }),
+            ...(options.traceId && { 'x-request-id': options.traceId }),
+          },
+          body,
+          signal: AbortSignal.any(signals),
+        });
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
+        const name = (error as Error).name;
+        if (name === 'TimeoutError')
+          throw unavailable(`no answer within ${this.options.timeoutMs} ms`);
+        const delay = RETRY_DELAYS_MS[attempt];
+        if (delay === undefined)
+          throw unavailable(
+            (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message,
+          );
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  private async failure(response: Response): Promise<KeelError> {
+    if (response.status === 503 && !response.headers.get('content-type')?.includes('json'))
+      return unavailable('HTTP 503');
+    const parsed = errorSchema.safeParse(await response.json().catch(() => undefined));
+    if (!parsed.success) return unavailable(`HTTP ${response.status} without an error body`);
+    const { code, message, details } = parsed.data.error;
+    // The orchestrator refusing our signature is a deployment fault, never the caller's.
+    if (code.startsWith('signature_')) {
+      return new KeelError(
+        'orchestrator_misconfigured',
+        'The orchestrator refused this API process (check KEEL_INTERNAL_SECRET and clocks)',
+        502,
+      );
+    }
+    return new KeelError(code, message, response.status, details, response.status >= 500);
+  }
+
+  async check(text: string): Promise<InputCheck> {
+    const response = await this.post('/internal/v1/check', { text }, {});
+    if (!response.ok) throw await this.failure(response);
+    return (await response.json()) as InputCheck;
+  }
+
+  async answer(request: ChatRequestInput, options: AnswerOptions = {}): Promise<GovernedAnswer> {
+    const payload = {
+      request,
+      traceId: options.traceId ?? crypto.randomUUID(),
+      workspaceId: options.workspaceId ?? 'default',
+      stream: Boolean(options.onDelta),
+    };
+    const response = await this.post('/internal/v1/answer', payload, {
+      traceId: payload.traceId,
+      ...(options.signal && { signal: options.signal }),
+    });
+    if (!response.ok) throw await this.failure(response);
+    if (!options.onDelta) return (await response.json()) as GovernedAnswer;
+    if (!response.body) throw unavailable('an empty stream');
+    for await (const line of lines(response.body)) {
+      if (!line.startsWith('data: ')) continue;
+      let event: z.infer<typeof streamEventSchema>;
+      try {
+        event = streamEventSchema.parse(JSON.parse(line.slice(6)));
+      } catch {
+        throw unavailable('a garbled answer stream');
+      }
+      if (event.type === 'delta') options.onDelta(event.text);
+      else if (event.type === 'done') return event.answer as unknown as GovernedAnswer;
+      else
+        throw new KeelError(
+          event.body.error.code,
+          event.body.error.message,
+          event.status,
+          event.body.error.details,
+          event.status >= 500,
+        );
+    }
+    throw unavailable('the stream ended without an answer');
+  }
+}

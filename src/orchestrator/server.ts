@@ -1,0 +1,128 @@
+import Fastify from 'fastify';
+import { z } from 'zod';
+import { isKeelError } from '../errors.js';
+import type { Keel } from '../keel.js';
+import { SIGNATURE_HEADER, verifyRequest } from './signing.js';
+
+const answerBody = z.object({
+  request: z.object({
+    message: z.string(),
+    agent: z.string().optional(),
+    k: z.number().int().min(1).max(50).optional(),
+  }),
+  traceId: z.string().min(1).max(128),
+  workspaceId: z.string().min(1).max(64),
+  stream: z.boolean().default(false),
+});
+const checkBody = z.object({ text: z.string() });
+
+function errorJson(error: unknown) {
+  if (error instanceof z.ZodError) {
+    return {
+      status: 400,
+      body: { error: { code: 'invalid_request', message: error.message, details: {} } },
+    };
+  }
+  if (isKeelError(error))
+    return {
+      status: error.status,
+      body: { error: { code: error.code, message: error.message, details: error.details } },
+    };
+  return {
+    status: 500,
+    body: {
+      error: {
+        code: 'internal_error',
+        message: 'The orchestrator hit an internal error',
+        details: {},
+      },
+    },
+  };
+}
+
+/**
+ * The orchestrator's own HTTP server: internal only, every call signed with KEEL_INTERNAL_SECRET
+ * (see signing.ts). It runs the governor for the API processes, which never need to hold model
+ * keys or policies themselves.
+ *
+ * @example
+ *   const app = await buildOrchestratorApp(keel, secret);
+ *   await app.listen({ host: '0.0.0.0', port: 8081 });
+ */
+export async function buildOrchestratorApp(keel: Keel, secret: string) {
+  const app = Fastify({
+    loggerInstance: keel.logger,
+    bodyLimit: keel.config.server.maxBodyBytes * 2,
+    return503OnClosing: true,
+  });
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    (request as unknown as { rawBody: string }).rawBody = body as string;
+    try {
+      done(null, body === '' ? {} : JSON.parse(body as string));
+    } catch {
+      done(Object.assign(new Error('Body is not valid JSON'), { statusCode: 400 }), undefined);
+    }
+  });
+  app.addHook('preHandler', async (request) => {
+    if (!request.url.startsWith('/internal/')) return;
+    const rawBody = (request as unknown as { rawBody?: string }).rawBody ?? '';
+    verifyRequest(secret, request.headers[SIGNATURE_HEADER] as string | undefined, {
+      method: request.method,
+      path: request.url,
+      body: rawBody,
+    });
+  });
+  app.setErrorHandler((error, _request, reply) => {
+    const { status, body } = errorJson(error);
+    const fastifyStatus = (error as { statusCode?: number }).statusCode;
+    void reply
+      .status(
+        isKeelError(error) || error instanceof z.ZodError ? status : (fastifyStatus ?? status),
+      )
+      .send(body);
+  });
+
+  app.get('/health/live', async () => ({ status: 'ok' }));
+  app.get('/health/ready', async (_request, reply) => {
+    try {
+      await keel.store.ping();
+      return { status: 'ok' };
+    } catch {
+      return reply.status(503).send({ status: 'unavailable' });
+    }
+  });
+
+  app.post('/internal/v1/check', async (request) =>
+    keel.governor.check(checkBody.parse(request.body).text),
+  );
+
+  app.post('/internal/v1/answer', async (request, reply) => {
+    const body = answerBody.parse(request.body);
+    const options = { traceId: body.traceId, workspaceId: body.workspaceId };
+    if (!body.stream) return keel.governor.answer(body.request, options);
+    const abort = new AbortController();
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) abort.abort();
+    });
+    reply.hijack();
+    reply.raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+    });
+    const send = (event: unknown) => reply.raw.write(`data: ${JSON.stringify(event)}\n\n`);
+    try {
+      const answer = await keel.governor.answer(body.request, {
+        ...options,
+        signal: abort.signal,
+        onDelta: (text) => send({ type: 'delta', text }),
+      });
+      send({ type: 'done', answer });
+    } catch (error) {
+      send({ type: 'error', ...errorJson(error) });
+    }
+    reply.raw.end();
+  });
+
+  await app.ready();
+  return app;
+}
