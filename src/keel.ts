@@ -179,6 +179,7 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
     policies,
     search,
     providerFor: providerResolver(config, logger),
+    cache,
     secret: config.secret,
   });
   return {

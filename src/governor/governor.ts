@@ -13,6 +13,8 @@ import type {
   GovernorStep,
   StepRecord,
 } from './step.js';
+import type { Cache } from '../cache/cache.js';
+import { createAnswerCache } from './steps/answer-cache.js';
 import { createAuditStep } from './steps/audit.js';
 import { type ProviderForAgent, createGenerationStep } from './steps/generation.js';
 import { inputSizeStep } from './steps/input-size.js';
@@ -61,6 +63,7 @@ const INPUT_STEPS: GovernorStep[] = [inputSizeStep, promptInjectionStep, piiStep
 export class Governor {
   private readonly answerSteps: GovernorStep[];
   private readonly auditStep: GovernorStep;
+  private readonly answerCache: ReturnType<typeof createAnswerCache>;
 
   constructor(
     private readonly deps: {
@@ -69,11 +72,18 @@ export class Governor {
       search: SearchService;
       providerFor: ProviderForAgent;
       secret: string | undefined;
+      cache: Cache;
     },
   ) {
+    this.answerCache = createAnswerCache({
+      cache: deps.cache,
+      store: deps.store,
+      providerFor: deps.providerFor,
+    });
     this.answerSteps = [
       ...INPUT_STEPS,
       routingStep,
+      this.answerCache.step,
       createRetrievalStep({ search: deps.search, store: deps.store }),
       createGenerationStep(deps.providerFor),
       outputValidationStep,
@@ -136,6 +146,7 @@ export class Governor {
     if (options.signal) context.signal = options.signal;
     if (options.workspaceId) context.workspaceId = options.workspaceId;
     await runPipeline(context, this.answerSteps, [this.auditStep]);
+    if (!context.stopped) await this.answerCache.remember(context);
     const policy = { id: context.bundle.policy.id, version: context.bundle.version };
     if (context.stopped) {
       throw new PolicyRefusalError('input_refused', context.stopped.message, {

@@ -21,6 +21,7 @@ export async function runPipeline(
         context.stopped = { step: step.id, ...outcome.stop };
         break;
       }
+      if (outcome.skipRest) break;
     }
   } catch (error) {
     const code = (error as { code?: string }).code ?? 'internal_error';

@@ -41,6 +41,8 @@ export interface GovernorContext {
   signal?: AbortSignal;
   /** Streaming: receives answer text as the provider produces it. */
   onDelta?: (text: string) => void;
+  /** The answer-cache key, set by the cache step for storing the answer afterwards. */
+  cacheKey?: string;
   /** Set by a step that stops the pipeline; the remaining steps (but audit) are skipped. */
   stopped?: { step: string; code: string; message: string };
 }
@@ -49,6 +51,8 @@ export interface GovernorContext {
 export interface StepOutcome {
   decision: string;
   reasons?: string[];
+  /** The work is done (e.g. a cache hit): skip the remaining steps without refusing. */
+  skipRest?: boolean;
   stop?: { code: string; message: string };
 }
 

@@ -58,11 +58,24 @@ describe('POST /v1/chat (extractive, bundled docs)', () => {
       'pii',
       'topic-rules',
       'routing',
+      'answer-cache',
       'retrieval',
       'generation',
       'output-validation',
     ]);
     expect(record?.promptVersion).toMatch(/^[0-9a-f]{12}$/);
+  });
+
+  it('serves a repeated question from the answer cache, and still audits it', async () => {
+    const ask = (id: string) =>
+      chat({ message: 'Which port does Keel listen on?' }, { 'x-request-id': id });
+    const first = (await ask('cache-probe-1')).json();
+    const second = (await ask('cache-probe-2')).json();
+    expect(second.answer).toBe(first.answer);
+    expect(second.citations).toEqual(first.citations);
+    const [audit] = await keel.keel.store.listAudit({ traceId: 'cache-probe-2' });
+    expect(audit?.steps.find((step) => step.id === 'answer-cache')?.decision).toBe('hit');
+    expect(audit?.steps.map((step) => step.id)).not.toContain('generation');
   });
 
   it('streams Server-Sent Events: meta, deltas, then the whole answer', async () => {

@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { Cache } from '../../cache/cache.js';
+import { CACHE_TTL_SECONDS } from '../../cache/cache-ttl.js';
+import type { KnowledgeStore } from '../../store/store.js';
+import type { GovernorContext, GovernorStep } from '../step.js';
+import type { ProviderForAgent } from './generation.js';
+
+const cachedAnswerSchema = z.object({
+  answer: z.string(),
+  citations: z.array(
+    z.object({
+      index: z.number(),
+      path: z.string(),
+      heading: z.string(),
+      lines: z.tuple([z.number(), z.number()]),
+      version: z.string(),
+      score: z.number(),
+    }),
+  ),
+  usage: z.object({ inputTokens: z.number(), outputTokens: z.number() }),
+  provider: z.string(),
+  model: z.string(),
+});
+type CachedAnswer = z.infer<typeof cachedAnswerSchema>;
+
+/**
+ * Everything that changes an answer: policy and prompt versions, the agent, the knowledge
+ * versions in its scopes, the provider and model, k, and the (redacted) question. A new sync or
+ * policy activation therefore never serves a stale answer.
+ */
+async function cacheKey(
+  context: GovernorContext,
+  store: KnowledgeStore,
+  providerFor: ProviderForAgent,
+): Promise<string> {
+  const sources = await store.listSources(context.workspaceId);
+  const scopes = context.agent?.knowledge.scopes ?? [];
+  const versions = sources
+    .filter((source) => scopes.length === 0 || scopes.includes(source.name))
+    .map((source) => `${source.id}@${source.version ?? '-'}`)
+    .sort();
+  const provider = providerFor(context.agent);
+  const parts = [
+    context.workspaceId,
+    context.bundle.version,
+    context.agent?.id ?? '',
+    context.agent?.promptVersion ?? '',
+    versions.join(','),
+    `${provider.name}/${provider.model}`,
+    String(context.request.k ?? ''),
+    context.input,
+  ];
+  return `answer:${createHash('sha256').update(parts.join('\u0000')).digest('hex')}`;
+}
+
+/**
+ * Looks the answer up before retrieval and generation; on a hit the rest of the answer steps
+ * are skipped (the audit record is still written). `remember` stores a clean answer afterwards.
+ */
+export function createAnswerCache(deps: {
+  cache: Cache;
+  store: KnowledgeStore;
+  providerFor: ProviderForAgent;
+}) {
+  const step: GovernorStep = {
+    id: 'answer-cache',
+    async run(context) {
+      context.cacheKey = await cacheKey(context, deps.store, deps.providerFor);
+      const hit = await deps.cache.get(context.cacheKey, cachedAnswerSchema).catch(() => undefined);
+      if (!hit) return { decision: 'miss' };
+      context.answer = hit.answer;
+      context.citations = hit.citations as GovernorContext['citations'];
+      context.usage = hit.usage;
+      context.result = {
+        text: hit.answer,
+        usage: hit.usage,
+        provider: hit.provider,
+        model: hit.model,
+        finishReason: 'stop',
+      };
+      context.onDelta?.(hit.answer);
+      return { decision: 'hit', skipRest: true };
+    },
+  };
+  const remember = async (context: GovernorContext): Promise<void> => {
+    const clean =
+      context.decision.status !== 'refused' && context.flags.length === 0 && context.result;
+    if (!clean || !context.cacheKey || context.answer === undefined) return;
+    const value: CachedAnswer = {
+      answer: context.answer,
+      citations: context.citations,
+      usage: context.usage,
+      provider: context.result!.provider,
+      model: context.result!.model,
+    };
+    await deps.cache.set(context.cacheKey, value, CACHE_TTL_SECONDS.answers).catch(() => undefined);
+  };
+  return { step, remember };
+}
