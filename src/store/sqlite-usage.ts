@@ -1,36 +1,22 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
-import { sql } from 'kysely';
+import { KyselyUsageStore, METRIC_SQL, limitReached } from './kysely-usage.js';
 import type { Database } from './schema.js';
-import type {
-  QuotaLimit,
-  ReserveResult,
-  UsageReservation,
-  UsageStore,
-  UsageTotals,
-} from './usage-store.js';
-
-const METRIC_SQL: Record<QuotaLimit['metric'], string> = {
-  calls: 'count(*)',
-  tokens: 'coalesce(sum(input_tokens + output_tokens), 0)',
-  cost: 'coalesce(sum(cost), 0)',
-};
+import type { QuotaLimit, ReserveResult, UsageReservation } from './usage-store.js';
 
 /**
  * The usage ledger on SQLite. `reserve` runs as one synchronous IMMEDIATE transaction on the raw
  * connection: nothing can interleave between reading the totals and writing the reservation, in
  * this process or another one sharing the file, which is what makes quotas exact.
  */
-export class SqliteUsageStore implements UsageStore {
+export class SqliteUsageStore extends KyselyUsageStore {
   private readonly reserveTransaction: (
     reservation: UsageReservation,
     limits: QuotaLimit[],
   ) => ReserveResult;
 
-  constructor(
-    private readonly db: Kysely<Database>,
-    raw: BetterSqlite3.Database,
-  ) {
+  constructor(db: Kysely<Database>, raw: BetterSqlite3.Database) {
+    super(db);
     const insert = raw.prepare(
       `insert into usage_records (workspace_id, user_id, api_key_id, trace_id, status, created_at)
        values (?, ?, ?, ?, 'reserved', ?)`,
@@ -50,11 +36,7 @@ export class SqliteUsageStore implements UsageStore {
       (reservation: UsageReservation, limits: QuotaLimit[]): ReserveResult => {
         for (const limit of limits) {
           const current = used(limit, reservation);
-          // A call counts itself; tokens and cost are known only afterwards, so reaching the
-          // limit stops the next call.
-          const reached =
-            limit.metric === 'calls' ? current + 1 > limit.limit : current >= limit.limit;
-          if (reached) return { ok: false, exceeded: limit, used: current };
+          if (limitReached(limit, current)) return { ok: false, exceeded: limit, used: current };
         }
         const info = insert.run(
           reservation.workspaceId,
@@ -71,95 +53,5 @@ export class SqliteUsageStore implements UsageStore {
 
   async reserve(reservation: UsageReservation, limits: QuotaLimit[]): Promise<ReserveResult> {
     return this.reserveTransaction(reservation, limits);
-  }
-
-  async settle(
-    id: number,
-    usage: {
-      provider: string | null;
-      model: string | null;
-      inputTokens: number;
-      outputTokens: number;
-      cost: number;
-    },
-  ): Promise<void> {
-    await this.db
-      .updateTable('usage_records')
-      .set({
-        status: 'settled',
-        provider: usage.provider,
-        model: usage.model,
-        input_tokens: usage.inputTokens,
-        output_tokens: usage.outputTokens,
-        cost: usage.cost,
-      })
-      .where('id', '=', id)
-      .execute();
-  }
-
-  async release(id: number): Promise<void> {
-    await this.db
-      .updateTable('usage_records')
-      .set({ status: 'released' })
-      .where('id', '=', id)
-      .execute();
-  }
-
-  async totals(filter: {
-    workspaceId?: string;
-    userId?: string;
-    since: string;
-    until?: string;
-  }): Promise<UsageTotals> {
-    let query = this.db
-      .selectFrom('usage_records')
-      .select([
-        sql<number>`count(*)`.as('calls'),
-        sql<number>`coalesce(sum(input_tokens), 0)`.as('inputTokens'),
-        sql<number>`coalesce(sum(output_tokens), 0)`.as('outputTokens'),
-        sql<number>`coalesce(sum(cost), 0)`.as('cost'),
-      ])
-      .where('status', '!=', 'released')
-      .where('created_at', '>=', filter.since);
-    if (filter.until) query = query.where('created_at', '<', filter.until);
-    if (filter.workspaceId) query = query.where('workspace_id', '=', filter.workspaceId);
-    if (filter.userId) query = query.where('user_id', '=', filter.userId);
-    const row = await query.executeTakeFirstOrThrow();
-    return {
-      calls: Number(row.calls),
-      inputTokens: Number(row.inputTokens),
-      outputTokens: Number(row.outputTokens),
-      cost: Number(row.cost),
-    };
-  }
-
-  async daily(filter: { workspaceId?: string; userId?: string; since: string }) {
-    let query = this.db
-      .selectFrom('usage_records')
-      .select([
-        sql<string>`substr(created_at, 1, 10)`.as('day'),
-        'user_id',
-        'workspace_id',
-        sql<number>`count(*)`.as('calls'),
-        sql<number>`coalesce(sum(input_tokens), 0)`.as('inputTokens'),
-        sql<number>`coalesce(sum(output_tokens), 0)`.as('outputTokens'),
-        sql<number>`coalesce(sum(cost), 0)`.as('cost'),
-      ])
-      .where('status', '!=', 'released')
-      .where('created_at', '>=', filter.since)
-      .groupBy([sql`substr(created_at, 1, 10)`, 'user_id', 'workspace_id'])
-      .orderBy('day');
-    if (filter.workspaceId) query = query.where('workspace_id', '=', filter.workspaceId);
-    if (filter.userId) query = query.where('user_id', '=', filter.userId);
-    const rows = await query.execute();
-    return rows.map((row) => ({
-      day: row.day,
-      userId: row.user_id,
-      workspaceId: row.workspace_id,
-      calls: Number(row.calls),
-      inputTokens: Number(row.inputTokens),
-      outputTokens: Number(row.outputTokens),
-      cost: Number(row.cost),
-    }));
   }
 }

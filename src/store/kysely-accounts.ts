@@ -61,8 +61,11 @@ function toSession(row: Selectable<Database['sessions']>): Session {
   };
 }
 
-/** Accounts on SQLite. Emails are stored lower-cased so lookups are case-insensitive. */
-export class SqliteAccountStore implements AccountStore {
+/**
+ * Accounts on any Kysely dialect: every query here means the same on SQLite and PostgreSQL, so
+ * both adapters share it. Emails are stored lower-cased so lookups are case-insensitive.
+ */
+export class KyselyAccountStore implements AccountStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async createWorkspace(name: string): Promise<Workspace> {

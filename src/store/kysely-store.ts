@@ -1,0 +1,87 @@
+import type { Kysely } from 'kysely';
+import type { AccountStore } from './account-store.js';
+import { type AuditChainLock, KyselyGovernance } from './kysely-governance.js';
+import { KyselyDocuments } from './kysely-documents.js';
+import { KyselySources } from './kysely-sources.js';
+import type { Database } from './schema.js';
+import type { AuditStore, KnowledgeStore, LexicalHit, PolicyStore, Store } from './store.js';
+import type { UsageStore } from './usage-store.js';
+
+/**
+ * What the SQL adapters have in common: the store port wired to the dialect-neutral Kysely
+ * queries. An adapter supplies its connection handling, lexical search (FTS5 or tsvector), its
+ * usage ledger's `reserve`, and how audit appends are serialized.
+ */
+export abstract class KyselyStore implements Store {
+  abstract readonly dialect: Store['dialect'];
+  abstract readonly accounts: AccountStore;
+  abstract readonly usage: UsageStore;
+
+  private readonly sources: KyselySources;
+  private readonly documents: KyselyDocuments;
+  private readonly governance: KyselyGovernance;
+
+  protected constructor(
+    readonly db: Kysely<Database>,
+    readDb: Kysely<Database> = db,
+    lockAuditChain?: AuditChainLock,
+  ) {
+    this.sources = new KyselySources(db, readDb);
+    this.documents = new KyselyDocuments(db, readDb);
+    this.governance = new KyselyGovernance(db, readDb, lockAuditChain);
+  }
+
+  abstract lexicalSearch(
+    terms: string[],
+    options: { k: number; sourceIds?: string[] },
+  ): Promise<LexicalHit[]>;
+  abstract ping(): Promise<void>;
+  abstract close(): Promise<void>;
+
+  createSource: KnowledgeStore['createSource'] = (source) => this.sources.createSource(source);
+  listSources: KnowledgeStore['listSources'] = (workspaceId) =>
+    this.sources.listSources(workspaceId);
+  getSource: KnowledgeStore['getSource'] = (id) => this.sources.getSource(id);
+  findSourceByName: KnowledgeStore['findSourceByName'] = (name, workspaceId) =>
+    this.sources.findSourceByName(name, workspaceId);
+  updateSourceSync: KnowledgeStore['updateSourceSync'] = (id, update) =>
+    this.sources.updateSourceSync(id, update);
+  sourceStats: KnowledgeStore['sourceStats'] = (id) => this.sources.sourceStats(id);
+  replaceSyncErrors: KnowledgeStore['replaceSyncErrors'] = (sourceId, errors) =>
+    this.sources.replaceSyncErrors(sourceId, errors);
+  recordKnowledgeVersion: KnowledgeStore['recordKnowledgeVersion'] = (version) =>
+    this.sources.recordKnowledgeVersion(version);
+  listKnowledgeVersions: KnowledgeStore['listKnowledgeVersions'] = (sourceId, limit) =>
+    this.sources.listKnowledgeVersions(sourceId, limit);
+
+  documentHashes: KnowledgeStore['documentHashes'] = (sourceId) =>
+    this.documents.documentHashes(sourceId);
+  updateFileStats: KnowledgeStore['updateFileStats'] = (sourceId, files) =>
+    this.documents.updateFileStats(sourceId, files);
+  applyDocumentChanges: KnowledgeStore['applyDocumentChanges'] = (sourceId, version, change) =>
+    this.documents.applyDocumentChanges(sourceId, version, change);
+  stampVersion: KnowledgeStore['stampVersion'] = (sourceId, version) =>
+    this.documents.stampVersion(sourceId, version);
+  getChunks: KnowledgeStore['getChunks'] = (ids) => this.documents.getChunks(ids);
+  chunksWithoutVectors: KnowledgeStore['chunksWithoutVectors'] = (sourceIds, limit, afterId) =>
+    this.documents.chunksWithoutVectors(sourceIds, limit, afterId);
+  markEmbedded: KnowledgeStore['markEmbedded'] = (ids, embedded) =>
+    this.documents.markEmbedded(ids, embedded);
+
+  savePolicyVersion: PolicyStore['savePolicyVersion'] = (record) =>
+    this.governance.savePolicyVersion(record);
+  getPolicyVersion: PolicyStore['getPolicyVersion'] = (version) =>
+    this.governance.getPolicyVersion(version);
+  findPolicyVersions: PolicyStore['findPolicyVersions'] = (prefix) =>
+    this.governance.findPolicyVersions(prefix);
+  listPolicyVersions: PolicyStore['listPolicyVersions'] = () =>
+    this.governance.listPolicyVersions();
+  recordActivation: PolicyStore['recordActivation'] = (activation) =>
+    this.governance.recordActivation(activation);
+  listActivations: PolicyStore['listActivations'] = (workspaceId, limit) =>
+    this.governance.listActivations(workspaceId, limit);
+
+  appendAudit: AuditStore['appendAudit'] = (record, sign) =>
+    this.governance.appendAudit(record, sign);
+  listAudit: AuditStore['listAudit'] = (options) => this.governance.listAudit(options);
+}

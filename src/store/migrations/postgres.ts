@@ -1,0 +1,260 @@
+import { type Kysely, type Migration, sql } from 'kysely';
+
+/**
+ * PostgreSQL migrations: the same tables, columns and keys as `sqlite.ts` (so the row mappers
+ * in `rows.ts` serve both), with PostgreSQL types: identity keys are `bigserial`, floats are
+ * `double precision`, and lexical search is a generated `tsvector` with a GIN index instead of
+ * FTS5. Timestamps stay ISO-8601 text, as on SQLite, so ordering and `substr` agree. Never edit
+ * a migration that has shipped; add the next one under the same key as its SQLite twin.
+ */
+/**
+ * BM25 needs the number of chunks and their mean length on every search; counting them would
+ * scan the whole table each time. Statement triggers keep one running total per source instead
+ * (per source, so syncs of different sources never wait on the same row). Chunks are inserted
+ * and deleted, never edited apart from `embedded`, so insert and delete are all they follow.
+ */
+async function createChunkStatistics(db: Kysely<unknown>): Promise<void> {
+  await sql`
+    create table chunk_statistics (
+      source_id text primary key,
+      chunks bigint not null,
+      tokens bigint not null
+    )`.execute(db);
+  await sql`
+    create function chunk_statistics_add() returns trigger
+    language plpgsql set search_path from current as $$
+    begin
+      insert into chunk_statistics as total (source_id, chunks, tokens)
+        select source_id, count(*), sum(token_count) from added_chunks group by source_id
+      on conflict (source_id) do update
+        set chunks = total.chunks + excluded.chunks, tokens = total.tokens + excluded.tokens;
+      return null;
+    end $$`.execute(db);
+  await sql`
+    create function chunk_statistics_subtract() returns trigger
+    language plpgsql set search_path from current as $$
+    begin
+      update chunk_statistics as total
+        set chunks = total.chunks - gone.chunks, tokens = total.tokens - gone.tokens
+        from (select source_id, count(*) as chunks, sum(token_count) as tokens
+              from removed_chunks group by source_id) as gone
+        where total.source_id = gone.source_id;
+      return null;
+    end $$`.execute(db);
+  await sql`
+    create trigger chunks_counted_in after insert on chunks
+    referencing new table as added_chunks
+    for each statement execute function chunk_statistics_add()`.execute(db);
+  await sql`
+    create trigger chunks_counted_out after delete on chunks
+    referencing old table as removed_chunks
+    for each statement execute function chunk_statistics_subtract()`.execute(db);
+}
+
+export const postgresMigrations: Record<string, Migration> = {
+  '0001-knowledge': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table sources (
+          id text primary key,
+          workspace_id text not null default 'default',
+          name text not null,
+          kind text not null check (kind in ('folder', 'git')),
+          location text not null,
+          config text not null default '{}',
+          version text,
+          last_sync_at text,
+          last_sync_status text not null default 'never',
+          last_sync_message text,
+          created_at text not null,
+          unique (workspace_id, name)
+        )`.execute(db);
+      await sql`
+        create table documents (
+          id bigserial primary key,
+          source_id text not null references sources (id) on delete cascade,
+          path text not null,
+          content_hash text not null,
+          version text not null,
+          title text not null,
+          chunk_count integer not null,
+          updated_at text not null,
+          unique (source_id, path)
+        )`.execute(db);
+      // Heading words weigh more than body words (A over B), as FTS5's bm25 weights 2.0 and 1.0.
+      await sql`
+        create table chunks (
+          id bigserial primary key,
+          document_id bigint not null references documents (id) on delete cascade,
+          source_id text not null,
+          workspace_id text not null,
+          ordinal integer not null,
+          heading text not null,
+          line_start integer not null,
+          line_end integer not null,
+          text text not null,
+          token_count integer not null,
+          embedded integer not null default 0,
+          search_vector tsvector not null generated always as (
+            setweight(to_tsvector('english', heading), 'A') ||
+            setweight(to_tsvector('english', text), 'B')
+          ) stored
+        )`.execute(db);
+      await sql`create index chunks_by_document on chunks (document_id)`.execute(db);
+      await sql`create index chunks_by_source on chunks (source_id, embedded)`.execute(db);
+      await sql`create index chunks_search on chunks using gin (search_vector)`.execute(db);
+      await createChunkStatistics(db);
+      await sql`
+        create table sync_errors (
+          source_id text not null references sources (id) on delete cascade,
+          path text not null,
+          message text not null,
+          occurred_at text not null
+        )`.execute(db);
+      await sql`create index sync_errors_by_source on sync_errors (source_id)`.execute(db);
+      await sql`
+        create table knowledge_versions (
+          id bigserial primary key,
+          source_id text not null references sources (id) on delete cascade,
+          version text not null,
+          created_at text not null,
+          documents integer not null,
+          chunks integer not null,
+          added integer not null,
+          updated integer not null,
+          removed integer not null,
+          errors integer not null
+        )`.execute(db);
+    },
+  },
+  '0002-governance': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table policy_versions (
+          version text primary key,
+          files text not null,
+          created_at text not null
+        )`.execute(db);
+      await sql`
+        create table policy_activations (
+          id bigserial primary key,
+          workspace_id text not null default 'default',
+          version text not null references policy_versions (version),
+          previous_version text,
+          actor text not null,
+          reason text not null,
+          activated_at text not null
+        )`.execute(db);
+      await sql`
+        create table audit_records (
+          id bigserial primary key,
+          trace_id text not null,
+          workspace_id text not null default 'default',
+          created_at text not null,
+          kind text not null,
+          policy_version text not null,
+          prompt_version text,
+          agent text,
+          provider text,
+          model text,
+          knowledge_versions text not null,
+          input_tokens integer not null,
+          output_tokens integer not null,
+          latency_ms integer not null,
+          decision text not null,
+          steps text not null,
+          previous_hash text,
+          hash text not null
+        )`.execute(db);
+      await sql`create index audit_by_time on audit_records (created_at)`.execute(db);
+      // Not unique: the trace id may come from the caller's x-request-id, and a retry reuses it.
+      await sql`create index audit_by_trace on audit_records (trace_id)`.execute(db);
+    },
+  },
+  '0003-file-stats': {
+    // Size and modification time let a re-sync skip unchanged files without reading them.
+    async up(db: Kysely<unknown>) {
+      await sql`alter table documents add column size bigint not null default -1`.execute(db);
+      await sql`alter table documents add column mtime_ms double precision not null default -1`.execute(
+        db,
+      );
+    },
+  },
+  '0004-accounts': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table workspaces (
+          id text primary key,
+          name text not null unique,
+          created_at text not null
+        )`.execute(db);
+      await sql`insert into workspaces (id, name, created_at) values ('default', 'Default', ${new Date().toISOString()})`.execute(
+        db,
+      );
+      await sql`
+        create table users (
+          id text primary key,
+          email text not null unique,
+          password_hash text not null,
+          role text not null check (role in ('admin', 'manager', 'user')),
+          workspace_id text not null references workspaces (id),
+          disabled_at text,
+          last_login_at text,
+          created_at text not null
+        )`.execute(db);
+      await sql`
+        create table sessions (
+          id text primary key,
+          user_id text not null references users (id) on delete cascade,
+          created_at text not null,
+          expires_at text not null,
+          revoked_at text,
+          revoke_reason text
+        )`.execute(db);
+      await sql`create index sessions_by_user on sessions (user_id)`.execute(db);
+      // Refresh tokens are stored hashed; one row per issued token so reuse is detectable.
+      await sql`
+        create table refresh_tokens (
+          token_hash text primary key,
+          session_id text not null references sessions (id) on delete cascade,
+          created_at text not null,
+          expires_at text not null,
+          used_at text
+        )`.execute(db);
+      await sql`
+        create table api_keys (
+          id text primary key,
+          user_id text not null references users (id) on delete cascade,
+          workspace_id text not null references workspaces (id),
+          name text not null,
+          prefix text not null unique,
+          key_hash text not null,
+          scopes text not null,
+          expires_at text,
+          last_used_at text,
+          revoked_at text,
+          created_at text not null
+        )`.execute(db);
+      await sql`
+        create table usage_records (
+          id bigserial primary key,
+          workspace_id text not null,
+          user_id text not null,
+          api_key_id text,
+          trace_id text not null,
+          status text not null check (status in ('reserved', 'settled', 'released')),
+          provider text,
+          model text,
+          input_tokens integer not null default 0,
+          output_tokens integer not null default 0,
+          cost double precision not null default 0,
+          created_at text not null
+        )`.execute(db);
+      await sql`create index usage_by_user on usage_records (user_id, created_at)`.execute(db);
+      await sql`create index usage_by_workspace on usage_records (workspace_id, created_at)`.execute(
+        db,
+      );
+      await sql`create table settings (key text primary key, value text not null)`.execute(db);
+    },
+  },
+};

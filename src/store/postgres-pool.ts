@@ -1,0 +1,58 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+
+/** A statement running longer than this is cancelled, so a bad query cannot hold a connection. */
+export const STATEMENT_TIMEOUT_MS = 30_000;
+/** Waiting this long for a connection means the server or the pool is saturated: fail, don't hang. */
+const CONNECT_TIMEOUT_MS = 10_000;
+/** A session idle inside a transaction (a crashed caller) is ended, releasing its locks. */
+const IDLE_IN_TRANSACTION_MS = 60_000;
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+const toNumber = (value: string) => Number(value);
+
+/**
+ * Ids (`bigserial`), counts and sums arrive as int8 or numeric, which node-postgres returns as
+ * strings; Keel's ids and totals stay far below 2^53, so they are parsed as numbers — for this
+ * pool only, not by changing node-postgres's global parsers.
+ */
+const numericTypes: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === INT8_OID || oid === NUMERIC_OID
+      ? toNumber
+      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+export interface PoolOptions {
+  url: string;
+  max: number;
+  /** `false` for the migration pool: building an index on a large table may take minutes. */
+  statementTimeoutMs?: number | false;
+  /** Told about errors of idle connections (a restarted server); the pool replaces them. */
+  onError: (error: Error) => void;
+}
+
+/** A bounded `pg.Pool` whose dropped connections are reported instead of crashing the process. */
+export function createPool(options: PoolOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.max,
+    statement_timeout: options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS,
+    idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    application_name: 'keel',
+    types: numericTypes,
+  });
+  // A connection's 'error' event (server restart, network cut) with no listener is uncaught and
+  // ends the process. Checked-out clients have no pool listener, so each client gets one; the
+  // pool re-emits idle clients' errors, already reported, after discarding them.
+  pool.on('connect', (client) => client.on('error', options.onError));
+  pool.on('error', () => {});
+  return pool;
+}
+
+export function kyselyFor(pool: pg.Pool): Kysely<Database> {
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
