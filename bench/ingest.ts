@@ -47,7 +47,7 @@ export interface IngestResult {
  * Samples `process.memoryUsage().rss` on a timer. Synchronous SQLite work holds the event loop,
  * so a short spike can fall between samples; `resourceUsage().maxRSS` is reported beside it.
  */
-async function measured(sync: () => Promise<SyncReport>): Promise<PhaseResult> {
+export async function measured(sync: () => Promise<SyncReport>): Promise<PhaseResult> {
   const before = process.memoryUsage().rss;
   let peak = before;
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), SAMPLE_MS);

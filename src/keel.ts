@@ -33,11 +33,15 @@ import { KnowledgeSync, type SyncReport } from './kb/sync.js';
 import { createChatProvider, createEmbeddingProvider } from './providers/factory.js';
 import type { ChatProvider } from './providers/provider.js';
 import { SearchService } from './search/search-service.js';
-import { SqliteVectorIndex } from './search/vector-index-sqlite.js';
-import { SqliteStore } from './store/sqlite.js';
+import { openStorage } from './store/open-storage.js';
 import type { Source, Store } from './store/store.js';
 import { createLogger } from './telemetry/logger.js';
 import { type Metrics, createMetrics } from './telemetry/metrics.js';
+import { openJobQueue } from './jobs/open-job-queue.js';
+import { availableQueues } from './jobs/processors.js';
+import { createImageProvider } from './providers/images-openai.js';
+import type { JobQueue, JobWorker } from './jobs/queue.js';
+import { type StartWorkerOptions, WORKER_CLOSE_TIMEOUT_MS, startJobWorker } from './jobs/worker.js';
 
 export const BUNDLED_SOURCE = 'keel-docs';
 
@@ -64,6 +68,13 @@ export interface Keel {
   /** Uploads, generated content and backups: a local folder, or S3 when S3_ENDPOINT is set. */
   blobs: BlobStore;
   loginGuard: LoginGuard;
+  /** Durable jobs: BullMQ on Redis when REDIS_URL is set, else `jobs.db` in the data folder. */
+  jobs: JobQueue;
+  /**
+   * Runs jobs in this process (`keel serve`, `keel worker`; never `keel api`). `close()` stops
+   * every worker started here gracefully: running jobs finish or go back to the queue.
+   */
+  startWorker(options?: StartWorkerOptions): JobWorker;
   syncSource(source: Source): Promise<SyncReport>;
   close(): Promise<void>;
 }
@@ -130,9 +141,8 @@ async function tokenServiceFor(config: Config): Promise<TokenService> {
 export async function openKeel(config: Config, options: { logger?: Logger } = {}): Promise<Keel> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics();
-  const store = await SqliteStore.open(join(config.dataDir, 'keel.db'));
+  const { store, vectorIndex } = await openStorage(config, { logger });
   const embedder = createEmbeddingProvider(config);
-  const vectorIndex = embedder ? new SqliteVectorIndex(store.raw) : undefined;
   const embeddings =
     embedder && vectorIndex && new EmbeddingBackfill(store, vectorIndex, embedder, logger);
   const search = new SearchService(
@@ -182,6 +192,48 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
     cache,
     secret: config.secret,
   });
+  const answers: Answerer = config.orchestrator.url
+    ? new OrchestratorClient({
+        url: config.orchestrator.url,
+        secret: config.orchestrator.secret ?? '',
+        // Long enough for the orchestrator's own provider timeouts and retries to play out.
+        timeoutMs: config.providers.timeoutMs * (config.providers.retries + 1) + 5_000,
+      })
+    : governor;
+  const imageProvider = createImageProvider(config);
+  // The queues beyond ingest and webhooks, each offered only when its dependencies exist here.
+  const optionalJobGroups = {
+    generate: { answers, blobs },
+    predictions: { blobs },
+    memory: { conversations: store.conversations, blobs },
+    ...(imageProvider && { images: { provider: imageProvider, blobs } }),
+  };
+  const jobs = openJobQueue({
+    redisUrl: config.redis.url,
+    dataDir: config.dataDir,
+    logger,
+    accepts: availableQueues(optionalJobGroups),
+  });
+  const workers = new Set<JobWorker>();
+  /** Counts and logs a finished sync, whether it ran here in process or as an ingest job. */
+  const recordSync = (report: SyncReport): SyncReport => {
+    metrics.syncRuns.inc({ status: report.status });
+    logger.info(
+      {
+        source: report.name,
+        status: report.status,
+        version: report.version,
+        added: report.added,
+        updated: report.updated,
+        removed: report.removed,
+        unchanged: report.unchanged,
+        errors: report.errors.length,
+        durationMs: report.durationMs,
+      },
+      'knowledge source synced',
+    );
+    return report;
+  };
   return {
     config,
     logger,
@@ -191,14 +243,7 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
     sync,
     policies,
     governor,
-    answers: config.orchestrator.url
-      ? new OrchestratorClient({
-          url: config.orchestrator.url,
-          secret: config.orchestrator.secret ?? '',
-          // Long enough for the orchestrator's own provider timeouts and retries to play out.
-          timeoutMs: config.providers.timeoutMs * (config.providers.retries + 1) + 5_000,
-        })
-      : governor,
+    answers,
     accounts,
     apiKeys: new ApiKeyService(store.accounts),
     quotas: new QuotaService(store.usage, config.limits.quotas, {
@@ -211,26 +256,35 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
     redis,
     blobs,
     loginGuard: createLoginGuard(limiter),
-    async syncSource(source) {
-      const report = await sync.sync(source);
-      metrics.syncRuns.inc({ status: report.status });
-      logger.info(
+    jobs,
+    startWorker(options) {
+      const worker = startJobWorker(
+        jobs,
         {
-          source: source.name,
-          status: report.status,
-          version: report.version,
-          added: report.added,
-          updated: report.updated,
-          removed: report.removed,
-          unchanged: report.unchanged,
-          errors: report.errors.length,
-          durationMs: report.durationMs,
+          logger,
+          registry: metrics.registry,
+          ingest: { store, sync, onSynced: (report) => recordSync(report) },
+          webhooks: {
+            secretFor: (secretRef) => (secretRef ? undefined : config.webhooks.secret),
+          },
+          ...optionalJobGroups,
         },
-        'knowledge source synced',
+        options,
       );
-      return report;
+      workers.add(worker);
+      return worker;
+    },
+    async syncSource(source) {
+      return recordSync(await sync.sync(source));
     },
     async close() {
+      // Workers first (their jobs still need the store), then the queue, then the store.
+      await Promise.all(
+        [...workers].map((worker) =>
+          worker.close({ graceful: true, timeoutMs: WORKER_CLOSE_TIMEOUT_MS }),
+        ),
+      );
+      await jobs.close();
       await events.close();
       await blobs.close();
       if (redis) await closeRedisConnection(redis);

@@ -19,7 +19,14 @@ import { policyRoutes } from './routes/policies.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { authRoutes } from './routes/auth.js';
 import { usageRoutes } from './routes/usage.js';
+import { jobRoutes } from './routes/jobs.js';
 import { userRoutes } from './routes/users.js';
+import { auditRoutes } from './routes/audit.js';
+import { conversationRoutes } from './routes/conversations.js';
+import { inviteRoutes } from './routes/invites.js';
+import { policyHistoryRoutes } from './routes/policy-history.js';
+import { usageSeriesRoutes } from './routes/usage-series.js';
+import { contentSecurityPolicy, webAppRoutes } from './web-app.js';
 import { accessHook } from './access.js';
 import cookie from '@fastify/cookie';
 
@@ -35,10 +42,13 @@ function trustProxyOption(setting: boolean | number | string[]) {
   return (_address: string, hop: number) => hop < setting;
 }
 
+// @fastify/cors allows only GET, HEAD and POST by default; the web app also revokes and edits.
+const CORS_METHODS = ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'];
+
 function corsOptions(origins: string[]) {
   if (origins.length === 0) return { origin: false };
-  if (origins.includes('*')) return { origin: '*', credentials: false };
-  return { origin: origins, credentials: true };
+  if (origins.includes('*')) return { origin: '*', credentials: false, methods: CORS_METHODS };
+  return { origin: origins, credentials: true, methods: CORS_METHODS };
 }
 
 /**
@@ -76,7 +86,9 @@ export async function buildApp(keel: Keel) {
       .send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
   });
 
-  await app.register(helmet, { contentSecurityPolicy: false });
+  await app.register(helmet, {
+    contentSecurityPolicy: contentSecurityPolicy(keel.config.web.apiOrigin),
+  });
   await app.register(cors, corsOptions(keel.config.server.corsOrigins));
   await app.register(swagger, {
     openapi: {
@@ -120,6 +132,13 @@ export async function buildApp(keel: Keel) {
   await app.register(apiKeyRoutes(keel));
   await app.register(userRoutes(keel));
   await app.register(usageRoutes(keel));
+  await app.register(usageSeriesRoutes(keel));
+  await app.register(conversationRoutes(keel));
+  await app.register(auditRoutes(keel));
+  await app.register(policyHistoryRoutes(keel));
+  await app.register(inviteRoutes(keel));
+  await app.register(webAppRoutes(keel));
+  await app.register(jobRoutes(keel));
   app.get(
     '/v1/openapi.json',
     { config: { access: { public: true } }, schema: { hide: true } },

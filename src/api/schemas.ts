@@ -40,6 +40,10 @@ export const answerSchema = z.object({
   knowledgeVersions: z.record(z.string(), z.string()),
   flags: z.array(z.string()),
   traceId: z.string(),
+  conversationId: z
+    .string()
+    .optional()
+    .describe('The conversation the exchange was appended to (signed-in users and the local user)'),
 });
 
 export const chatBodySchema = z
@@ -53,6 +57,12 @@ export const chatBodySchema = z
       .describe('Agent id; default: chosen by routing rules'),
     stream: z.boolean().optional().describe('Answer as Server-Sent Events'),
     k: z.number().int().min(1).max(50).optional().describe('Passages to retrieve'),
+    conversationId: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe('Append to this conversation of yours; default: a new one'),
   })
   .strict();
 

@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyReply } from 'fastify';
 
 /**
@@ -17,6 +18,9 @@ export class SseStream {
     if (!this.opened) {
       this.reply.hijack();
       this.reply.raw.writeHead(200, {
+        // Headers set by hooks so far (CORS for a web app on another origin, helmet's): a hijacked
+        // reply skips Fastify's send path, which would otherwise add them.
+        ...(this.reply.getHeaders() as OutgoingHttpHeaders),
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache, no-transform',
         connection: 'keep-alive',

@@ -135,14 +135,17 @@ export class AccountService {
     const rehash = this.passwords.needsRehash(user.passwordHash)
       ? await this.passwords.hash(password)
       : undefined;
-    await this.store.updateUser(user.id, {
-      lastLoginAt: new Date().toISOString(),
-      ...(rehash && { passwordHash: rehash }),
-    });
+    if (rehash) await this.store.updateUser(user.id, { passwordHash: rehash });
+    const { passwordHash: _secret, ...publicUser } = user;
+    return { user: publicUser, tokens: await this.startSession(publicUser) };
+  }
+
+  /** A new session (refresh-token family) for a user whose credentials were just checked. */
+  async startSession(user: User): Promise<TokenPair> {
+    await this.store.updateUser(user.id, { lastLoginAt: new Date().toISOString() });
     const expiresAt = new Date(Date.now() + this.options.refreshTtlSeconds * 1000).toISOString();
     const session = await this.store.createSession(user.id, expiresAt);
-    const { passwordHash: _secret, ...publicUser } = user;
-    return { user: publicUser, tokens: await this.issue(publicUser, session.id, expiresAt) };
+    return this.issue(user, session.id, expiresAt);
   }
 
   private async issue(user: User, sessionId: string, sessionExpiresAt: string): Promise<TokenPair> {

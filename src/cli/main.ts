@@ -5,7 +5,8 @@ import { configCommand } from './commands/config.js';
 import { kbCommand } from './commands/kb.js';
 import { migrateCommand } from './commands/migrate.js';
 import { policyCommand } from './commands/policy.js';
-import { apiCommand, orchestratorCommand, serveCommand } from './commands/serve.js';
+import { apiCommand, orchestratorCommand, serveCommand, workerCommand } from './commands/serve.js';
+import { jobsCommand } from './commands/jobs.js';
 import { apikeyCommand } from './commands/apikey.js';
 import { userCommand } from './commands/user.js';
 
@@ -19,8 +20,10 @@ const program = new Command()
 program.addCommand(serveCommand());
 program.addCommand(apiCommand());
 program.addCommand(orchestratorCommand());
+program.addCommand(workerCommand());
 program.addCommand(askCommand());
 program.addCommand(kbCommand());
+program.addCommand(jobsCommand());
 program.addCommand(policyCommand());
 program.addCommand(configCommand());
 program.addCommand(migrateCommand());

@@ -69,6 +69,10 @@ export interface Config {
       | undefined;
   };
   orchestrator: { url: string | undefined; port: number; secret: string | undefined };
+  /** The web app's folder, and the API origin a separately hosted copy of it calls. */
+  web: { dir: string; apiOrigin: string | undefined };
+  /** Signing secret of outbound webhook deliveries (`KEEL_WEBHOOK_SECRET`). */
+  webhooks: { secret: string | undefined };
   providers: {
     chat: ChatProviderName;
     fallback: ChatProviderName[];
@@ -80,6 +84,8 @@ export interface Config {
     groq: RemoteProviderConfig;
     ollama: RemoteProviderConfig;
     gemini: RemoteProviderConfig;
+    /** The OpenAI-compatible image server; undefined (no `images` queue) without KEEL_IMAGES_URL. */
+    images: (RemoteProviderConfig & { timeoutMs: number }) | undefined;
   };
 }
 
@@ -260,6 +266,11 @@ function toConfig(variables: Variables, cwd: string): Config {
       port: variables.KEEL_ORCHESTRATOR_PORT,
       secret: variables.KEEL_INTERNAL_SECRET,
     },
+    web: {
+      dir: resolvePath(variables.KEEL_WEB_DIR ?? resolve(installRoot, 'web', 'dist'), cwd),
+      apiOrigin: variables.KEEL_API_ORIGIN,
+    },
+    webhooks: { secret: variables.KEEL_WEBHOOK_SECRET },
     providers: {
       chat,
       fallback: variables.KEEL_LLM_FALLBACK,
@@ -287,6 +298,14 @@ function toConfig(variables: Variables, cwd: string): Config {
         baseUrl: variables.GEMINI_BASE_URL,
         model: variables.GEMINI_MODEL,
       },
+      images: variables.KEEL_IMAGES_URL
+        ? {
+            apiKey: variables.KEEL_IMAGES_API_KEY,
+            baseUrl: variables.KEEL_IMAGES_URL,
+            model: variables.KEEL_IMAGES_MODEL,
+            timeoutMs: variables.KEEL_IMAGES_TIMEOUT_MS,
+          }
+        : undefined,
     },
   };
 }
@@ -330,6 +349,11 @@ function crossCheck(config: Config): ConfigProblem[] {
         variable: 'KEEL_INTERNAL_SECRET',
         message: `${weakness} (required with KEEL_ORCHESTRATOR_URL)`,
       });
+  }
+  if (config.webhooks.secret !== undefined) {
+    // Receivers verify with it; a guessable one lets anyone forge Keel's deliveries.
+    const weakness = checkSecretStrength(config.webhooks.secret);
+    if (weakness) problems.push({ variable: 'KEEL_WEBHOOK_SECRET', message: weakness });
   }
   const { keysJson, keysFile } = config.auth.jwt;
   if (keysJson && keysFile) {

@@ -104,6 +104,16 @@ export const variableDocs = {
     default: '(none)',
     description: 'Comma-separated origins allowed to call the API from a browser.',
   },
+  KEEL_WEB_DIR: {
+    default: '<install>/web/dist',
+    description:
+      'The built web app (`npm run build`), served at `/` by `keel serve` and `keel api`.',
+  },
+  KEEL_API_ORIGIN: {
+    default: '(none: same origin)',
+    description:
+      'Origin a separately hosted web app calls the API at (e.g. `https://api.example.com`); served in `/config.json` and allowed in the CSP `connect-src`.',
+  },
   KEEL_AUTH: {
     default: 'off',
     description:
@@ -205,6 +215,12 @@ export const variableDocs = {
       'Shared secret signing api → orchestrator calls (HMAC with timestamp); at least 32 characters.',
     secret: true,
   },
+  KEEL_WEBHOOK_SECRET: {
+    default: '(none)',
+    description:
+      'Signs outbound webhook deliveries (`X-Keel-Signature`, HMAC-SHA256); without it `webhooks` jobs fail as undeliverable. At least 32 characters.',
+    secret: true,
+  },
   KEEL_LLM: {
     default: 'auto',
     description:
@@ -253,6 +269,24 @@ export const variableDocs = {
     description: 'Gemini endpoint.',
   },
   GEMINI_MODEL: { default: 'gemini-2.0-flash', description: 'Chat model for `gemini`.' },
+  KEEL_IMAGES_URL: {
+    default: '(none: no image jobs)',
+    description:
+      'OpenAI-compatible image generation server (OpenAI, a GPU host); Keel POSTs `{url}/v1/images/generations`. Enables the `images` queue.',
+  },
+  KEEL_IMAGES_MODEL: {
+    default: 'dall-e-3',
+    description: 'Image model asked for on `KEEL_IMAGES_URL`.',
+  },
+  KEEL_IMAGES_API_KEY: {
+    default: '(none)',
+    description: 'API key for `KEEL_IMAGES_URL`, sent as a bearer token.',
+    secret: true,
+  },
+  KEEL_IMAGES_TIMEOUT_MS: {
+    default: '120000',
+    description: 'Timeout of one image generation call (images take far longer than chat).',
+  },
 } satisfies Record<string, VariableDoc>;
 
 export type VariableName = keyof typeof variableDocs;
@@ -271,6 +305,11 @@ export const variablesSchema = z.object({
   KEEL_SECRET: z.string().optional(),
   KEEL_MAX_BODY_BYTES: positiveInt.max(64 * 1024 * 1024).default(262_144),
   KEEL_CORS_ORIGINS: list.default([]),
+  KEEL_WEB_DIR: z.string().min(1).optional(),
+  KEEL_API_ORIGIN: z
+    .url({ protocol: /^https?$/ })
+    .transform((url) => new URL(url).origin)
+    .optional(),
   KEEL_TRUST_PROXY: z
     .union([z.boolean(), z.number(), z.string()])
     .transform((value): boolean | number | string[] => {
@@ -322,6 +361,7 @@ export const variablesSchema = z.object({
   KEEL_ORCHESTRATOR_URL: url.optional(),
   KEEL_ORCHESTRATOR_PORT: port.default(8081),
   KEEL_INTERNAL_SECRET: z.string().optional(),
+  KEEL_WEBHOOK_SECRET: z.string().min(1).optional(),
   KEEL_LLM: z.enum(['auto', ...chatProviderNames]).default('auto'),
   KEEL_LLM_FALLBACK: list
     .transform((names) => names.filter((name) => name !== 'none'))
@@ -342,6 +382,10 @@ export const variablesSchema = z.object({
   GEMINI_API_KEY: z.string().min(1).optional(),
   GEMINI_BASE_URL: url.default('https://generativelanguage.googleapis.com/v1beta'),
   GEMINI_MODEL: z.string().min(1).default('gemini-2.0-flash'),
+  KEEL_IMAGES_URL: url.optional(),
+  KEEL_IMAGES_MODEL: z.string().min(1).default('dall-e-3'),
+  KEEL_IMAGES_API_KEY: z.string().min(1).optional(),
+  KEEL_IMAGES_TIMEOUT_MS: positiveInt.max(600_000).default(120_000),
 });
 
 export type Variables = z.output<typeof variablesSchema>;

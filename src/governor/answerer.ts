@@ -3,6 +3,8 @@ import type { ChatRequestInput, GovernedAnswer, InputCheck } from './governor.js
 export interface AnswerOptions {
   traceId?: string;
   workspaceId?: string;
+  /** Who asked, for the audit record (`user:<email>`, `api-key:<id>`, `local`). */
+  actor?: string;
   onDelta?: (text: string) => void;
   signal?: AbortSignal;
 }

@@ -137,6 +137,7 @@ export class Governor {
     options: {
       traceId?: string;
       workspaceId?: string;
+      actor?: string;
       onDelta?: (text: string) => void;
       signal?: AbortSignal;
     } = {},
@@ -145,6 +146,7 @@ export class Governor {
     if (options.onDelta) context.onDelta = options.onDelta;
     if (options.signal) context.signal = options.signal;
     if (options.workspaceId) context.workspaceId = options.workspaceId;
+    if (options.actor) context.actor = options.actor;
     await runPipeline(context, this.answerSteps, [this.auditStep]);
     if (!context.stopped) await this.answerCache.remember(context);
     const policy = { id: context.bundle.policy.id, version: context.bundle.version };

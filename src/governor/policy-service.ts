@@ -1,6 +1,7 @@
 import { createTwoFilesPatch } from 'diff';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { DEFAULT_WORKSPACE, type PolicyActivation, type PolicyStore } from '../store/store.js';
+import { type PolicyComparison, compareFiles } from './policy-compare.js';
 import {
   type PolicyBundle,
   compilePolicyBundle,
@@ -92,7 +93,7 @@ export class PolicyService {
   /** Activates a stored version, or (with none given) the files on disk. Always recorded. */
   async activate(
     version: string | undefined,
-    by: { actor: string; reason: string },
+    by: { actor: string; reason: string; action?: PolicyActivation['action'] },
   ): Promise<PolicyActivation> {
     const target = version ? await this.resolve(version) : (await this.snapshotDisk()).version;
     await this.bundle(target);
@@ -104,6 +105,7 @@ export class PolicyService {
       actor: by.actor,
       reason: by.reason,
       activatedAt: new Date().toISOString(),
+      action: by.action ?? 'activate',
     });
   }
 
@@ -123,6 +125,7 @@ export class PolicyService {
     return this.activate(target, {
       actor: by.actor,
       reason: by.reason || `rollback from ${latest.version}`,
+      action: 'rollback',
     });
   }
 
@@ -150,19 +153,24 @@ export class PolicyService {
     return { version: record.version, files: record.files };
   }
 
-  /** Unified diff between two versions ('disk' = the files on disk), file by file. */
-  async diff(from: string, to: string | 'disk'): Promise<string> {
+  /** Two versions ('disk' = the files on disk) side by side, file by file. */
+  async compare(from: string, to: string | 'disk'): Promise<PolicyComparison> {
     const left = await this.files(from);
     const right = await this.files(to);
-    const paths = [...new Set([...Object.keys(left.files), ...Object.keys(right.files)])].sort();
-    return paths
-      .filter((path) => left.files[path] !== right.files[path])
-      .map((path) =>
+    return { from: left.version, to: right.version, files: compareFiles(left.files, right.files) };
+  }
+
+  /** Unified diff between two versions ('disk' = the files on disk), file by file. */
+  async diff(from: string, to: string | 'disk'): Promise<string> {
+    const comparison = await this.compare(from, to);
+    return comparison.files
+      .filter((file) => file.status !== 'same')
+      .map((file) =>
         createTwoFilesPatch(
-          `${left.version}/${path}`,
-          `${right.version}/${path}`,
-          left.files[path] ?? '',
-          right.files[path] ?? '',
+          `${comparison.from}/${file.path}`,
+          `${comparison.to}/${file.path}`,
+          file.before ?? '',
+          file.after ?? '',
         ),
       )
       .join('\n');

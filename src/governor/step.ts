@@ -22,6 +22,8 @@ export interface Citation {
 export interface GovernorContext {
   traceId: string;
   workspaceId: string;
+  /** Who asked, when known; written to the audit record. */
+  actor?: string;
   startedAt: number;
   bundle: PolicyBundle;
   request: { message: string; agent?: string; k?: number };

@@ -35,8 +35,8 @@ export const jobPayloadSchemas = {
     agent: id.optional(),
     documentId: id.optional(),
   }),
-  /** Long-term memory extraction from one conversation (Arbor & Kumori). */
-  memory: z.object({ workspaceId: id, agentId: id, conversationId: id }),
+  /** Long-term memory extraction from one of a user's conversations (Arbor & Kumori). */
+  memory: z.object({ workspaceId: id, agentId: id, conversationId: id, userId: id }),
   /** One signed outbound delivery; `secretRef` names the signing secret, never holds it. */
   webhooks: z.object({
     url: z.url({ protocol: /^https?$/ }),

@@ -2,7 +2,14 @@ import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { ValidationError } from '../errors.js';
 import { QUEUE_NAMES, type QueueName, isQueueName } from './contracts.js';
+import { type GenerateDependencies, createGenerateProcessor } from './processors/generate.js';
+import { type ImageDependencies, createImageProcessor } from './processors/images.js';
 import { type IngestDependencies, createIngestProcessor } from './processors/ingest.js';
+import { type MemoryDependencies, createMemoryProcessor } from './processors/memory.js';
+import {
+  type PredictionDependencies,
+  createPredictionProcessor,
+} from './processors/predictions.js';
 import { type WebhookDependencies, createWebhookProcessor } from './processors/webhooks.js';
 import { type JobProcessor, type JobProcessors, describeError, isRetryable } from './queue.js';
 
@@ -12,31 +19,62 @@ export interface ProcessorDependencies {
   registry: Registry;
   ingest: IngestDependencies;
   webhooks: WebhookDependencies;
+  /** Optional groups: a queue whose group is not given is not offered (see `availableQueues`). */
+  generate?: GenerateDependencies;
+  /** Given only when an image provider is configured (`createImageProvider(config)`). */
+  images?: ImageDependencies;
+  predictions?: PredictionDependencies;
+  memory?: MemoryDependencies;
 }
 
-/**
- * Marks a queue whose processor comes with later work. It is listed, not faked: enqueueing to it
- * is refused (`queue_not_available`), so no job waits for a worker that does not exist.
- */
-const NOT_YET_REGISTERED = 'not-yet-registered';
+/** The dependency groups a process may go without; each one opens the queue of the same name. */
+export type OptionalDependencyGroup = 'generate' | 'images' | 'predictions' | 'memory';
+const OPTIONAL_GROUPS: readonly OptionalDependencyGroup[] = [
+  'generate',
+  'images',
+  'predictions',
+  'memory',
+];
 
-type Registration<Q extends QueueName> =
-  ((dependencies: ProcessorDependencies) => JobProcessor<Q>) | typeof NOT_YET_REGISTERED;
+type Registration<Q extends QueueName> = (dependencies: ProcessorDependencies) => JobProcessor<Q>;
 
 /** The one place that says which processor runs each queue. */
 const REGISTRY: { [Q in QueueName]: Registration<Q> } = {
   ingest: (dependencies) => createIngestProcessor(dependencies.ingest),
   webhooks: (dependencies) => createWebhookProcessor(dependencies.webhooks),
-  generate: NOT_YET_REGISTERED,
-  memory: NOT_YET_REGISTERED,
-  images: NOT_YET_REGISTERED,
-  predictions: NOT_YET_REGISTERED,
+  generate: (dependencies) => createGenerateProcessor(given(dependencies, 'generate')),
+  memory: (dependencies) => createMemoryProcessor(given(dependencies, 'memory')),
+  images: (dependencies) => createImageProcessor(given(dependencies, 'images')),
+  predictions: (dependencies) => createPredictionProcessor(given(dependencies, 'predictions')),
 };
 
-/** The queues that have a processor: pass them as `accepts` when opening a queue. */
+const isOptional = (queue: QueueName): queue is OptionalDependencyGroup =>
+  (OPTIONAL_GROUPS as readonly string[]).includes(queue);
+
+/**
+ * The queues every process can run: a processor exists and needs nothing optional. Pass
+ * `availableQueues(…)` as `accepts` instead to offer the optional queues a process has.
+ */
 export const AVAILABLE_QUEUES: readonly QueueName[] = QUEUE_NAMES.filter(
-  (queue) => REGISTRY[queue] !== NOT_YET_REGISTERED,
+  (queue) => !isOptional(queue),
 );
+
+/**
+ * The queues a process can offer: `AVAILABLE_QUEUES` plus each optional queue whose dependency
+ * group is given (any truthy value counts, so an API process that builds no processors can say
+ * what its workers will have). A queue left out refuses jobs rather than leaving them waiting.
+ *
+ * @example
+ *   const images = createImageProvider(config);
+ *   const accepts = availableQueues({ generate: true, predictions: true, images });
+ */
+export function availableQueues(
+  groups: Partial<Record<OptionalDependencyGroup, unknown>>,
+): QueueName[] {
+  return QUEUE_NAMES.filter(
+    (queue) => AVAILABLE_QUEUES.includes(queue) || (isOptional(queue) && Boolean(groups[queue])),
+  );
+}
 
 /**
  * A queue name from outside (a CLI flag, a request), refused unless a processor runs it.
@@ -51,15 +89,26 @@ export function availableQueue(name: string): QueueName {
       queues: QUEUE_NAMES,
     });
   }
-  if (!AVAILABLE_QUEUES.includes(name)) throw notAvailable(name);
+  // An optional queue passes here; `createProcessors` refuses it if its dependencies are missing.
   return name;
 }
 
-const notAvailable = (queue: QueueName) =>
-  new ValidationError('queue_not_available', `Queue "${queue}" has no processor yet`, {
-    queue,
-    available: AVAILABLE_QUEUES,
-  });
+const notConfigured = (queue: QueueName, available: readonly QueueName[]) =>
+  new ValidationError(
+    'queue_not_available',
+    `Queue "${queue}" is not configured in this process (its dependencies were not given)`,
+    { queue, available },
+  );
+
+/** An optional dependency group, or `queue_not_available` when this process was not given it. */
+function given<G extends OptionalDependencyGroup>(
+  dependencies: ProcessorDependencies,
+  group: G,
+): NonNullable<ProcessorDependencies[G]> {
+  const value = dependencies[group];
+  if (!value) throw notConfigured(group, availableQueues(dependencies));
+  return value;
+}
 
 function jobMetrics(registry: Registry) {
   // Opening a second worker in the same process must not register the metrics twice.
@@ -127,20 +176,22 @@ function build<Q extends QueueName>(
   metrics: ReturnType<typeof jobMetrics>,
 ): JobProcessor<Q> {
   const registration: Registration<Q> = REGISTRY[queue];
-  if (registration === NOT_YET_REGISTERED) throw notAvailable(queue);
   return instrument(queue, registration(dependencies), dependencies.logger, metrics);
 }
 
 /**
- * The processors for `queues` (default: every available one), each built and wrapped once.
+ * The processors for `queues` (default: every queue the dependencies make available), each built
+ * and wrapped once. Asking for a queue whose optional dependencies are missing throws.
  *
  * @example
- *   const processors = createProcessors({ logger, registry: metrics.registry, ingest, webhooks });
- *   const worker = jobs.work(AVAILABLE_QUEUES, processors, { concurrency: 2 });
+ *   const dependencies = { logger, registry: metrics.registry, ingest, webhooks,
+ *     generate: { answers: keel.answers, blobs: keel.blobs }, predictions: { blobs: keel.blobs } };
+ *   const processors = createProcessors(dependencies);
+ *   const worker = jobs.work(availableQueues(dependencies), processors, { concurrency: 2 });
  */
 export function createProcessors(
   dependencies: ProcessorDependencies,
-  queues: readonly QueueName[] = AVAILABLE_QUEUES,
+  queues: readonly QueueName[] = availableQueues(dependencies),
 ): JobProcessors {
   const metrics = jobMetrics(dependencies.registry);
   const processors: Record<string, JobProcessor<never>> = {};

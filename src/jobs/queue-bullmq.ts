@@ -123,6 +123,9 @@ function toRecord(job: BullJob, bullState: BullState, cancelFlag: boolean): JobR
   };
 }
 
+const workspaceOf = (record: JobRecord) =>
+  (record.payload as { workspaceId?: unknown }).workspaceId;
+
 export interface BullmqJobQueueOptions {
   url: string;
   /** Queues this handle takes jobs for (`AVAILABLE_QUEUES` from the registry). */
@@ -238,10 +241,12 @@ export class BullmqJobQueue implements JobQueue {
     const limit = Math.min(Math.max(filter.limit ?? 50, 1), 500);
     const states = filter.state ? BULL_STATES[filter.state] : ALL_BULL_STATES;
     const queues = filter.queue ? [filter.queue] : QUEUE_NAMES;
+    // The workspace is inside the payload, which Redis cannot filter on: read a wider window.
+    const window = filter.workspaceId ? 500 : limit;
     const records = await redisCall('list jobs', async () => {
       const pages = queues.flatMap((queue) =>
         states.map(async (bullState) => {
-          const jobs = (await this.queue(queue).getJobs([bullState], 0, limit - 1)) as BullJob[];
+          const jobs = (await this.queue(queue).getJobs([bullState], 0, window - 1)) as BullJob[];
           const flags = jobs.length
             ? await this.connection.mget(jobs.map((job) => this.cancelKey(job.id!)))
             : [];
@@ -252,6 +257,7 @@ export class BullmqJobQueue implements JobQueue {
     });
     return records
       .filter((record) => !filter.state || record.state === filter.state)
+      .filter((record) => !filter.workspaceId || workspaceOf(record) === filter.workspaceId)
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id))
       .slice(0, limit);
   }

@@ -133,6 +133,7 @@ function prepare(database: BetterSqlite3.Database) {
     get: database.prepare<[string], JobRow>('select * from jobs where id = ?'),
     list: database.prepare<Record<string, unknown>, JobRow>(`select * from jobs
       where (@queue is null or queue = @queue) and (@state is null or state = @state)
+        and (@workspace is null or json_extract(payload, '$.workspaceId') = @workspace)
       order by created_at desc, id limit @limit`),
     // One statement picks and takes the job, inside an immediate transaction (see `claim`).
     claim: database.prepare<Record<string, unknown>, JobRow>(`update jobs set state = 'running',
@@ -268,6 +269,7 @@ export class SqliteJobQueue implements JobQueue {
     const rows = this.statements.list.all({
       queue: filter.queue ?? null,
       state: filter.state ?? null,
+      workspace: filter.workspaceId ?? null,
       limit,
     });
     return rows.map(toRecord);

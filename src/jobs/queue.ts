@@ -113,6 +113,8 @@ export interface JobWorker {
 export interface JobListFilter {
   queue?: QueueName;
   state?: JobState;
+  /** Jobs whose payload names this workspace (`payload.workspaceId`): what a non-admin may see. */
+  workspaceId?: string;
   /** Newest first; default 50, at most 500. */
   limit?: number;
 }
@@ -183,7 +185,7 @@ export function prepareEnqueue<Q extends QueueName>(
   if (!accepts.includes(queue)) {
     throw new ValidationError(
       'queue_not_available',
-      `Queue "${queue}" has no processor yet; its jobs are refused rather than left waiting`,
+      `Queue "${queue}" is not offered here (no processor for it is configured); its jobs are refused rather than left waiting`,
       { queue, available: accepts },
     );
   }

@@ -131,6 +131,7 @@ export class OrchestratorClient implements Answerer {
       request,
       traceId: options.traceId ?? crypto.randomUUID(),
       workspaceId: options.workspaceId ?? 'default',
+      ...(options.actor && { actor: options.actor }),
       stream: Boolean(options.onDelta),
     };
     const response = await this.post('/internal/v1/answer', payload, {

@@ -12,6 +12,7 @@ const answerBody = z.object({
   }),
   traceId: z.string().min(1).max(128),
   workspaceId: z.string().min(1).max(64),
+  actor: z.string().min(1).max(400).optional(),
   stream: z.boolean().default(false),
 });
 const checkBody = z.object({ text: z.string() });
@@ -98,7 +99,11 @@ export async function buildOrchestratorApp(keel: Keel, secret: string) {
 
   app.post('/internal/v1/answer', async (request, reply) => {
     const body = answerBody.parse(request.body);
-    const options = { traceId: body.traceId, workspaceId: body.workspaceId };
+    const options = {
+      traceId: body.traceId,
+      workspaceId: body.workspaceId,
+      ...(body.actor && { actor: body.actor }),
+    };
     if (!body.stream) return keel.governor.answer(body.request, options);
     const abort = new AbortController();
     reply.raw.on('close', () => {

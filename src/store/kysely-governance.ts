@@ -76,7 +76,10 @@ export class KyselyGovernance {
     return rows.map((row) => ({ version: row.version, createdAt: row.created_at }));
   }
 
-  async recordActivation(activation: Omit<PolicyActivation, 'id'>): Promise<PolicyActivation> {
+  async recordActivation(
+    activation: Omit<PolicyActivation, 'id' | 'action'> & { action?: PolicyActivation['action'] },
+  ): Promise<PolicyActivation> {
+    const action = activation.action ?? 'activate';
     const row = await this.db
       .insertInto('policy_activations')
       .values({
@@ -86,10 +89,11 @@ export class KyselyGovernance {
         actor: activation.actor,
         reason: activation.reason,
         activated_at: activation.activatedAt,
+        action,
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    return { id: row.id, ...activation };
+    return { id: row.id, ...activation, action };
   }
 
   async listActivations(workspaceId = DEFAULT_WORKSPACE, limit = 50): Promise<PolicyActivation[]> {
@@ -108,6 +112,7 @@ export class KyselyGovernance {
       actor: row.actor,
       reason: row.reason,
       activatedAt: row.activated_at,
+      action: row.action === 'rollback' ? 'rollback' : 'activate',
     }));
   }
 
@@ -145,6 +150,7 @@ export class KyselyGovernance {
           steps: JSON.stringify(record.steps),
           previous_hash: previousHash,
           hash,
+          actor: record.actor ?? null,
         })
         .returning('id')
         .executeTakeFirstOrThrow();

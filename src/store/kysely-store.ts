@@ -2,6 +2,9 @@ import type { Kysely } from 'kysely';
 import type { AccountStore } from './account-store.js';
 import { type AuditChainLock, KyselyGovernance } from './kysely-governance.js';
 import { KyselyDocuments } from './kysely-documents.js';
+import { searchAudit } from './kysely-audit.js';
+import { KyselyConversations } from './kysely-conversations.js';
+import { KyselyInvites } from './kysely-invites.js';
 import { KyselySources } from './kysely-sources.js';
 import type { Database } from './schema.js';
 import type { AuditStore, KnowledgeStore, LexicalHit, PolicyStore, Store } from './store.js';
@@ -16,10 +19,14 @@ export abstract class KyselyStore implements Store {
   abstract readonly dialect: Store['dialect'];
   abstract readonly accounts: AccountStore;
   abstract readonly usage: UsageStore;
+  readonly conversations: KyselyConversations;
+  readonly invites: KyselyInvites;
 
   private readonly sources: KyselySources;
   private readonly documents: KyselyDocuments;
   private readonly governance: KyselyGovernance;
+  /** The audit log's reading view may lag behind on a replica; appends always use `db`. */
+  private readonly auditReader: Kysely<Database>;
 
   protected constructor(
     readonly db: Kysely<Database>,
@@ -29,6 +36,9 @@ export abstract class KyselyStore implements Store {
     this.sources = new KyselySources(db, readDb);
     this.documents = new KyselyDocuments(db, readDb);
     this.governance = new KyselyGovernance(db, readDb, lockAuditChain);
+    this.conversations = new KyselyConversations(db, readDb);
+    this.invites = new KyselyInvites(db);
+    this.auditReader = readDb;
   }
 
   abstract lexicalSearch(
@@ -84,4 +94,5 @@ export abstract class KyselyStore implements Store {
   appendAudit: AuditStore['appendAudit'] = (record, sign) =>
     this.governance.appendAudit(record, sign);
   listAudit: AuditStore['listAudit'] = (options) => this.governance.listAudit(options);
+  searchAudit: AuditStore['searchAudit'] = (query) => searchAudit(this.auditReader, query);
 }

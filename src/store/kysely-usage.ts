@@ -99,6 +99,46 @@ export abstract class KyselyUsageStore implements UsageStore {
     };
   }
 
+  async series(filter: {
+    workspaceId?: string;
+    userId?: string;
+    since: string;
+    until: string;
+    bucket: 'hour' | 'day';
+    groupBy: 'user' | 'workspace';
+  }) {
+    // ISO-8601 text: the first 13 characters are the UTC hour, the first 10 the UTC day.
+    const bucket = sql<string>`substr(created_at, 1, ${sql.lit(filter.bucket === 'hour' ? 13 : 10)})`;
+    const key = filter.groupBy === 'user' ? 'user_id' : 'workspace_id';
+    let query = this.readDb
+      .selectFrom('usage_records')
+      .select([
+        bucket.as('bucket'),
+        sql<string>`${sql.ref(key)}`.as('key'),
+        sql<number>`count(*)`.as('calls'),
+        sql<number>`coalesce(sum(input_tokens), 0)`.as('inputTokens'),
+        sql<number>`coalesce(sum(output_tokens), 0)`.as('outputTokens'),
+        sql<number>`coalesce(sum(cost), 0)`.as('cost'),
+      ])
+      .where('status', '!=', 'released')
+      .where('created_at', '>=', filter.since)
+      .where('created_at', '<', filter.until)
+      .groupBy([bucket, key])
+      .orderBy('bucket');
+    if (filter.workspaceId) query = query.where('workspace_id', '=', filter.workspaceId);
+    if (filter.userId) query = query.where('user_id', '=', filter.userId);
+    const rows = await query.execute();
+    const suffix = filter.bucket === 'hour' ? ':00:00.000Z' : 'T00:00:00.000Z';
+    return rows.map((row) => ({
+      at: `${row.bucket}${suffix}`,
+      key: row.key,
+      calls: Number(row.calls),
+      inputTokens: Number(row.inputTokens),
+      outputTokens: Number(row.outputTokens),
+      cost: Number(row.cost),
+    }));
+  }
+
   async daily(filter: { workspaceId?: string; userId?: string; since: string }) {
     // Timestamps are ISO-8601 text in both dialects, so the first ten characters are the UTC day.
     const day = sql<string>`substr(created_at, 1, 10)`;

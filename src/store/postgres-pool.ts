@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { KeelError } from '../errors.js';
 import type { Database } from './schema.js';
 
 /** A statement running longer than this is cancelled, so a bad query cannot hold a connection. */
@@ -24,6 +25,71 @@ const numericTypes: pg.CustomTypesConfig = {
       ? toNumber
       : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
+
+/**
+ * PostgreSQL is down, restarting or unreachable: a 503 the client may retry, as Redis outages are
+ * (`RedisUnavailableError`), rather than a 500 that reads like a bug in Keel.
+ */
+export class DatabaseUnavailableError extends KeelError {
+  constructor(cause: unknown) {
+    super(
+      'dependency_unavailable',
+      'A required service (PostgreSQL) is unavailable; try again shortly.',
+      503,
+      { dependency: 'postgresql', reason: cause instanceof Error ? cause.message : 'unknown' },
+      true,
+    );
+  }
+}
+
+/** Socket-level failures: the server is not there (yet), or the connection died under us. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
+
+/**
+ * Whether an error means "the server cannot be used right now" rather than "this statement is
+ * wrong": SQLSTATE class 08 (connection exception) and 57P01-57P03 (shutting down, crashed,
+ * starting up), socket errors, and node-postgres's own messages for a dropped connection.
+ */
+export function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (NETWORK_CODES.has(code) || code.startsWith('08')) return true;
+    if (code === '57P01' || code === '57P02' || code === '57P03') return true;
+  }
+  return /^Connection terminated|^timeout exceeded when trying to connect|Client has encountered a connection error/.test(
+    error.message,
+  );
+}
+
+const translate = (error: unknown) =>
+  isConnectionError(error) ? new DatabaseUnavailableError(error) : error;
+
+/**
+ * Turns connection failures into `DatabaseUnavailableError` where Kysely meets node-postgres:
+ * the promise forms of `pool.connect()` and of each client's `query()`. Callback forms (used by
+ * node-postgres internally) and every other error pass through untouched.
+ */
+function reportOutagesAsUnavailable(pool: pg.Pool): void {
+  const connect = pool.connect.bind(pool);
+  pool.connect = ((callback?: Parameters<typeof connect>[0]) =>
+    callback
+      ? connect(callback)
+      : connect().catch((error: unknown) => {
+          throw translate(error);
+        })) as typeof pool.connect;
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    client.query = ((...args: unknown[]) => {
+      const result = query(...args);
+      return result instanceof Promise
+        ? result.catch((error: unknown) => {
+            throw translate(error);
+          })
+        : result;
+    }) as typeof client.query;
+  });
+}
 
 export interface PoolOptions {
   url: string;
@@ -50,6 +116,7 @@ export function createPool(options: PoolOptions): pg.Pool {
   // pool re-emits idle clients' errors, already reported, after discarding them.
   pool.on('connect', (client) => client.on('error', options.onError));
   pool.on('error', () => {});
+  reportOutagesAsUnavailable(pool);
   return pool;
 }
 

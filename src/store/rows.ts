@@ -89,5 +89,6 @@ export function toAudit(row: Selectable<Database['audit_records']>): StoredAudit
     steps: JSON.parse(row.steps) as StoredAuditRecord['steps'],
     previousHash: row.previous_hash,
     hash: row.hash,
+    ...(row.actor !== null && { actor: row.actor }),
   };
 }

@@ -71,6 +71,7 @@ export interface Database {
     actor: string;
     reason: string;
     activated_at: string;
+    action: Generated<string>;
   };
   audit_records: {
     id: Generated<number>;
@@ -91,6 +92,7 @@ export interface Database {
     steps: string;
     previous_hash: string | null;
     hash: string;
+    actor: string | null;
   };
   workspaces: { id: string; name: string; created_at: string };
   users: {
@@ -146,4 +148,33 @@ export interface Database {
     created_at: string;
   };
   settings: { key: string; value: string };
+  conversations: {
+    id: string;
+    workspace_id: string;
+    user_id: string;
+    title: string;
+    agent: string | null;
+    message_count: Generated<number>;
+    created_at: string;
+    updated_at: string;
+  };
+  conversation_messages: {
+    id: Generated<number>;
+    conversation_id: string;
+    role: string;
+    content: string;
+    citations: string;
+    decision: string | null;
+    agent: string | null;
+    trace_id: string | null;
+    created_at: string;
+  };
+  invites: {
+    token_hash: string;
+    user_id: string;
+    created_by: string;
+    created_at: string;
+    expires_at: string;
+    used_at: string | null;
+  };
 }

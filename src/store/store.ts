@@ -8,6 +8,8 @@
  */
 
 import type { AccountStore } from './account-store.js';
+import type { ConversationStore } from './conversation-store.js';
+import type { InviteStore } from './invite-store.js';
 import type { UsageStore } from './usage-store.js';
 
 export const DEFAULT_WORKSPACE = 'default';
@@ -176,6 +178,8 @@ export interface PolicyActivation {
   actor: string;
   reason: string;
   activatedAt: string;
+  /** `rollback` when the version was restored by a rollback; older records read `activate`. */
+  action: 'activate' | 'rollback';
 }
 
 export interface PolicyStore {
@@ -184,7 +188,9 @@ export interface PolicyStore {
   /** Versions whose hash starts with the prefix (for short ids typed by people). */
   findPolicyVersions(prefix: string): Promise<PolicyVersionRecord[]>;
   listPolicyVersions(): Promise<Omit<PolicyVersionRecord, 'files'>[]>;
-  recordActivation(activation: Omit<PolicyActivation, 'id'>): Promise<PolicyActivation>;
+  recordActivation(
+    activation: Omit<PolicyActivation, 'id' | 'action'> & { action?: PolicyActivation['action'] },
+  ): Promise<PolicyActivation>;
   /** Newest first. */
   listActivations(workspaceId?: string, limit?: number): Promise<PolicyActivation[]>;
 }
@@ -205,12 +211,30 @@ export interface AuditRecord {
   latencyMs: number;
   decision: string;
   steps: { id: string; decision: string; reasons: string[] }[];
+  /**
+   * Who asked (`user:<email>`, `api-key:<id>`, `local`); absent for calls without a caller, such
+   * as the CLI, and in records written before it was kept. Absent rather than null, so the
+   * signed payload of an older record reads back exactly as it was signed.
+   */
+  actor?: string;
 }
 
 export interface StoredAuditRecord extends AuditRecord {
   id: number;
   previousHash: string | null;
   hash: string;
+}
+
+/** Filters of the audit log's reading view; `beforeId` continues a listing. */
+export interface AuditQuery {
+  workspaceId?: string;
+  action?: string;
+  actor?: string;
+  /** ISO timestamps: `from` inclusive, `to` exclusive. */
+  from?: string;
+  to?: string;
+  beforeId?: number;
+  limit: number;
 }
 
 export interface AuditStore {
@@ -220,12 +244,16 @@ export interface AuditStore {
     sign: (payload: string, previousHash: string | null) => string,
   ): Promise<StoredAuditRecord>;
   listAudit(options?: { limit?: number; traceId?: string }): Promise<StoredAuditRecord[]>;
+  /** Newest first, filtered; see {@link AuditQuery}. */
+  searchAudit(query: AuditQuery): Promise<StoredAuditRecord[]>;
 }
 
 export interface Store extends KnowledgeStore, PolicyStore, AuditStore {
   readonly dialect: 'sqlite' | 'postgres';
   readonly accounts: AccountStore;
   readonly usage: UsageStore;
+  readonly conversations: ConversationStore;
+  readonly invites: InviteStore;
   /** Throws when the database cannot answer (readiness probe). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -54,6 +54,18 @@ export interface UsageStore {
     since: string;
     until?: string;
   }): Promise<UsageTotals>;
+  /**
+   * Token and cost totals per UTC hour or day and per user or workspace, for charts; buckets
+   * with no calls are absent. `at` is the bucket's start (ISO).
+   */
+  series(filter: {
+    workspaceId?: string;
+    userId?: string;
+    since: string;
+    until: string;
+    bucket: 'hour' | 'day';
+    groupBy: 'user' | 'workspace';
+  }): Promise<({ at: string; key: string } & UsageTotals)[]>;
   /** Per UTC day and per user, for charts. */
   daily(filter: {
     workspaceId?: string;

@@ -352,6 +352,8 @@ export function describeQueueContract(
       expect(listed.map((job) => job.id)).toEqual(ingest.map((job) => job.id).reverse());
       expect(await queue.list({ state: 'queued', limit: 2 })).toHaveLength(2);
       expect(await queue.list({ state: 'completed' })).toEqual([]);
+      expect(await queue.list({ workspaceId: 'ws_1' })).toHaveLength(3);
+      expect(await queue.list({ workspaceId: 'ws_2' })).toEqual([]);
       expect((await queue.list()).map((job) => job.queue).sort()).toEqual([
         'ingest',
         'ingest',

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.js';
+import { describeActivityStoreContract } from './activity-store-contract.js';
 
 const chunk = (text: string, heading = 'Doc > Section', lineStart = 1) => ({
   heading,
@@ -262,4 +263,5 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       });
     });
   });
+  describeActivityStoreContract(name, open);
 }

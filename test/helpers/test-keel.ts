@@ -8,11 +8,12 @@ import { createLogger } from '../../src/telemetry/logger.js';
 
 /**
  * A Keel on a fresh temporary data folder, with the bundled docs synced unless told otherwise,
- * and its HTTP app. Extra variables override the defaults (e.g. a provider's base URL).
+ * a job worker on every available queue (as `keel serve` runs; `worker: false` for none, as
+ * `keel api`), and its HTTP app. Extra variables override the defaults (e.g. a provider's base URL).
  */
 export async function createTestKeel(
   env: Record<string, string> = {},
-  options: { bundled?: boolean } = {},
+  options: { bundled?: boolean; worker?: boolean } = {},
 ) {
   const dataDir = mkdtempSync(join(tmpdir(), 'keel-test-'));
   const config = loadConfig({
@@ -21,6 +22,7 @@ export async function createTestKeel(
   });
   const keel: Keel = await openKeel(config, { logger: createLogger('silent') });
   if (options.bundled !== false) await syncBundledKnowledge(keel);
+  if (options.worker !== false) keel.startWorker();
   const app = await buildApp(keel);
   return {
     keel,

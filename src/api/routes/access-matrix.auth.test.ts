@@ -42,6 +42,26 @@
  * | `GET /metrics` | 401 | 403 | 403 | allowed | 403 |
  * | `POST /v1/auth/password` | 401 | allowed | allowed | allowed | 403 |
  * | `GET /v1/openapi.json` | allowed | allowed | allowed | allowed | allowed |
+ * | `POST /v1/jobs` (ingest) | 401 | 403 | allowed | allowed | 403 |
+ * | `POST /v1/jobs` (webhooks) | 401 | 403 | 403 | allowed | 403 |
+ * | `GET /v1/jobs` | 401 | allowed | allowed | allowed | allowed |
+ * | `GET /v1/jobs/{id}` | 401 | allowed | allowed | allowed | allowed |
+ * | `GET /v1/jobs/{id}/events` | 401 | allowed | allowed | allowed | allowed |
+ * | `POST /v1/jobs/{id}/retry` | 401 | 403 | allowed | allowed | 403 |
+ * | `POST /v1/jobs/{id}/cancel` | 401 | 403 | allowed | allowed | 403 |
+ * | `GET /v1/conversations` | 401 | allowed | allowed | allowed | 403 |
+ * | `GET /v1/conversations/{id}` | 401 | allowed | allowed | allowed | 403 |
+ * | `DELETE /v1/conversations/{id}` | 401 | allowed | allowed | allowed | 403 |
+ * | `GET /v1/audit` | 401 | 403 | allowed | allowed | 403 |
+ * | `GET /v1/policies/activations` | 401 | allowed | allowed | allowed | allowed |
+ * | `GET /v1/policies/diff` | 401 | 403 | 403 | allowed | 403 |
+ * | `GET /v1/policies/{version}` | 401 | 403 | 403 | allowed | 403 |
+ * | `GET /v1/usage/series` (scope=me) | 401 | allowed | allowed | allowed | allowed |
+ * | `GET /v1/usage/series` (scope=workspace) | 401 | 403 | allowed | allowed | 403 |
+ * | `GET /v1/usage/series` (scope=all) | 401 | 403 | 403 | allowed | 403 |
+ * | `POST /v1/users/invite` | 401 | 403 | allowed | allowed | 403 |
+ * | `POST /v1/auth/accept-invite` | allowed | allowed | allowed | allowed | allowed |
+ * | `GET /config.json` | allowed | allowed | allowed | allowed | allowed |
  *
  * Beyond the route: managers act inside their own workspace only (other workspaces' objects
  * answer 404, see `idor.auth.test.ts`), never create or promote admins, and an API key never
@@ -169,6 +189,62 @@ export const ACCESS_MATRIX: MatrixRow[] = [
   { route: 'GET /metrics', expected: admins },
   { route: 'POST /v1/auth/password', body: { currentPassword: '' }, expected: signedIn },
   { route: 'GET /v1/openapi.json', expected: everyone },
+  // Job routes get missing ids and an invalid webhook: a 404 or 400 proves the caller got in.
+  {
+    route: 'POST /v1/jobs',
+    variant: 'ingest',
+    body: { queue: 'ingest', payload: { sourceId: 'src_missing' } },
+    expected: managers,
+  },
+  {
+    route: 'POST /v1/jobs',
+    variant: 'webhooks',
+    body: { queue: 'webhooks', payload: {} },
+    expected: admins,
+  },
+  { route: 'GET /v1/jobs', expected: readers },
+  { route: 'GET /v1/jobs/{id}', url: '/v1/jobs/job_missing', expected: readers },
+  { route: 'GET /v1/jobs/{id}/events', url: '/v1/jobs/job_missing/events', expected: readers },
+  { route: 'POST /v1/jobs/{id}/retry', url: '/v1/jobs/job_missing/retry', expected: managers },
+  { route: 'POST /v1/jobs/{id}/cancel', url: '/v1/jobs/job_missing/cancel', expected: managers },
+  // History, audit, policy reading, usage series and invitations (the web app's routes).
+  { route: 'GET /v1/conversations', expected: signedIn },
+  { route: 'GET /v1/conversations/{id}', url: '/v1/conversations/cnv_missing', expected: signedIn },
+  {
+    route: 'DELETE /v1/conversations/{id}',
+    url: '/v1/conversations/cnv_missing',
+    expected: signedIn,
+  },
+  { route: 'GET /v1/audit', expected: managers },
+  { route: 'GET /v1/policies/activations', expected: readers },
+  { route: 'GET /v1/policies/diff', url: '/v1/policies/diff?from=deadbeef', expected: admins },
+  { route: 'GET /v1/policies/{version}', url: '/v1/policies/deadbeef', expected: admins },
+  {
+    route: 'GET /v1/usage/series',
+    variant: 'scope=me',
+    url: '/v1/usage/series?scope=me',
+    expected: readers,
+  },
+  {
+    route: 'GET /v1/usage/series',
+    variant: 'scope=workspace',
+    url: '/v1/usage/series?scope=workspace',
+    expected: managers,
+  },
+  {
+    route: 'GET /v1/usage/series',
+    variant: 'scope=all',
+    url: '/v1/usage/series?scope=all',
+    expected: admins,
+  },
+  // A second caller gets 409 for the same address: still past the access check.
+  {
+    route: 'POST /v1/users/invite',
+    body: { email: 'matrix.invite@example.com' },
+    expected: managers,
+  },
+  { route: 'POST /v1/auth/accept-invite', body: {}, expected: everyone },
+  { route: 'GET /config.json', expected: everyone },
 ];
 
 /** Routes kept out of the OpenAPI document on purpose; the matrix still covers them. */
@@ -277,6 +353,8 @@ describe('an API key holds only its scopes, whatever its owner may do', () => {
     ['DELETE', '/v1/api-keys/key_missing', undefined],
     ['POST', '/v1/api-keys', { name: 'child', scopes: ['kb:read'] }],
     ['POST', '/v1/chat', { message: 'hello' }],
+    ['POST', '/v1/jobs', { queue: 'ingest', payload: { sourceId: 'src_missing' } }],
+    ['POST', '/v1/jobs', { queue: 'webhooks', payload: {} }],
     [
       'POST',
       '/v1/kb/sources',

@@ -11,7 +11,7 @@ const REFRESH_COOKIE = 'keel_refresh';
 const credentials = z
   .object({ email: z.string().min(3).max(320), password: z.string().min(1).max(1024) })
   .strict();
-const tokenPairSchema = z.object({
+export const tokenPairSchema = z.object({
   accessToken: z.string(),
   refreshToken: z.string(),
   expiresIn: z.number().int(),
@@ -34,20 +34,26 @@ const errors = {
 };
 
 /**
+ * Sets the refresh token as an httpOnly, SameSite=Strict cookie scoped to `/v1/auth`: the web
+ * app's copy, which no script can read. Every route that signs someone in calls this.
+ */
+export function setRefreshCookie(keel: Keel, reply: FastifyReply, pair: TokenPair) {
+  return reply.setCookie(REFRESH_COOKIE, pair.refreshToken, {
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: keel.config.profile !== 'development',
+    path: '/v1/auth',
+    maxAge: keel.config.auth.jwt.refreshTtlSeconds,
+  });
+}
+
+/**
  * Sign-in routes. The refresh token is returned in the body (API clients) and also set as an
  * httpOnly, SameSite=Strict cookie scoped to `/v1/auth` (the web app), so no script can read it.
  */
 export const authRoutes =
   (keel: Keel): FastifyPluginAsyncZod =>
   async (app) => {
-    const setRefreshCookie = (reply: FastifyReply, pair: TokenPair) =>
-      reply.setCookie(REFRESH_COOKIE, pair.refreshToken, {
-        httpOnly: true,
-        sameSite: 'strict',
-        secure: keel.config.profile !== 'development',
-        path: '/v1/auth',
-        maxAge: keel.config.auth.jwt.refreshTtlSeconds,
-      });
     const presentedRefreshToken = (
       request: FastifyRequest,
       body: { refreshToken?: string | undefined } | null | undefined,
@@ -109,7 +115,7 @@ export const authRoutes =
         try {
           const { tokens } = await keel.accounts.login(email, password);
           await keel.loginGuard.recordSuccess(request.ip, email.toLowerCase());
-          setRefreshCookie(reply, tokens);
+          setRefreshCookie(keel, reply, tokens);
           return tokens;
         } catch (error) {
           if (error instanceof AuthenticationError)
@@ -144,7 +150,7 @@ export const authRoutes =
             'Send {"refreshToken"} or the refresh cookie',
           );
         const pair = await keel.accounts.refresh(token);
-        setRefreshCookie(reply, pair);
+        setRefreshCookie(keel, reply, pair);
         return pair;
       },
     );

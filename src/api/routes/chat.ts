@@ -1,11 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { isKeelError } from '../../errors.js';
+import { actorOf } from '../../auth/actor.js';
+import { KeelError, isKeelError } from '../../errors.js';
 import type { GovernedAnswer } from '../../governor/governor.js';
 import type { Keel } from '../../keel.js';
 import type { QuotaTicket } from '../../limits/quotas.js';
 import { errorBody } from '../error-handler.js';
 import { answerSchema, chatBodySchema, errorSchema } from '../schemas.js';
 import { SseStream } from '../sse.js';
+import { type ChatHistory, openChatHistory } from '../chat-history.js';
 
 /** `POST /v1/chat`: one governed answer, as JSON or (with `stream: true`) as SSE. */
 export const chatRoutes =
@@ -24,6 +26,7 @@ export const chatRoutes =
           response: {
             200: answerSchema,
             400: errorSchema,
+            404: errorSchema,
             413: errorSchema,
             422: errorSchema,
             502: errorSchema,
@@ -32,17 +35,21 @@ export const chatRoutes =
         },
       },
       async (request, reply) => {
-        const { stream, ...question } = request.body;
+        const { stream, conversationId, ...question } = request.body;
         const traceId = String(request.id);
-        const { workspaceId } = request.principal;
-        const ticket = await keel.quotas.reserve(request.principal, traceId);
-        const governed = (
-          options: { onDelta?: (text: string) => void; signal?: AbortSignal } = {},
+        const { principal } = request;
+        const history = await openChatHistory(keel.store.conversations, principal, {
+          ...question,
+          conversationId,
+        });
+        const ticket = await keel.quotas.reserve(principal, traceId);
+        const options = { traceId, workspaceId: principal.workspaceId, actor: actorOf(principal) };
+        const governed = async (
+          live: { onDelta?: (text: string) => void; signal?: AbortSignal } = {},
         ) =>
-          metered(
-            keel,
-            ticket,
-            keel.answers.answer(question, { traceId, workspaceId, ...options }),
+          remembered(
+            history,
+            metered(keel, ticket, keel.answers.answer(question, { ...options, ...live })),
           );
         if (!stream) return governed();
         const sse = new SseStream(reply);
@@ -76,6 +83,31 @@ export const chatRoutes =
       },
     );
   };
+
+/**
+ * Appends the exchange to the caller's history: an answer gains its `conversationId`; a refused
+ * question is kept with the refusal and its 422 names the conversation in `details`.
+ */
+async function remembered(
+  history: ChatHistory | undefined,
+  answer: Promise<GovernedAnswer>,
+): Promise<GovernedAnswer & { conversationId?: string }> {
+  if (!history) return answer;
+  try {
+    const result = await answer;
+    return { ...result, conversationId: await history.record({ answer: result }) };
+  } catch (error) {
+    // By code, not class: from a remote orchestrator the refusal arrives as a plain KeelError.
+    if (isKeelError(error) && error.code === 'input_refused') {
+      const conversationId = await history.record({ refusal: error });
+      throw new KeelError(error.code, error.message, error.status, {
+        ...error.details,
+        conversationId,
+      });
+    }
+    throw error;
+  }
+}
 
 /**
  * Counts the decision and settles the quota reservation with the real usage; a call that never

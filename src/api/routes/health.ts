@@ -29,7 +29,7 @@ export const healthRoutes =
       {
         config: { access: { public: true } },
         schema: {
-          summary: 'Readiness: database and active policy',
+          summary: 'Readiness: database, active policy, job queue (and Redis when configured)',
           tags: ['operations'],
           response: { 200: readySchema, 503: readySchema },
         },
@@ -46,6 +46,7 @@ export const healthRoutes =
         };
         await probe('database', () => keel.store.ping());
         await probe('policy', () => keel.policies.current());
+        await probe('jobs', () => keel.jobs.ping());
         const redis = keel.redis;
         if (redis) {
           await probe('redis', async () => {

@@ -6,6 +6,8 @@ import { hitView } from '../../search/search-service.js';
 import { assertRole, hasRole } from '../../auth/principal.js';
 import { assertPublicGitUrl } from '../../kb/git-source.js';
 import { addSource, describeSource, requireSource, workspaceSourceIds } from '../../kb/sources.js';
+import { awaitSyncReport, enqueueSync } from '../../kb/sync-jobs.js';
+import { jobLinks, jobStates } from './job-schemas.js';
 import {
   errorSchema,
   hitSchema,
@@ -105,13 +107,19 @@ export const kbRoutes =
       {
         config: { access: { role: 'manager', scope: 'kb:write' } },
         schema: {
-          summary: 'Sync a source now; `?wait=true` answers with the sync report when done',
+          summary:
+            'Sync a source as an `ingest` job (202 with the job); `?wait=true` waits and answers with the sync report',
           tags: ['knowledge'],
           params: z.object({ id: z.string().min(1).max(64) }),
           querystring: z.object({ wait: z.enum(['true', 'false']).default('false') }),
           response: {
             200: syncReportSchema,
-            202: z.object({ sourceId: z.string(), status: z.literal('running') }),
+            202: z.object({
+              sourceId: z.string(),
+              status: z.enum(jobStates),
+              job: z.object({ id: z.string(), state: z.enum(jobStates) }),
+              links: z.object({ job: z.string(), events: z.string() }),
+            }),
             404: errorSchema,
             409: errorSchema,
           },
@@ -126,13 +134,36 @@ export const kbRoutes =
             { sourceId: source.id },
           );
         }
-        const run = keel.syncSource(source);
-        if (request.query.wait === 'true') return run;
-        // The outcome is recorded on the source: status, message and errors per file.
-        run.catch((error: Error) =>
-          request.log.warn({ err: error.message }, 'background sync failed'),
-        );
-        return reply.status(202).send({ sourceId: source.id, status: 'running' as const });
+        const wait = request.query.wait === 'true';
+        // A caller waiting for the report retries themselves; a background sync is retried by the
+        // queue with backoff.
+        const job = await enqueueSync(keel.jobs, source, {
+          requestedBy: request.principal.userId,
+          ...(wait && { attempts: 1 }),
+        });
+        if (wait) {
+          const gone = new AbortController();
+          reply.raw.on('close', () => {
+            if (!reply.raw.writableFinished) gone.abort();
+          });
+          try {
+            return await awaitSyncReport(keel.jobs, keel.store, source, job.id, gone.signal);
+          } catch (error) {
+            // The caller left; the sync goes on, and there is nobody to answer.
+            if (gone.signal.aborted) return reply.hijack();
+            throw error;
+          }
+        }
+        const links = jobLinks(job.id);
+        return reply
+          .status(202)
+          .header('location', links.job)
+          .send({
+            sourceId: source.id,
+            status: job.state,
+            job: { id: job.id, state: job.state },
+            links,
+          });
       },
     );
   };

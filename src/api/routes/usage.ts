@@ -1,10 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ForbiddenError } from '../../auth/errors.js';
-import { assertScope, hasRole } from '../../auth/principal.js';
 import type { Keel } from '../../keel.js';
 import { periodStart } from '../../limits/periods.js';
 import { errorSchema } from '../schemas.js';
+import { usageFilter } from '../usage-scope.js';
 
 const totalsSchema = z.object({
   calls: z.number(),
@@ -52,19 +51,7 @@ export const usageRoutes =
       async (request) => {
         const { principal } = request;
         const { scope, days } = request.query;
-        if (scope === 'workspace' && !hasRole(principal, 'manager')) {
-          throw new ForbiddenError('role_required', 'Workspace usage needs the manager role');
-        }
-        if (scope === 'all' && !hasRole(principal, 'admin'))
-          throw new ForbiddenError('role_required', 'All usage needs the admin role');
-        // Other people's usage is an admin read: an API key needs the `admin` scope for it.
-        if (scope !== 'me') assertScope(principal, 'admin');
-        const filter =
-          scope === 'me'
-            ? { userId: principal.userId }
-            : scope === 'workspace'
-              ? { workspaceId: principal.workspaceId }
-              : {};
+        const filter = usageFilter(principal, scope);
         const now = new Date();
         const [today, month, daily] = await Promise.all([
           keel.store.usage.totals({ ...filter, since: periodStart(now, 'day').toISOString() }),

@@ -2,9 +2,11 @@ import { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app.js';
 import { type Config, loadConfig } from '../../config/config.js';
-import { ConfigError } from '../../errors.js';
+import { ConfigError, ValidationError } from '../../errors.js';
 import { type Keel, openKeel, syncBundledKnowledge } from '../../keel.js';
 import { buildOrchestratorApp } from '../../orchestrator/server.js';
+import { QUEUE_NAMES } from '../../jobs/contracts.js';
+import { parseQueueList } from '../../jobs/worker.js';
 
 /** Closes the servers, then the stores, on SIGINT/SIGTERM: in-flight requests finish first. */
 function closeOnSignals(keel: Keel, servers: FastifyInstance[]): void {
@@ -49,14 +51,55 @@ async function startApi(keel: Keel): Promise<FastifyInstance> {
   return app as unknown as FastifyInstance;
 }
 
-/** `keel serve`: the whole of Keel in one process on SQLite. */
+/** `keel serve`: the whole of Keel in one process on SQLite, jobs included. */
 export function serveCommand(): Command {
   return new Command('serve')
-    .description('Run Keel in one process (API + governor + knowledge base)')
+    .description('Run Keel in one process (API + governor + knowledge base + job worker)')
     .action(async () => {
       const keel = await openKeel(loadConfig());
       await syncBundledKnowledge(keel);
+      keel.startWorker();
       closeOnSignals(keel, [await startApi(keel)]);
+    });
+}
+
+/** `--concurrency`: a whole number of jobs per queue, refused before anything opens. */
+function concurrencyOption(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 1 || value > 256) {
+    throw new ValidationError('invalid_concurrency', '--concurrency must be a whole number 1-256', {
+      concurrency: text,
+    });
+  }
+  return value;
+}
+
+/**
+ * `keel worker`: runs jobs until SIGTERM or SIGINT, then stops taking jobs, lets running ones
+ * finish (25 s at most) and hands the rest back to the queue.
+ */
+export function workerCommand(): Command {
+  return new Command('worker')
+    .description('Run job workers (scale out: one or more per machine); no HTTP server')
+    .option(
+      '--queues <list>',
+      `comma-separated, of ${QUEUE_NAMES.join(', ')} (default: all configured)`,
+    )
+    .option('--concurrency <n>', 'jobs of each queue run at once', '1')
+    .action(async (options: { queues?: string; concurrency: string }) => {
+      const queues = options.queues === undefined ? undefined : parseQueueList(options.queues);
+      const concurrency = concurrencyOption(options.concurrency);
+      const keel = await openKeel(loadConfig());
+      const worker = keel.startWorker({ concurrency, ...(queues && { queues }) });
+      keel.logger.info(
+        {
+          queues: worker.queues,
+          concurrency,
+          backend: keel.config.redis.url ? 'bullmq' : 'sqlite',
+        },
+        'Keel worker is running',
+      );
+      closeOnSignals(keel, []);
     });
 }
 

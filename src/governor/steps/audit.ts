@@ -42,6 +42,7 @@ export function createAuditStep(deps: {
           latencyMs: Date.now() - context.startedAt,
           decision: context.decision.status,
           steps: context.steps,
+          ...(context.actor && { actor: context.actor }),
         },
         sign,
       );

@@ -141,7 +141,7 @@ describe('ingest processor', () => {
       await expect(
         queue.enqueue('generate', { workspaceId: 'default', userId: 'u_1', prompt: 'write' }),
       ).rejects.toMatchObject({ code: 'queue_not_available', status: 400 });
-      expect(() => createProcessors(dependencies, ['memory'])).toThrow(/no processor yet/);
+      expect(() => createProcessors(dependencies, ['memory'])).toThrow(/is not configured/);
     } finally {
       await queue.close();
     }

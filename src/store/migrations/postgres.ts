@@ -257,4 +257,73 @@ export const postgresMigrations: Record<string, Migration> = {
       await sql`create table settings (key text primary key, value text not null)`.execute(db);
     },
   },
+  // No SQLite twin: sqlite-vec keeps its own table beside the store (search/vector-index-sqlite).
+  // The vector table itself is made by the index's prepare(), once the embedder's dimension is
+  // known; here only what needs privileges or must exist before the first prepare.
+  '0005-vectors': {
+    async up(db: Kysely<unknown>) {
+      // A no-op where an administrator already installed pgvector (a role without CREATE on the
+      // database can then still migrate); otherwise this role must be allowed to install it.
+      await sql`create extension if not exists vector`.execute(db);
+      await sql`create table vector_meta (model text not null, dimensions integer not null)`.execute(
+        db,
+      );
+    },
+  },
+  // Chat history per user. Messages keep what the user saw: the answer, its citations and the
+  // governor's decision (with the refusal reason), as JSON text in both dialects.
+  '0006-conversations': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table conversations (
+          id text primary key,
+          workspace_id text not null,
+          user_id text not null,
+          title text not null,
+          agent text,
+          message_count integer not null default 0,
+          created_at text not null,
+          updated_at text not null
+        )`.execute(db);
+      await sql`create index conversations_by_user on conversations (user_id, updated_at, id)`.execute(
+        db,
+      );
+      await sql`
+        create table conversation_messages (
+          id bigserial primary key,
+          conversation_id text not null references conversations (id) on delete cascade,
+          role text not null check (role in ('user', 'assistant')),
+          content text not null,
+          citations text not null default '[]',
+          decision text,
+          agent text,
+          trace_id text,
+          created_at text not null
+        )`.execute(db);
+      await sql`create index messages_by_conversation on conversation_messages (conversation_id, id)`.execute(
+        db,
+      );
+    },
+  },
+  // Who made an audited call and whether an activation was a rollback, for the audit and policy
+  // screens; invitations are single-use tokens stored hashed, like refresh tokens.
+  '0007-invites-and-actors': {
+    async up(db: Kysely<unknown>) {
+      await sql`alter table audit_records add column actor text`.execute(db);
+      await sql`create index audit_by_workspace on audit_records (workspace_id, id)`.execute(db);
+      await sql`alter table policy_activations add column action text not null default 'activate'`.execute(
+        db,
+      );
+      await sql`
+        create table invites (
+          token_hash text primary key,
+          user_id text not null references users (id) on delete cascade,
+          created_by text not null,
+          created_at text not null,
+          expires_at text not null,
+          used_at text
+        )`.execute(db);
+      await sql`create index invites_by_user on invites (user_id)`.execute(db);
+    },
+  },
 };

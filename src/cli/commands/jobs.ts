@@ -1,0 +1,91 @@
+import { Command } from 'commander';
+import { z } from 'zod';
+import { ConflictError, ValidationError } from '../../errors.js';
+import { QUEUE_NAMES } from '../../jobs/contracts.js';
+import { type JobRecord, jobNotFound } from '../../jobs/queue.js';
+import { printJson, withKeel } from '../context.js';
+
+const listOptionsSchema = z.object({
+  state: z.enum(['queued', 'running', 'completed', 'failed', 'dead', 'cancelled']).optional(),
+  queue: z.enum(QUEUE_NAMES).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  json: z.boolean().optional(),
+});
+
+function describe(job: JobRecord): string {
+  const progress = job.state === 'running' ? ` ${Math.round(job.progress * 100)}%` : '';
+  const line = `${job.id}  ${job.queue}  ${job.state}${progress}  attempts ${job.attempts}/${job.maxAttempts}  ${job.createdAt}`;
+  return job.error && job.state !== 'completed' ? `${line}\n  ${job.error}` : line;
+}
+
+/**
+ * `keel jobs list|show|retry|cancel`: the job queue from the server's side, with every workspace's
+ * jobs (an operator at the console is the installation's admin, as with `keel user`).
+ */
+export function jobsCommand(): Command {
+  const command = new Command('jobs').description('Durable jobs: list, show, retry, cancel');
+  command
+    .command('list')
+    .description('Jobs, newest first (e.g. the dead-letter list: --state dead)')
+    .option('--state <state>', 'queued, running, completed, failed, dead or cancelled')
+    .option('--queue <queue>', QUEUE_NAMES.join(', '))
+    .option('--limit <n>', 'at most this many (1-500)', '50')
+    .option('--json', 'as JSON')
+    .action(async (raw: Record<string, unknown>) => {
+      const parsed = listOptionsSchema.safeParse(raw);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new ValidationError(
+          'invalid_option',
+          `--${String(issue?.path[0])}: ${issue?.message ?? 'invalid'}`,
+        );
+      }
+      const { json, ...filter } = parsed.data;
+      await withKeel(async (keel) => {
+        const jobs = await keel.jobs.list(filter);
+        if (json) return printJson({ jobs });
+        if (jobs.length === 0) console.log('No jobs.');
+        for (const job of jobs) console.log(describe(job));
+      });
+    });
+  command
+    .command('show')
+    .description('One job as JSON: payload, state, attempts, progress, result or last error')
+    .argument('<id>', 'job id')
+    .action(async (id: string) => {
+      await withKeel(async (keel) => {
+        const job = await keel.jobs.get(id);
+        if (!job) throw jobNotFound(id);
+        printJson(job);
+      });
+    });
+  command
+    .command('retry')
+    .description('Run a dead or cancelled job again (attempts counted from zero)')
+    .argument('<id>', 'job id')
+    .action(async (id: string) => {
+      await withKeel(async (keel) => {
+        const job = await keel.jobs.retry(id);
+        console.log(`Retried ${job.id}: ${job.state}.`);
+      });
+    });
+  command
+    .command('cancel')
+    .description('Cancel a waiting job, or ask a running one to stop')
+    .argument('<id>', 'job id')
+    .action(async (id: string) => {
+      await withKeel(async (keel) => {
+        const before = await keel.jobs.get(id);
+        if (before?.state === 'completed' || before?.state === 'dead') {
+          throw new ConflictError('job_finished', `Job ${id} is already ${before.state}`);
+        }
+        const job = await keel.jobs.cancel(id);
+        console.log(
+          job.state === 'cancelled'
+            ? `Cancelled ${job.id}.`
+            : `Asked ${job.id} to stop; it is ${job.state} until its worker notices.`,
+        );
+      });
+    });
+  return command;
+}

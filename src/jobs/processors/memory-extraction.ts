@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import type { ConversationMessage } from '../../store/conversation-store.js';
+
+/** One thing worth remembering about a user, with where it was said. */
+export interface MemoryItem {
+  /** Hash of the normalised text: the same fact said twice is one memory. */
+  id: string;
+  text: string;
+  kind: 'preference' | 'fact' | 'instruction';
+  messageId: string;
+  at: string;
+}
+
+const MIN_LENGTH = 12;
+const MAX_LENGTH = 300;
+
+// First person, then a verb that states something lasting about the speaker.
+const PREFERENCE = /\b(i|we)\s+(?:really\s+)?(prefer|like|love|hate|dislike|want|would rather)\b/i;
+const INSTRUCTION =
+  /^(?:please\s+)?(always|never|remember that|call me|use|answer in|reply in|write in)\b/i;
+const FACT =
+  /\b(i am|i'm|i work|i live|i use|i manage|i lead|i own|we are|we're|we use|we run|we have|my|our)\b/i;
+
+const sentencesOf = (text: string): string[] =>
+  text
+    .split(/(?<=[.!?])\s+|\n+/)
+    .map((sentence) => sentence.trim())
+    .filter(Boolean);
+
+const normalise = (text: string) =>
+  text
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .replace(/[.!]+$/, '');
+
+function kindOf(sentence: string): MemoryItem['kind'] | undefined {
+  if (sentence.endsWith('?')) return undefined;
+  if (PREFERENCE.test(sentence)) return 'preference';
+  if (INSTRUCTION.test(sentence)) return 'instruction';
+  if (FACT.test(sentence)) return 'fact';
+  return undefined;
+}
+
+/**
+ * Statements a user made about themselves (facts, preferences, standing instructions) in one
+ * conversation, in the order they were said. Questions are skipped, and so is every user message
+ * whose answer the governor refused: a message refused as an injection must not come back later
+ * as a "memory" the agent trusts.
+ */
+export function extractMemories(messages: ConversationMessage[]): MemoryItem[] {
+  const found = new Map<string, MemoryItem>();
+  messages.forEach((message, index) => {
+    if (message.role !== 'user') return;
+    const answer = messages[index + 1];
+    if (answer?.role === 'assistant' && answer.decision?.status === 'refused') return;
+    for (const sentence of sentencesOf(message.content)) {
+      if (sentence.length < MIN_LENGTH || sentence.length > MAX_LENGTH) continue;
+      const kind = kindOf(sentence);
+      if (!kind) continue;
+      const id = createHash('sha256').update(normalise(sentence)).digest('hex').slice(0, 16);
+      if (!found.has(id)) {
+        found.set(id, { id, text: sentence, kind, messageId: message.id, at: message.createdAt });
+      }
+    }
+  });
+  return [...found.values()];
+}
