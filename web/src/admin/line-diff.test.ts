@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { foldUnchanged, sideBySide } from './line-diff';
+
+describe('side-by-side line diff', () => {
+  it('pairs a changed line and keeps the common ones aligned', () => {
+    const rows = sideBySide('a\nb\nc\n', 'a\nB\nc\nd\n');
+    expect(rows.map((row) => row.kind)).toEqual(['same', 'changed', 'same', 'added']);
+    expect(rows[1]).toEqual({
+      kind: 'changed',
+      left: { number: 2, text: 'b' },
+      right: { number: 2, text: 'B' },
+    });
+    expect(rows[3]?.right).toEqual({ number: 4, text: 'd' });
+  });
+
+  it('shows a removed file as all removed and an added one as all added', () => {
+    expect(sideBySide('x\ny', '').map((row) => row.kind)).toEqual(['removed', 'removed']);
+    expect(sideBySide('', 'x').map((row) => row.kind)).toEqual(['added']);
+  });
+
+  it('folds long unchanged stretches, keeping context around a change', () => {
+    const before = Array.from({ length: 20 }, (_, index) => `line ${index}`).join('\n');
+    const after = before.replace('line 10', 'line ten');
+    const kinds = foldUnchanged(sideBySide(before, after), 2).map((row) =>
+      row.kind === 'fold' ? `fold ${row.hidden}` : row.kind,
+    );
+    expect(kinds).toEqual(['fold 8', 'same', 'same', 'changed', 'same', 'same', 'fold 7']);
+  });
+});

@@ -1,0 +1,211 @@
+import { useEffect, useState } from 'react';
+import { api } from '../api/client';
+import { messageOf } from '../api/errors';
+import type { PolicyActivation, PolicyOverview } from '../api/types';
+import { atLeast, useSession } from '../auth/session';
+import { formatDate, shortVersion } from '../ui/format';
+import { Async, Empty } from '../ui/states';
+import { useResource } from '../ui/use-resource';
+import { PolicyDiff } from './policy-diff';
+
+/** Policy versions, a side-by-side diff, activate / roll back, and the activation history. */
+export function PoliciesPage() {
+  const { me } = useSession();
+  const overview = useResource((signal) => api<PolicyOverview>('/v1/policies', { signal }), []);
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const [notice, setNotice] = useState<string>();
+  const isAdmin = atLeast(me, 'admin');
+
+  const versions = overview.data?.versions ?? [];
+  const active = overview.data?.active.version;
+  const previous = overview.data?.activations[0]?.previousVersion ?? undefined;
+  const [comparedFor, setComparedFor] = useState<string>();
+  useEffect(() => {
+    // Each time the active version changes, compare the one it replaced against it.
+    if (!active || comparedFor === active) return;
+    setComparedFor(active);
+    setTo(active);
+    setFrom(previous ?? versions.find((version) => version.version !== active)?.version ?? active);
+  }, [active, previous, versions, comparedFor]);
+  const history = useResource(
+    (signal) =>
+      api<{ activations: PolicyActivation[] }>('/v1/policies/activations', { signal }).catch(
+        // An older server has no such route; the overview carries the same history.
+        () => ({ activations: overview.data?.activations ?? [] }),
+      ),
+    [overview.data],
+  );
+
+  async function change(path: '/v1/policies/activate' | '/v1/policies/rollback', version?: string) {
+    setBusy(true);
+    setError(undefined);
+    setNotice(undefined);
+    try {
+      const body: Record<string, string> = {};
+      if (version) body.version = version;
+      if (reason.trim()) body.reason = reason.trim();
+      const result = await api<PolicyActivation>(path, { method: 'POST', body });
+      setNotice(
+        `${path.endsWith('rollback') ? 'Rolled back to' : 'Activated'} ${shortVersion(result.version)}.`,
+      );
+      setReason('');
+      overview.reload();
+    } catch (failure) {
+      setError(messageOf(failure));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section aria-labelledby="policies-title">
+      <h3 id="policies-title">Policies</h3>
+      <Async resource={overview} label="Loading policies…">
+        {(data) => (
+          <>
+            <p>
+              Active: <strong>{data.active.id}</strong>{' '}
+              <code data-testid="active-version">{shortVersion(data.active.version)}</code>
+            </p>
+            {isAdmin && (
+              <div className="card form-grid">
+                <label className="wide">
+                  Reason (recorded with the change)
+                  <input
+                    value={reason}
+                    maxLength={500}
+                    onChange={(event) => setReason(event.target.value)}
+                  />
+                </label>
+                <button
+                  type="button"
+                  disabled={busy}
+                  onClick={() => void change('/v1/policies/rollback')}
+                >
+                  Roll back to the previous version
+                </button>
+                <button
+                  type="button"
+                  disabled={busy}
+                  onClick={() => void change('/v1/policies/activate')}
+                >
+                  Activate the files on disk
+                </button>
+              </div>
+            )}
+            {notice && (
+              <p role="status" className="notice">
+                {notice}
+              </p>
+            )}
+            {error && (
+              <p className="form-error" role="alert">
+                {error}
+              </p>
+            )}
+            <h4>Versions</h4>
+            <ul className="versions">
+              {data.versions.map((version) => (
+                <li key={version.version}>
+                  <code>{shortVersion(version.version)}</code>{' '}
+                  <span className="hint">{formatDate(version.createdAt)}</span>{' '}
+                  {version.active ? (
+                    <span className="badge state-completed">active</span>
+                  ) : (
+                    isAdmin && (
+                      <button
+                        type="button"
+                        disabled={busy}
+                        onClick={() => void change('/v1/policies/activate', version.version)}
+                        aria-label={`Activate version ${shortVersion(version.version)}`}
+                      >
+                        Activate
+                      </button>
+                    )
+                  )}
+                </li>
+              ))}
+            </ul>
+            <h4>Compare</h4>
+            {versions.length < 2 ? (
+              <Empty>
+                Only one version is known; change the policy files and activate them to compare.
+              </Empty>
+            ) : (
+              <>
+                <div className="toolbar">
+                  <label>
+                    From{' '}
+                    <select value={from} onChange={(event) => setFrom(event.target.value)}>
+                      {versions.map((version) => (
+                        <option key={version.version} value={version.version}>
+                          {shortVersion(version.version)}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                  <label>
+                    To{' '}
+                    <select value={to} onChange={(event) => setTo(event.target.value)}>
+                      {versions.map((version) => (
+                        <option key={version.version} value={version.version}>
+                          {shortVersion(version.version)}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                </div>
+                {from && to && from !== to ? (
+                  <PolicyDiff from={from} to={to} />
+                ) : (
+                  <Empty>Pick two different versions.</Empty>
+                )}
+              </>
+            )}
+            <h4>Activation history</h4>
+            <ActivationHistory activations={history.data?.activations ?? data.activations} />
+          </>
+        )}
+      </Async>
+    </section>
+  );
+}
+
+function ActivationHistory({ activations }: { activations: PolicyActivation[] }) {
+  if (activations.length === 0) return <Empty>No activations recorded.</Empty>;
+  return (
+    <div className="table-scroll">
+      <table className="data" aria-label="Activation history">
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            <th scope="col">Version</th>
+            <th scope="col">Previous</th>
+            <th scope="col">Who</th>
+            <th scope="col">Reason</th>
+          </tr>
+        </thead>
+        <tbody>
+          {activations.map((activation, index) => (
+            <tr key={activation.id ?? index}>
+              <td>{formatDate(activation.activatedAt ?? activation.at)}</td>
+              <td>
+                <code>{shortVersion(activation.version)}</code>
+                {activation.action && <span className="hint"> {activation.action}</span>}
+              </td>
+              <td>
+                <code>{shortVersion(activation.previousVersion)}</code>
+              </td>
+              <td>{activation.actor}</td>
+              <td>{activation.reason ?? ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,152 @@
+import { type FormEvent, useState } from 'react';
+import { api } from '../api/client';
+import { messageOf } from '../api/errors';
+import type { Role, User } from '../api/types';
+import { useSession } from '../auth/session';
+import { formatDate } from '../ui/format';
+import { Async, Empty } from '../ui/states';
+import { useResource } from '../ui/use-resource';
+
+const ROLES: Role[] = ['user', 'manager', 'admin'];
+
+/** Invite users, change roles, disable and enable. */
+export function UsersPage() {
+  const { me } = useSession();
+  const users = useResource((signal) => api<{ users: User[] }>('/v1/users', { signal }), []);
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState<Role>('user');
+  const [invite, setInvite] = useState<{ email: string; link: string; expiresAt: string }>();
+  const [error, setError] = useState<string>();
+
+  async function sendInvite(event: FormEvent) {
+    event.preventDefault();
+    setError(undefined);
+    try {
+      const result = await api<{ user: User; inviteToken: string; expiresAt: string }>(
+        '/v1/users/invite',
+        {
+          method: 'POST',
+          body: { email: email.trim(), role },
+        },
+      );
+      const base = `${window.location.origin}${window.location.pathname}`;
+      setInvite({
+        email: result.user.email,
+        link: `${base}#/invite/${encodeURIComponent(result.inviteToken)}`,
+        expiresAt: result.expiresAt,
+      });
+      setEmail('');
+      users.reload();
+    } catch (failure) {
+      setError(messageOf(failure));
+    }
+  }
+  async function change(user: User, body: { role?: Role; disabled?: boolean }) {
+    setError(undefined);
+    try {
+      await api(`/v1/users/${encodeURIComponent(user.id)}`, { method: 'PATCH', body });
+    } catch (failure) {
+      setError(messageOf(failure));
+    }
+    users.reload();
+  }
+
+  const roles = me?.role === 'admin' ? ROLES : ROLES.filter((value) => value !== 'admin');
+  return (
+    <section aria-labelledby="users-title">
+      <h3 id="users-title">Users</h3>
+      <form className="card form-grid" onSubmit={(event) => void sendInvite(event)}>
+        <label className="wide">
+          E-mail to invite
+          <input
+            type="email"
+            name="inviteEmail"
+            required
+            value={email}
+            onChange={(event) => setEmail(event.target.value)}
+          />
+        </label>
+        <label>
+          Role
+          <select value={role} onChange={(event) => setRole(event.target.value as Role)}>
+            {roles.map((value) => (
+              <option key={value}>{value}</option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" className="primary">
+          Invite
+        </button>
+      </form>
+      {invite && (
+        <div className="card secret" role="status">
+          <p>
+            Send this single-use link to <strong>{invite.email}</strong> (valid until{' '}
+            {formatDate(invite.expiresAt)}):
+          </p>
+          <code className="secret-value">{invite.link}</code>
+        </div>
+      )}
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      <Async resource={users} label="Loading users…">
+        {(data) =>
+          data.users.length === 0 ? (
+            <Empty>No users.</Empty>
+          ) : (
+            <div className="table-scroll">
+              <table className="data">
+                <thead>
+                  <tr>
+                    <th scope="col">User</th>
+                    <th scope="col">Role</th>
+                    <th scope="col">Last sign-in</th>
+                    <th scope="col">Status</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.users.map((user) => (
+                    <tr key={user.id}>
+                      <td>{user.email}</td>
+                      <td>
+                        <select
+                          aria-label={`Role of ${user.email}`}
+                          value={user.role}
+                          disabled={user.id === me?.user?.id}
+                          onChange={(event) =>
+                            void change(user, { role: event.target.value as Role })
+                          }
+                        >
+                          {(roles.includes(user.role) ? roles : [...roles, user.role]).map(
+                            (value) => (
+                              <option key={value}>{value}</option>
+                            ),
+                          )}
+                        </select>
+                      </td>
+                      <td>{formatDate(user.lastLoginAt)}</td>
+                      <td>
+                        <button
+                          type="button"
+                          className={user.disabledAt ? '' : 'danger'}
+                          disabled={user.id === me?.user?.id}
+                          onClick={() => void change(user, { disabled: !user.disabledAt })}
+                          aria-label={`${user.disabledAt ? 'Enable' : 'Disable'} ${user.email}`}
+                        >
+                          {user.disabledAt ? 'Enable' : 'Disable'}
+                        </button>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )
+        }
+      </Async>
+    </section>
+  );
+}

@@ -1,0 +1,148 @@
+import type { Citation, Decision, JobState } from './schemas';
+
+/** Shapes of listings the app only displays (see web/API-CONTRACT.md and /v1/openapi.json). */
+export type Role = 'admin' | 'manager' | 'user';
+
+export interface User {
+  id: string;
+  email: string;
+  role: Role;
+  workspaceId: string;
+  disabledAt: string | null;
+  lastLoginAt: string | null;
+  createdAt: string;
+}
+
+export interface Me {
+  user: User | null;
+  workspaceId: string;
+  role: Role;
+  via: 'user' | 'api-key' | 'local';
+  scopes: string[] | 'all';
+}
+
+export interface ConversationSummary {
+  id: string;
+  title: string;
+  agent: string | null;
+  createdAt: string;
+  updatedAt: string;
+  messageCount: number;
+}
+
+export interface ConversationMessage {
+  id: string;
+  role: 'user' | 'assistant';
+  content: string;
+  citations: Citation[] | null;
+  decision: Decision | null;
+  createdAt: string;
+}
+
+export interface FileError {
+  path: string;
+  message: string;
+}
+
+export interface Source {
+  id: string;
+  name: string;
+  kind: 'folder' | 'git';
+  location: string;
+  version: string | null;
+  lastSyncAt: string | null;
+  lastSyncStatus: string;
+  lastSyncMessage: string | null;
+  createdAt: string;
+  documents: number;
+  chunks: number;
+  errors: FileError[];
+}
+
+export interface SearchHit {
+  path: string;
+  heading: string;
+  lines: [number, number];
+  version: string;
+  score: number;
+  text: string;
+  source: string;
+  scores: { lexical: number | null; vector: number | null; fused: number | null };
+}
+
+export interface Job {
+  id: string;
+  queue: string;
+  state: JobState;
+  attempts: number;
+  maxAttempts: number;
+  progress: number;
+  progressMessage: string | null;
+  error: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface ApiKey {
+  id: string;
+  userId: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  createdAt: string;
+}
+
+export interface PolicyActivation {
+  id?: number;
+  version: string;
+  previousVersion?: string | null;
+  action?: 'activate' | 'rollback';
+  actor: string;
+  reason?: string;
+  activatedAt?: string;
+  at?: string;
+}
+
+export interface PolicyOverview {
+  active: {
+    id: string;
+    version: string;
+    agents: { id: string; description: string; default: boolean }[];
+  };
+  versions: { version: string; createdAt: string; active: boolean }[];
+  activations: PolicyActivation[];
+}
+
+export interface PolicyFileDiff {
+  path: string;
+  status: 'added' | 'removed' | 'changed' | 'same';
+  before: string | null;
+  after: string | null;
+}
+
+export interface AuditRecord {
+  id: string | number;
+  at: string;
+  actor: string | null;
+  action: string;
+  target: string | null;
+  details: unknown;
+  traceId: string | null;
+}
+
+export interface UsagePoint {
+  at: string;
+  promptTokens: number;
+  completionTokens: number;
+  costUsd: number;
+}
+
+export interface UsageSeries {
+  bucket: 'hour' | 'day';
+  series: { key: string; label: string; points: UsagePoint[] }[];
+  quotas: { name: string; used: number; limit: number; period: string; resetsAt: string | null }[];
+}

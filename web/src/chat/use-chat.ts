@@ -1,0 +1,166 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { api } from '../api/client';
+import { ApiError, messageOf } from '../api/errors';
+import type { Citation, Decision } from '../api/schemas';
+import type { ConversationMessage } from '../api/types';
+import { streamChat } from './stream-chat';
+
+export interface ChatMessage {
+  id: string;
+  role: 'user' | 'assistant';
+  content: string;
+  citations: Citation[];
+  decision: Decision | null;
+  flags: string[];
+  /** The question this answer replies to (for retry). */
+  question?: string;
+  agent?: string | null;
+  streaming?: boolean;
+  error?: string;
+}
+
+let counter = 0;
+const localId = () => `local-${Date.now()}-${counter++}`;
+
+function fromStored(message: ConversationMessage): ChatMessage {
+  return {
+    id: message.id,
+    role: message.role,
+    content: message.content,
+    citations: message.citations ?? [],
+    decision: message.decision,
+    flags: [],
+  };
+}
+
+/** A refused input arrives as a 422 whose details hold the governor's decision. */
+function refusalOf(error: unknown): Decision | null {
+  if (!(error instanceof ApiError)) return null;
+  const decision = error.details.decision as Decision | undefined;
+  if (decision && typeof decision.status === 'string' && Array.isArray(decision.reasons))
+    return decision;
+  return error.status === 422 ? { status: 'refused', reasons: [error.message] } : null;
+}
+
+/**
+ * One conversation: its stored messages, and sending a question whose answer streams in. The
+ * server files each exchange under `conversationId` (a new one on the first question).
+ */
+export function useChat(
+  conversationId: string | undefined,
+  onSettled: (createdId: string | undefined) => void,
+) {
+  const [messages, setMessages] = useState<ChatMessage[]>([]);
+  const [loadError, setLoadError] = useState<unknown>();
+  const [loading, setLoading] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const abortRef = useRef<AbortController | null>(null);
+  // A conversation the app just created is already on screen: don't reload it.
+  const createdRef = useRef<string | undefined>(undefined);
+
+  useEffect(() => {
+    if (!conversationId) {
+      setMessages([]);
+      setLoadError(undefined);
+      return;
+    }
+    if (createdRef.current === conversationId) {
+      createdRef.current = undefined;
+      return;
+    }
+    const controller = new AbortController();
+    setLoading(true);
+    api<{ messages: ConversationMessage[] }>(
+      `/v1/conversations/${encodeURIComponent(conversationId)}`,
+      { signal: controller.signal },
+    ).then(
+      (result) => {
+        setMessages(result.messages.map(fromStored));
+        setLoadError(undefined);
+        setLoading(false);
+      },
+      (error: unknown) => {
+        if (controller.signal.aborted) return;
+        setLoadError(error);
+        setLoading(false);
+      },
+    );
+    return () => controller.abort();
+  }, [conversationId]);
+
+  const update = (id: string, change: (message: ChatMessage) => ChatMessage) =>
+    setMessages((current) =>
+      current.map((message) => (message.id === id ? change(message) : message)),
+    );
+
+  const send = useCallback(
+    async (question: string, agent: string | undefined) => {
+      const text = question.trim();
+      if (!text || abortRef.current) return;
+      const answerId = localId();
+      setMessages((current) => [
+        ...current,
+        { id: localId(), role: 'user', content: text, citations: [], decision: null, flags: [] },
+        {
+          id: answerId,
+          role: 'assistant',
+          content: '',
+          citations: [],
+          decision: null,
+          flags: [],
+          question: text,
+          streaming: true,
+        },
+      ]);
+      const controller = new AbortController();
+      abortRef.current = controller;
+      setBusy(true);
+      let created: string | undefined;
+      const remember = (id: string | undefined) => {
+        if (id && id !== conversationId) created = id;
+      };
+      try {
+        const answer = await streamChat(
+          { message: text, agent, conversationId },
+          {
+            onMeta: (meta) => remember(meta.conversationId),
+            onDelta: (delta) =>
+              update(answerId, (message) => ({ ...message, content: message.content + delta })),
+          },
+          controller.signal,
+        );
+        remember(answer.conversationId);
+        update(answerId, (message) => ({
+          ...message,
+          content: answer.answer,
+          citations: answer.citations,
+          decision: answer.decision,
+          flags: answer.flags ?? [],
+          agent: answer.agent ?? null,
+          streaming: false,
+        }));
+      } catch (error) {
+        // A refused first question still opens a conversation (the refusal is on record).
+        if (error instanceof ApiError && typeof error.details.conversationId === 'string')
+          remember(error.details.conversationId);
+        const stopped = controller.signal.aborted;
+        update(answerId, (message) => ({
+          ...message,
+          streaming: false,
+          decision: refusalOf(error),
+          error: stopped ? 'Stopped.' : refusalOf(error) ? undefined : messageOf(error),
+        }));
+      } finally {
+        abortRef.current = null;
+        setBusy(false);
+        if (created) createdRef.current = created;
+        onSettled(created);
+      }
+    },
+    [conversationId, onSettled],
+  );
+
+  const stop = useCallback(() => abortRef.current?.abort(), []);
+
+  return { messages, loading, loadError, busy, send, stop };
+}
