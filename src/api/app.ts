@@ -20,6 +20,7 @@ import { apiKeyRoutes } from './routes/api-keys.js';
 import { authRoutes } from './routes/auth.js';
 import { usageRoutes } from './routes/usage.js';
 import { jobRoutes } from './routes/jobs.js';
+import { seriesRoutes } from './routes/series.js';
 import { userRoutes } from './routes/users.js';
 import { auditRoutes } from './routes/audit.js';
 import { conversationRoutes } from './routes/conversations.js';
@@ -139,6 +140,7 @@ export async function buildApp(keel: Keel) {
   await app.register(inviteRoutes(keel));
   await app.register(webAppRoutes(keel));
   await app.register(jobRoutes(keel));
+  await app.register(seriesRoutes(keel));
   app.get(
     '/v1/openapi.json',
     { config: { access: { public: true } }, schema: { hide: true } },

@@ -49,6 +49,11 @@
  * | `GET /v1/jobs/{id}/events` | 401 | allowed | allowed | allowed | allowed |
  * | `POST /v1/jobs/{id}/retry` | 401 | 403 | allowed | allowed | 403 |
  * | `POST /v1/jobs/{id}/cancel` | 401 | 403 | allowed | allowed | 403 |
+ * | `GET /v1/jobs/{id}/output` | 401 | allowed | allowed | allowed | allowed |
+ * | `GET /v1/series` | 401 | allowed | allowed | allowed | 403 |
+ * | `PUT /v1/series/{seriesId}` | 401 | allowed | allowed | allowed | 403 |
+ * | `GET /v1/series/{seriesId}` | 401 | allowed | allowed | allowed | 403 |
+ * | `DELETE /v1/series/{seriesId}` | 401 | allowed | allowed | allowed | 403 |
  * | `GET /v1/conversations` | 401 | allowed | allowed | allowed | 403 |
  * | `GET /v1/conversations/{id}` | 401 | allowed | allowed | allowed | 403 |
  * | `DELETE /v1/conversations/{id}` | 401 | allowed | allowed | allowed | 403 |
@@ -207,6 +212,17 @@ export const ACCESS_MATRIX: MatrixRow[] = [
   { route: 'GET /v1/jobs/{id}/events', url: '/v1/jobs/job_missing/events', expected: readers },
   { route: 'POST /v1/jobs/{id}/retry', url: '/v1/jobs/job_missing/retry', expected: managers },
   { route: 'POST /v1/jobs/{id}/cancel', url: '/v1/jobs/job_missing/cancel', expected: managers },
+  { route: 'GET /v1/jobs/{id}/output', url: '/v1/jobs/job_missing/output', expected: readers },
+  // Time series go with forecasts (the `predictions` queue): anyone with the `chat` scope.
+  { route: 'GET /v1/series', expected: signedIn },
+  {
+    route: 'PUT /v1/series/{seriesId}',
+    url: '/v1/series/matrix',
+    body: 'timestamp,value',
+    expected: signedIn,
+  },
+  { route: 'GET /v1/series/{seriesId}', url: '/v1/series/missing', expected: signedIn },
+  { route: 'DELETE /v1/series/{seriesId}', url: '/v1/series/missing', expected: signedIn },
   // History, audit, policy reading, usage series and invitations (the web app's routes).
   { route: 'GET /v1/conversations', expected: signedIn },
   { route: 'GET /v1/conversations/{id}', url: '/v1/conversations/cnv_missing', expected: signedIn },
@@ -296,13 +312,16 @@ describe('role × route matrix', () => {
   );
 
   it.each(cases)('$name', async ({ route, url, body, caller, outcome }) => {
-    const [method, path] = route.split(' ') as ['GET' | 'POST' | 'PATCH' | 'DELETE', string];
+    const [method, path] = route.split(' ') as [
+      'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+      string,
+    ];
     const headers = headersOf[caller];
     const response = await fixture.app.inject({
       method,
       url: url ?? path,
       ...(headers && { headers }),
-      ...(body !== undefined && { payload: body as Record<string, unknown> }),
+      ...(body !== undefined && { payload: body as Record<string, unknown> | string }),
     });
     expect(outcomeOf(response.statusCode), response.body).toBe(outcome);
     if (outcome === 401) expect(response.json().error.code).toBe('authentication_required');

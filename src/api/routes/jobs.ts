@@ -9,6 +9,7 @@ import { requireSource } from '../../kb/sources.js';
 import { assertMayManage, authorizeEnqueue, canSeeJob, requireJob } from '../job-access.js';
 import { errorSchema } from '../schemas.js';
 import { jobEventRoutes } from './job-events.js';
+import { jobOutputRoutes } from './job-output.js';
 import {
   jobLinks,
   jobListQuerySchema,
@@ -158,4 +159,5 @@ export const jobRoutes =
     );
 
     await app.register(jobEventRoutes(keel));
+    await app.register(jobOutputRoutes(keel));
   };
