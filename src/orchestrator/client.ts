@@ -120,6 +120,17 @@ export class OrchestratorClient implements Answerer {
     return new KeelError(code, message, response.status, details, response.status >= 500);
   }
 
+  /** Resolves when the orchestrator answers its readiness probe within 2 s; throws otherwise. */
+  async ready(): Promise<void> {
+    const response = await fetch(new URL('/health/ready', this.options.url), {
+      signal: AbortSignal.timeout(2_000),
+    }).catch((error: Error) => {
+      throw unavailable((error as { cause?: { code?: string } }).cause?.code ?? error.message);
+    });
+    await response.body?.cancel();
+    if (!response.ok) throw unavailable(`HTTP ${response.status} from its readiness probe`);
+  }
+
   async check(text: string): Promise<InputCheck> {
     const response = await this.post('/internal/v1/check', { text }, {});
     if (!response.ok) throw await this.failure(response);

@@ -134,6 +134,12 @@ describe.skipIf(!privateServicesAvailable)('server mode under faults (separate p
     );
     // Two quick retries (100 + 400 ms) on a refused connection, then the answer: no hang.
     expect(Date.now() - started).toBeLessThan(5_000);
+    const ready = await fetch(`${api}/health/ready`);
+    expect(ready.status).toBe(503);
+    expect(((await ready.json()) as { checks: Record<string, string> }).checks).toMatchObject({
+      database: 'ok',
+      orchestrator: expect.stringContaining('failed'),
+    });
     await startOrchestrator();
     expect((await chat(api)).status, logs()).toBe(200);
   }, 120_000);

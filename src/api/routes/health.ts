@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Keel } from '../../keel.js';
+import { OrchestratorClient } from '../../orchestrator/client.js';
 import { redisAvailable } from '../../redis/connection.js';
 
 /** Probes and metrics: `/health/live` (the process answers), `/health/ready` (each dependency). */
@@ -29,7 +30,8 @@ export const healthRoutes =
       {
         config: { access: { public: true } },
         schema: {
-          summary: 'Readiness: database, active policy, job queue (and Redis when configured)',
+          summary:
+            'Readiness: database, active policy, job queue, blob store (and Redis and the orchestrator when configured)',
           tags: ['operations'],
           response: { 200: readySchema, 503: readySchema },
         },
@@ -52,6 +54,12 @@ export const healthRoutes =
           await probe('redis', async () => {
             if (!(await redisAvailable(redis))) throw new Error('no answer to PING');
           });
+        }
+        // A list of at most one key proves the bucket (or folder) is there and readable.
+        await probe('blobs', () => keel.blobs.list('', { limit: 1 }));
+        const orchestrator = keel.answers;
+        if (orchestrator instanceof OrchestratorClient) {
+          await probe('orchestrator', () => orchestrator.ready());
         }
         const ok = Object.values(checks).every((value) => value === 'ok');
         return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });

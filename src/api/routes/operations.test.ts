@@ -64,7 +64,7 @@ describe('governor check, policies, health, metrics, OpenAPI', () => {
     });
     expect((await keel.app.inject({ method: 'GET', url: '/health/ready' })).json()).toMatchObject({
       status: 'ok',
-      checks: { database: 'ok', policy: 'ok' },
+      checks: { database: 'ok', policy: 'ok', jobs: 'ok', blobs: 'ok' },
     });
     const metrics = await keel.app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.headers['content-type']).toContain('text/plain');
