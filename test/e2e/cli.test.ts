@@ -107,4 +107,18 @@ describe('keel CLI, end to end on a fresh data folder', () => {
     expect(out).toContain('PORT:');
     expect(out).toContain('KEEL_AUTH:');
   });
+
+  it('refuses to start the orchestrator with a missing or guessable internal secret', async () => {
+    const saved = env;
+    for (const secret of [undefined, 'changeme', 'changeme-changeme-changeme-changeme']) {
+      env = { ...saved };
+      if (secret === undefined) delete env.KEEL_INTERNAL_SECRET;
+      else env.KEEL_INTERNAL_SECRET = secret;
+      const { code, out } = await keel('orchestrator');
+      expect(code, out).toBe(1);
+      expect(out).toContain('KEEL_INTERNAL_SECRET');
+      expect(out).not.toContain(secret ?? 'undefined');
+    }
+    env = saved;
+  });
 });

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app.js';
 import { type Config, loadConfig } from '../../config/config.js';
+import { checkSecretStrength } from '../../config/secret-strength.js';
 import { ConfigError, ValidationError } from '../../errors.js';
 import { type Keel, openKeel, syncBundledKnowledge } from '../../keel.js';
 import { buildOrchestratorApp } from '../../orchestrator/server.js';
@@ -120,9 +121,12 @@ export function orchestratorCommand(): Command {
     .action(async () => {
       const config = loadConfig();
       const secret = config.orchestrator.secret;
-      if (!secret) {
-        throw new ConfigError('KEEL_INTERNAL_SECRET is required to run the orchestrator', [
-          { variable: 'KEEL_INTERNAL_SECRET', message: 'is missing' },
+      // The same bar as the API's side (config.ts): a guessable secret lets anyone on the
+      // internal network run the governor as any workspace.
+      const weakness = checkSecretStrength(secret);
+      if (weakness || !secret) {
+        throw new ConfigError(`KEEL_INTERNAL_SECRET ${weakness ?? 'is missing'}`, [
+          { variable: 'KEEL_INTERNAL_SECRET', message: weakness ?? 'is missing' },
         ]);
       }
       const keel = await openKeel(config);
