@@ -1,6 +1,6 @@
 import type { Citation, Decision, JobState } from './schemas';
 
-/** Shapes of listings the app only displays (see web/API-CONTRACT.md and /v1/openapi.json). */
+/** Shapes of listings the app only displays (see /v1/openapi.json and knowledge/api.md). */
 export type Role = 'admin' | 'manager' | 'user';
 
 export interface User {
