@@ -98,7 +98,7 @@ export class ApiKeyService {
     if (key.expiresAt && Date.parse(key.expiresAt) <= Date.now()) {
       throw new AuthenticationError('api_key_expired', 'This API key has expired');
     }
-    const user = await this.store.getUser(key.userId);
+    const user = key.owner;
     if (!user || user.disabledAt)
       throw new AuthenticationError('account_disabled', 'The owner of this API key is disabled');
     if (!key.lastUsedAt || Date.now() - Date.parse(key.lastUsedAt) > TOUCH_INTERVAL_MS) {

@@ -1,5 +1,6 @@
 import type { ChatResult, Passage, TokenUsage } from '../providers/provider.js';
 import type { Agent, PolicyBundle } from './policy-bundle.js';
+import type { Source } from '../store/store.js';
 
 export type DecisionStatus = 'allowed' | 'redacted' | 'refused';
 
@@ -43,6 +44,8 @@ export interface GovernorContext {
   signal?: AbortSignal;
   /** Streaming: receives answer text as the provider produces it. */
   onDelta?: (text: string) => void;
+  /** The agent's knowledge sources, read once per call (see `scoped-sources.ts`). */
+  scopedSources?: Promise<Source[]>;
   /** The answer-cache key, set by the cache step for storing the answer afterwards. */
   cacheKey?: string;
   /** Set by a step that stops the pipeline; the remaining steps (but audit) are skipped. */

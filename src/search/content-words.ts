@@ -29,11 +29,25 @@ const IRREGULAR: Record<string, string> = {
   wrote: 'write',
 };
 
+// Every answer is checked word by word against its passages, and the same few thousand words
+// recur; a bounded memo spares the dozen regular expressions per word. Cleared when full.
+const STEMS = new Map<string, string>();
+const MAX_STEMS = 50_000;
+
 /**
  * A light stemmer: enough that "policies"/"policy", "rolled"/"rolling"/"roll" and
  * "configure"/"configuration"/"configured" meet, without a dictionary.
  */
 export function stem(word: string): string {
+  const known = STEMS.get(word);
+  if (known !== undefined) return known;
+  const stemmed = stemWord(word);
+  if (STEMS.size >= MAX_STEMS) STEMS.clear();
+  STEMS.set(word, stemmed);
+  return stemmed;
+}
+
+function stemWord(word: string): string {
   const irregular = IRREGULAR[word];
   if (irregular) word = irregular;
   if (word.length <= 3) return word;

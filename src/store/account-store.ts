@@ -89,7 +89,13 @@ export interface AccountStore {
   createApiKey(
     key: Omit<ApiKeyRecord, 'lastUsedAt' | 'revokedAt' | 'createdAt'> & { keyHash: string },
   ): Promise<ApiKeyRecord>;
-  findApiKeyByPrefix(prefix: string): Promise<(ApiKeyRecord & { keyHash: string }) | undefined>;
+  /**
+   * The key with its hash and its owner (absent once the user is gone), read in one query: it
+   * runs on every call made with an API key.
+   */
+  findApiKeyByPrefix(
+    prefix: string,
+  ): Promise<(ApiKeyRecord & { keyHash: string; owner: User | undefined }) | undefined>;
   listApiKeys(filter: { userId?: string; workspaceId?: string }): Promise<ApiKeyRecord[]>;
   getApiKey(id: string): Promise<ApiKeyRecord | undefined>;
   revokeApiKey(id: string, at: string): Promise<void>;

@@ -256,13 +256,35 @@ export class KyselyAccountStore implements AccountStore {
 
   async findApiKeyByPrefix(
     prefix: string,
-  ): Promise<(ApiKeyRecord & { keyHash: string }) | undefined> {
+  ): Promise<(ApiKeyRecord & { keyHash: string; owner: User | undefined }) | undefined> {
     const row = await this.db
       .selectFrom('api_keys')
-      .selectAll()
-      .where('prefix', '=', prefix)
+      .leftJoin('users', 'users.id', 'api_keys.user_id')
+      .selectAll('api_keys')
+      .select([
+        'users.email as owner_email',
+        'users.role as owner_role',
+        'users.workspace_id as owner_workspace_id',
+        'users.disabled_at as owner_disabled_at',
+        'users.last_login_at as owner_last_login_at',
+        'users.created_at as owner_created_at',
+      ])
+      .where('api_keys.prefix', '=', prefix)
       .executeTakeFirst();
-    return row && toApiKey(row);
+    if (!row) return undefined;
+    const owner: User | undefined =
+      row.owner_email === null
+        ? undefined
+        : {
+            id: row.user_id,
+            email: row.owner_email,
+            role: row.owner_role as Role,
+            workspaceId: row.owner_workspace_id!,
+            disabledAt: row.owner_disabled_at,
+            lastLoginAt: row.owner_last_login_at,
+            createdAt: row.owner_created_at!,
+          };
+    return { ...toApiKey(row), owner };
   }
 
   async listApiKeys(filter: { userId?: string; workspaceId?: string }): Promise<ApiKeyRecord[]> {

@@ -72,7 +72,12 @@ export function describeAccountStoreContract(name: string, open: () => Promise<S
         expiresAt: null,
       });
       expect(key).not.toHaveProperty('keyHash');
-      expect((await store.accounts.findApiKeyByPrefix('abcd1234'))?.keyHash).toBe('kh');
+      const found = await store.accounts.findApiKeyByPrefix('abcd1234');
+      expect(found?.keyHash).toBe('kh');
+      // Its owner comes with it, as getUser would read them, without the password hash.
+      expect(found?.owner).toEqual(await store.accounts.getUser(user.id));
+      expect(found?.owner).not.toHaveProperty('passwordHash');
+      expect(await store.accounts.findApiKeyByPrefix('nope0000')).toBeUndefined();
       await store.accounts.revokeApiKey(key.id, '2026-01-01T00:00:00Z');
       expect((await store.accounts.getApiKey(key.id))?.revokedAt).toBe('2026-01-01T00:00:00Z');
       expect(await store.accounts.listApiKeys({ userId: user.id })).toHaveLength(1);
@@ -175,6 +180,38 @@ export function describeAccountStoreContract(name: string, open: () => Promise<S
           tokenLimit,
         ),
       ).toMatchObject({ ok: false, used: 15 });
+      // The first limit reached is named, with its own total: here the workspace's cost.
+      const mixed = [
+        {
+          scope: 'user' as const,
+          period: 'day' as const,
+          metric: 'calls' as const,
+          limit: 99,
+          since,
+        },
+        {
+          scope: 'workspace' as const,
+          period: 'month' as const,
+          metric: 'cost' as const,
+          limit: 0.5,
+          since,
+        },
+      ];
+      const refused = await store.usage.reserve(
+        {
+          workspaceId: 'default',
+          userId: 'u3',
+          apiKeyId: null,
+          traceId: 't-cost',
+          createdAt: new Date().toISOString(),
+        },
+        mixed,
+      );
+      expect(refused).toMatchObject({
+        ok: false,
+        exceeded: { metric: 'cost', scope: 'workspace' },
+      });
+      expect(refused.ok === false && refused.used).toBeGreaterThanOrEqual(0.5);
       const days = await store.usage.daily({ workspaceId: 'default', since });
       expect(days.map((day) => day.userId).sort()).toEqual(['u1', 'u2']);
     });

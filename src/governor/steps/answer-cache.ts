@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Cache } from '../../cache/cache.js';
 import { CACHE_TTL_SECONDS } from '../../cache/cache-ttl.js';
 import type { KnowledgeStore } from '../../store/store.js';
+import { scopedSources } from '../scoped-sources.js';
 import type { GovernorContext, GovernorStep } from '../step.js';
 import type { ProviderForAgent } from './generation.js';
 
@@ -34,10 +35,7 @@ async function cacheKey(
   store: KnowledgeStore,
   providerFor: ProviderForAgent,
 ): Promise<string> {
-  const sources = await store.listSources(context.workspaceId);
-  const scopes = context.agent?.knowledge.scopes ?? [];
-  const versions = sources
-    .filter((source) => scopes.length === 0 || scopes.includes(source.name))
+  const versions = (await scopedSources(context, store))
     .map((source) => `${source.id}@${source.version ?? '-'}`)
     .sort();
   const provider = providerFor(context.agent);

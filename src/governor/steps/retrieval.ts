@@ -1,6 +1,7 @@
 import type { Passage } from '../../providers/provider.js';
 import type { SearchService } from '../../search/search-service.js';
 import type { KnowledgeStore } from '../../store/store.js';
+import { scopedSources } from '../scoped-sources.js';
 import type { GovernorStep } from '../step.js';
 
 /**
@@ -14,10 +15,8 @@ export function createRetrievalStep(deps: {
   return {
     id: 'retrieval',
     async run(context) {
-      const sources = await deps.store.listSources(context.workspaceId);
       const scopes = context.agent?.knowledge.scopes ?? [];
-      const inScope =
-        scopes.length === 0 ? sources : sources.filter((source) => scopes.includes(source.name));
+      const inScope = await scopedSources(context, deps.store);
       for (const source of inScope) {
         if (source.version) context.knowledgeVersions[source.name] = source.version;
       }
