@@ -1,4 +1,6 @@
+import { useState } from 'react';
 import { AdminPage } from './admin/admin-page';
+import { messageOf } from './api/errors';
 import { SignInPage } from './auth/sign-in-page';
 import { useSession } from './auth/session';
 import { ChatPage } from './chat/chat-page';
@@ -20,6 +22,7 @@ const SECTIONS = [
 export function App() {
   const session = useSession();
   const [section = 'chat', detail] = useRoute();
+  const [signOutError, setSignOutError] = useState<string>();
 
   if (session.status === 'loading')
     return (
@@ -66,12 +69,27 @@ export function App() {
             {who}
           </span>
           {session.me?.via === 'user' && (
-            <button type="button" onClick={() => void session.signOut()}>
+            <button
+              type="button"
+              onClick={() => {
+                setSignOutError(undefined);
+                session
+                  .signOut()
+                  .catch((failure: unknown) =>
+                    setSignOutError(`Not signed out: ${messageOf(failure)}. Try again.`),
+                  );
+              }}
+            >
               Sign out
             </button>
           )}
         </div>
       </header>
+      {signOutError && (
+        <p className="form-error banner" role="alert">
+          {signOutError}
+        </p>
+      )}
       <main id="main" tabIndex={-1}>
         {section === 'knowledge' ? (
           <KnowledgePage />

@@ -83,7 +83,10 @@ export function PoliciesPage() {
                 </label>
                 <button
                   type="button"
-                  disabled={busy}
+                  // With one known version there is nothing to go back to: say so up front
+                  // instead of letting the click fail.
+                  disabled={busy || versions.length < 2}
+                  title={versions.length < 2 ? 'Only one version is known' : undefined}
                   onClick={() => void change('/v1/policies/rollback')}
                 >
                   Roll back to the previous version

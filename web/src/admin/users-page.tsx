@@ -128,7 +128,13 @@ export function UsersPage() {
                         </select>
                       </td>
                       <td>{formatDate(user.lastLoginAt)}</td>
-                      <td>
+                      <td className="actions">
+                        {/* The state itself, not only the button that flips it. */}
+                        {user.disabledAt ? (
+                          <span className="badge state-cancelled">disabled</span>
+                        ) : (
+                          <span className="badge state-completed">active</span>
+                        )}{' '}
                         <button
                           type="button"
                           className={user.disabledAt ? '' : 'danger'}

@@ -1,6 +1,7 @@
 import { type ReactNode, createContext, useCallback, useContext, useEffect, useState } from 'react';
 import { acceptTokens, api, configureApi, forgetTokens, refreshSession } from '../api/client';
 import { type AppConfig, loadConfig } from '../api/config';
+import { ApiError } from '../api/errors';
 import type { Me } from '../api/types';
 
 export type SessionStatus = 'loading' | 'signed-out' | 'setup' | 'ready' | 'unreachable';
@@ -97,7 +98,15 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   );
 
   const signOut = useCallback(async () => {
-    await api('/v1/auth/logout', { method: 'POST' }).catch(() => undefined);
+    try {
+      await api('/v1/auth/logout', { method: 'POST' });
+    } catch (failure) {
+      // Unreachable or failing server: the httpOnly refresh cookie is still valid and only the
+      // server can end it, so showing the sign-in form would be a lie (a reload signs back in).
+      // A 4xx means the session is already over on the server: forgetting it locally is right.
+      if (!(failure instanceof ApiError) || failure.status === 0 || failure.status >= 500)
+        throw failure;
+    }
     forgetTokens();
     setMe(undefined);
     setStatus('signed-out');

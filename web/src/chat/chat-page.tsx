@@ -32,6 +32,18 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
   const [showHistory, setShowHistory] = useState(false);
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const endRef = useRef<HTMLDivElement>(null);
+  // The chip that opened the passage: closing it (Esc or ✕) puts focus back there, so a keyboard
+  // user does not land on <body> and have to tab through the whole page again.
+  const openerRef = useRef<HTMLElement | null>(null);
+  const openCitation = useCallback((citation: Citation) => {
+    if (document.activeElement instanceof HTMLElement) openerRef.current = document.activeElement;
+    setCited(citation);
+  }, []);
+  const closeCitation = useCallback(() => {
+    setCited(undefined);
+    openerRef.current?.focus();
+    openerRef.current = null;
+  }, []);
 
   useEffect(() => {
     setCited(undefined);
@@ -53,13 +65,13 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
         navigate('chat');
         inputRef.current?.focus();
       } else if (event.key === 'Escape') {
-        if (cited) setCited(undefined);
+        if (cited) closeCitation();
         else chat.stop();
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [cited, chat.stop]);
+  }, [cited, chat.stop, closeCitation]);
 
   function submit() {
     if (!draft.trim() || chat.busy) return;
@@ -109,7 +121,7 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
               key={message.id}
               message={message}
               selected={cited}
-              onCite={setCited}
+              onCite={openCitation}
               onRetry={(question) => void chat.send(question, agent || undefined)}
               canRetry={!chat.busy}
             />
@@ -162,7 +174,7 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
           </div>
         </form>
       </section>
-      {cited && <CitationPanel citation={cited} onClose={() => setCited(undefined)} />}
+      {cited && <CitationPanel citation={cited} onClose={closeCitation} />}
     </div>
   );
 }

@@ -33,6 +33,18 @@ function fromStored(message: ConversationMessage): ChatMessage {
   };
 }
 
+/** Stored answers get the question before them, so Retry works on history as on a fresh answer. */
+export function withQuestions(messages: ChatMessage[]): ChatMessage[] {
+  let question: string | undefined;
+  return messages.map((message) => {
+    if (message.role === 'user') {
+      question = message.content;
+      return message;
+    }
+    return question === undefined ? message : { ...message, question };
+  });
+}
+
 /** A refused input arrives as a 422 whose details hold the governor's decision. */
 function refusalOf(error: unknown): Decision | null {
   if (!(error instanceof ApiError)) return null;
@@ -75,7 +87,7 @@ export function useChat(
       { signal: controller.signal },
     ).then(
       (result) => {
-        setMessages(result.messages.map(fromStored));
+        setMessages(withQuestions(result.messages.map(fromStored)));
         setLoadError(undefined);
         setLoading(false);
       },
@@ -144,11 +156,17 @@ export function useChat(
         if (error instanceof ApiError && typeof error.details.conversationId === 'string')
           remember(error.details.conversationId);
         const stopped = controller.signal.aborted;
+        const refusal = refusalOf(error);
+        // The refusal's sentence is what the server stores as the answer: show it now too, so the
+        // live view matches the conversation when it is reopened (unless it is the only reason).
+        const sentence =
+          refusal && !refusal.reasons.includes(messageOf(error)) ? messageOf(error) : '';
         update(answerId, (message) => ({
           ...message,
+          content: message.content || sentence,
           streaming: false,
-          decision: refusalOf(error),
-          error: stopped ? 'Stopped.' : refusalOf(error) ? undefined : messageOf(error),
+          decision: refusal,
+          error: stopped ? 'Stopped.' : refusal ? undefined : messageOf(error),
         }));
       } finally {
         abortRef.current = null;

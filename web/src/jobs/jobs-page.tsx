@@ -24,7 +24,8 @@ export function JobsPage() {
       ),
     [state],
   );
-  const active = jobs.data?.some((job) => job.state === 'running' || job.state === 'queued');
+  // A failed job is waiting for its next attempt (it becomes dead when out of attempts).
+  const active = jobs.data?.some((job) => ['running', 'queued', 'failed'].includes(job.state));
   useEffect(() => {
     if (!active) return;
     // Live enough for a list: poll while something is moving.

@@ -48,7 +48,15 @@ export function useSync(onFinished: () => void) {
         if (answer.job) {
           const final: JobProgress = await watchJob(
             answer.job.id,
-            (update) => set(source.id, { progress: update.progress, message: update.message ?? update.state }),
+            (update) =>
+              set(source.id, {
+                progress: update.progress,
+                // A failed attempt waits for its retry: say why instead of a stale "Syncing…".
+                message:
+                  update.state === 'failed' && update.error
+                    ? `Attempt failed, retrying: ${update.error}`
+                    : (update.message ?? update.state),
+              }),
             controller.signal,
           );
           if (final.state !== 'completed') throw new Error(final.error ?? `The sync job ended ${final.state}`);
