@@ -151,6 +151,7 @@ export class KyselyGovernance {
           previous_hash: previousHash,
           hash,
           actor: record.actor ?? null,
+          target: record.target ?? null,
         })
         .returning('id')
         .executeTakeFirstOrThrow();

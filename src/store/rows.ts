@@ -90,5 +90,6 @@ export function toAudit(row: Selectable<Database['audit_records']>): StoredAudit
     previousHash: row.previous_hash,
     hash: row.hash,
     ...(row.actor !== null && { actor: row.actor }),
+    ...(row.target !== null && { target: row.target }),
   };
 }

@@ -93,6 +93,7 @@ export interface Database {
     previous_hash: string | null;
     hash: string;
     actor: string | null;
+    target: string | null;
   };
   workspaces: { id: string; name: string; created_at: string };
   users: {

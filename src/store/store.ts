@@ -217,6 +217,11 @@ export interface AuditRecord {
    * signed payload of an older record reads back exactly as it was signed.
    */
   actor?: string;
+  /**
+   * What an administrative action was done to (`user:<id>`, `api-key:<id>`, `policy:<version>`,
+   * `source:<id>`); absent on chats, whose agent says it. Absent rather than null, as `actor`.
+   */
+  target?: string;
 }
 
 export interface StoredAuditRecord extends AuditRecord {

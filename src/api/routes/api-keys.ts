@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { apiKeyScopesSchema } from '../../auth/api-key-format.js';
 import type { Keel } from '../../keel.js';
+import { recordAdminAction } from '../admin-audit.js';
 import { SMALL_BODY, errorSchema } from '../schemas.js';
 
 const apiKeySchema = z.object({
@@ -46,6 +47,12 @@ export const apiKeyRoutes =
       },
       async (request, reply) => {
         const { key, record } = await keel.apiKeys.create(request.principal, request.body);
+        await recordAdminAction(keel, request, {
+          action: 'api-key.create',
+          target: `api-key:${record.id}`,
+          workspaceId: record.workspaceId,
+          changes: [`name: ${record.name}`, `scopes: ${record.scopes.join(' ')}`],
+        });
         return reply.status(201).send({ key, apiKey: record });
       },
     );
@@ -82,6 +89,14 @@ export const apiKeyRoutes =
           response: { 200: apiKeySchema, 401: errorSchema, 403: errorSchema, 404: errorSchema },
         },
       },
-      async (request) => keel.apiKeys.revoke(request.principal, request.params.id),
+      async (request) => {
+        const revoked = await keel.apiKeys.revoke(request.principal, request.params.id);
+        await recordAdminAction(keel, request, {
+          action: 'api-key.revoke',
+          target: `api-key:${revoked.id}`,
+          workspaceId: revoked.workspaceId,
+        });
+        return revoked;
+      },
     );
   };

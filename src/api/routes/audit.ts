@@ -10,8 +10,15 @@ const recordSchema = z.object({
   id: z.number().int(),
   at: z.string(),
   actor: z.string().nullable().describe('user:<email>, api-key:<id>, local; null when unknown'),
-  action: z.string().describe('What was done: `chat` for a governed answer'),
-  target: z.string().nullable().describe('What it was done to: the agent of a chat'),
+  action: z
+    .string()
+    .describe(
+      'What was done: `chat` for a governed answer; `user.create`, `user.update`, `user.invite`, `workspace.create`, `api-key.create`, `api-key.revoke`, `policy.activate`, `policy.rollback`, `source.create` for administration',
+    ),
+  target: z
+    .string()
+    .nullable()
+    .describe('What it was done to: the agent of a chat, or `user:<id>`, `api-key:<id>`, …'),
   details: z.record(z.string(), z.unknown()),
   traceId: z.string(),
 });
@@ -22,7 +29,7 @@ function view(record: StoredAuditRecord): z.infer<typeof recordSchema> {
     at: record.createdAt,
     actor: record.actor ?? null,
     action: record.kind,
-    target: record.agent,
+    target: record.target ?? record.agent,
     details: {
       workspaceId: record.workspaceId,
       decision: record.decision,

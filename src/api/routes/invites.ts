@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { InviteService } from '../../auth/invites.js';
 import type { Keel } from '../../keel.js';
+import { recordAdminAction } from '../admin-audit.js';
 import { SMALL_BODY, errorSchema } from '../schemas.js';
 import { setRefreshCookie, tokenPairSchema, userSchema } from './auth.js';
 
@@ -43,8 +44,16 @@ export const inviteRoutes =
           },
         },
       },
-      async (request, reply) =>
-        reply.status(201).send(await invites.invite(request.principal, request.body)),
+      async (request, reply) => {
+        const invited = await invites.invite(request.principal, request.body);
+        await recordAdminAction(keel, request, {
+          action: 'user.invite',
+          target: `user:${invited.user.id}`,
+          workspaceId: invited.user.workspaceId,
+          changes: [`email: ${invited.user.email}`, `role: ${invited.user.role}`],
+        });
+        return reply.status(201).send(invited);
+      },
     );
 
     app.post(

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ConflictError } from '../../errors.js';
 import type { Keel } from '../../keel.js';
+import { recordAdminAction } from '../admin-audit.js';
 import { hitView } from '../../search/search-service.js';
 import { assertRole, hasRole } from '../../auth/principal.js';
 import { assertPublicGitUrl } from '../../kb/git-source.js';
@@ -98,6 +99,11 @@ export const kbRoutes =
           assertPublicGitUrl(request.body.location);
         }
         const source = await addSource(keel.store, request.body, request.principal.workspaceId);
+        await recordAdminAction(keel, request, {
+          action: 'source.create',
+          target: `source:${source.id}`,
+          changes: [`name: ${source.name}`, `kind: ${source.kind}`],
+        });
         return reply.status(201).send(await describeSource(keel.store, source));
       },
     );

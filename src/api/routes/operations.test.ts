@@ -54,7 +54,7 @@ describe('governor check, policies, health, metrics, OpenAPI', () => {
     expect(activate.json()).toMatchObject({
       version: listed.active.version,
       previousVersion: listed.active.version,
-      actor: 'local:local',
+      actor: 'local',
     });
   });
 

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Principal } from '../../auth/principal.js';
+import type { FastifyRequest } from 'fastify';
+import { actorOf } from '../../auth/actor.js';
 import type { Keel } from '../../keel.js';
+import { recordAdminAction } from '../admin-audit.js';
 import { errorSchema } from '../schemas.js';
 
 const activationSchema = z.object({
@@ -18,8 +20,19 @@ const changeBody = z
   .object({ version: z.string().min(4).max(64).optional(), reason: z.string().max(500).optional() })
   .strict();
 
-function actorOf(principal: Principal): string {
-  return principal.email ? `user:${principal.email}` : `${principal.kind}:${principal.userId}`;
+/** Policy changes go into the audit chain too, beside the activation history. */
+async function recordPolicyChange(
+  keel: Keel,
+  request: FastifyRequest,
+  action: 'policy.activate' | 'policy.rollback',
+  activation: z.infer<typeof activationSchema>,
+): Promise<void> {
+  await recordAdminAction(keel, request, {
+    action,
+    target: `policy:${activation.version}`,
+    workspaceId: activation.workspaceId,
+    changes: [`from: ${activation.previousVersion ?? '-'}`, `reason: ${activation.reason}`],
+  });
 }
 
 /** Policy versions, the activation history, and activate / roll back. */
@@ -81,11 +94,14 @@ export const policyRoutes =
           response: { 200: activationSchema, 400: errorSchema, 404: errorSchema },
         },
       },
-      async (request) =>
-        keel.policies.activate(request.body.version, {
+      async (request) => {
+        const activation = await keel.policies.activate(request.body.version, {
           actor: actorOf(request.principal),
           reason: request.body.reason ?? 'activated via API',
-        }),
+        });
+        await recordPolicyChange(keel, request, 'policy.activate', activation);
+        return activation;
+      },
     );
 
     app.post(
@@ -99,11 +115,14 @@ export const policyRoutes =
           response: { 200: activationSchema, 400: errorSchema, 404: errorSchema },
         },
       },
-      async (request) =>
-        keel.policies.rollback({
+      async (request) => {
+        const activation = await keel.policies.rollback({
           actor: actorOf(request.principal),
           reason: request.body.reason ?? 'rolled back via API',
           ...(request.body.version && { to: request.body.version }),
-        }),
+        });
+        await recordPolicyChange(keel, request, 'policy.rollback', activation);
+        return activation;
+      },
     );
   };

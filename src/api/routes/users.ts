@@ -4,6 +4,7 @@ import { ForbiddenError } from '../../auth/errors.js';
 import { assertRole } from '../../auth/principal.js';
 import { ConflictError } from '../../errors.js';
 import type { Keel } from '../../keel.js';
+import { recordAdminAction } from '../admin-audit.js';
 import { SMALL_BODY, errorSchema } from '../schemas.js';
 import { userSchema } from './auth.js';
 
@@ -73,9 +74,14 @@ export const userRoutes =
           if (request.body.role === 'admin')
             throw new ForbiddenError('role_required', 'Only an admin can create an admin');
         }
-        return reply
-          .status(201)
-          .send(await keel.accounts.createUser({ ...request.body, workspaceId }));
+        const user = await keel.accounts.createUser({ ...request.body, workspaceId });
+        await recordAdminAction(keel, request, {
+          action: 'user.create',
+          target: `user:${user.id}`,
+          workspaceId,
+          changes: [`email: ${user.email}`, `role: ${user.role}`],
+        });
+        return reply.status(201).send(user);
       },
     );
 
@@ -101,6 +107,12 @@ export const userRoutes =
           user = await keel.accounts.setRole(principal, user.id, request.body.role);
         if (request.body.disabled !== undefined)
           user = await keel.accounts.setDisabled(principal, user.id, request.body.disabled);
+        await recordAdminAction(keel, request, {
+          action: 'user.update',
+          target: `user:${user.id}`,
+          workspaceId: user.workspaceId,
+          changes: Object.entries(request.body).map(([name, value]) => `${name}: ${value}`),
+        });
         return user;
       },
     );
@@ -141,7 +153,14 @@ export const userRoutes =
             'workspace_exists',
             `A workspace named "${request.body.name}" exists`,
           );
-        return reply.status(201).send(await keel.store.accounts.createWorkspace(request.body.name));
+        const workspace = await keel.store.accounts.createWorkspace(request.body.name);
+        await recordAdminAction(keel, request, {
+          action: 'workspace.create',
+          target: `workspace:${workspace.id}`,
+          workspaceId: workspace.id,
+          changes: [`name: ${workspace.name}`],
+        });
+        return reply.status(201).send(workspace);
       },
     );
   };

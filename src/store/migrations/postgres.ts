@@ -388,4 +388,10 @@ export const postgresMigrations: Record<string, Migration> = {
         end $$`.execute(db);
     },
   },
+  // What an administrative action was done to; the SQLite twin has the same key.
+  '0009-audit-target': {
+    async up(db: Kysely<unknown>) {
+      await sql`alter table audit_records add column target text`.execute(db);
+    },
+  },
 };

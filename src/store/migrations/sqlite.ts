@@ -272,4 +272,11 @@ export const sqliteMigrations: Record<string, Migration> = {
       await sql`create index invites_by_user on invites (user_id)`.execute(db);
     },
   },
+  // What an administrative action was done to (a user, a key, a policy version); chats name
+  // their agent instead. PostgreSQL's twin has the same key.
+  '0009-audit-target': {
+    async up(db: Kysely<unknown>) {
+      await sql`alter table audit_records add column target text`.execute(db);
+    },
+  },
 };

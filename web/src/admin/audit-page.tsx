@@ -67,7 +67,7 @@ export function AuditPage() {
       <form className="card form-grid" onSubmit={apply} aria-label="Audit filters">
         <label>
           Action
-          <input placeholder="e.g. chat" {...field('action')} />
+          <input placeholder="e.g. chat, user.create" {...field('action')} />
         </label>
         <label>
           Actor
