@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import type { Page } from 'playwright-core';
+import { ensureWebBuild as buildWeb } from '../../scripts/build-web.js';
 
 /** Helpers for the browser end-to-end tests: the built app, a CDN stand-in, screenshots. */
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -21,31 +21,9 @@ export const CHROMIUM_ARGS = [
   '--disable-dev-shm-usage',
 ];
 
-function newestMtime(path: string): number {
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newestMtime(join(path, name))));
-}
-
-/**
- * Builds `web/dist` with Vite when it is missing or older than the app's sources, so the tests
- * always drive the code under test without rebuilding on every run.
- */
+/** Builds `web/dist` when it is missing or older than the app's sources (shared with `npm start`). */
 export function ensureWebBuild(): void {
-  const index = join(WEB_DIST, 'index.html');
-  const sources = ['src', 'index.html', 'vite.config.ts'].map((name) => join(ROOT, 'web', name));
-  const fresh =
-    existsSync(index) && statSync(index).mtimeMs >= Math.max(...sources.map(newestMtime));
-  if (fresh) return;
-  execFileSync(
-    process.execPath,
-    [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', 'web'],
-    {
-      cwd: ROOT,
-      stdio: 'pipe',
-      timeout: 180_000,
-    },
-  );
+  buildWeb({ quiet: true });
 }
 
 const TYPES: Record<string, string> = {
