@@ -8,13 +8,6 @@ import type {
   UsageTotals,
 } from './usage-store.js';
 
-/** How much of a limit's metric is used, as an SQL aggregate over `usage_records` (both dialects). */
-export const METRIC_SQL: Record<QuotaLimit['metric'], string> = {
-  calls: 'count(*)',
-  tokens: 'coalesce(sum(input_tokens + output_tokens), 0)',
-  cost: 'coalesce(sum(cost), 0)',
-};
-
 /**
  * A call counts itself; tokens and cost are known only afterwards, so reaching the limit stops
  * the next call.

@@ -134,6 +134,15 @@ export interface Database {
     revoked_at: string | null;
     created_at: string;
   };
+  /** Per-day usage totals kept by triggers on `usage_records` (migration 0010). */
+  usage_days: {
+    scope: string;
+    owner_id: string;
+    day: string;
+    calls: number;
+    tokens: number;
+    cost: number;
+  };
   usage_records: {
     id: Generated<number>;
     workspace_id: string;

@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
-import { KyselyUsageStore, METRIC_SQL, limitReached } from './kysely-usage.js';
+import { KyselyUsageStore, limitReached } from './kysely-usage.js';
 import type { Database } from './schema.js';
 import type { QuotaLimit, ReserveResult, UsageReservation } from './usage-store.js';
 
@@ -22,14 +22,14 @@ export class SqliteUsageStore extends KyselyUsageStore {
        values (?, ?, ?, ?, 'reserved', ?)`,
     );
     const used = (limit: QuotaLimit, reservation: UsageReservation): number => {
-      const column = limit.scope === 'user' ? 'user_id' : 'workspace_id';
       const owner = limit.scope === 'user' ? reservation.userId : reservation.workspaceId;
+      // usage_days (migration 0010, kept by triggers) has one column per metric, named as it.
       const row = raw
         .prepare(
-          `select ${METRIC_SQL[limit.metric]} as used from usage_records
-           where ${column} = ? and created_at >= ? and status != 'released'`,
+          `select coalesce(sum(${limit.metric}), 0) as used from usage_days
+           where scope = ? and owner_id = ? and day >= substr(?, 1, 10)`,
         )
-        .get(owner, limit.since) as { used: number };
+        .get(limit.scope, owner, limit.since) as { used: number };
       return Number(row.used);
     };
     const run = raw.transaction(

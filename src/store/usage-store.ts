@@ -11,7 +11,7 @@ export interface QuotaLimit {
   period: QuotaPeriod;
   metric: QuotaMetric;
   limit: number;
-  /** Start of the period (ISO) the limit counts from. */
+  /** Start of the period (ISO): a UTC day start, as usage is counted in whole UTC days. */
   since: string;
 }
 

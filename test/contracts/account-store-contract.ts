@@ -117,6 +117,47 @@ export function describeAccountStoreContract(name: string, open: () => Promise<S
       });
     });
 
+    it('counts a released call no more, and a settled call with its tokens', async () => {
+      const today = new Date().toISOString().slice(0, 10);
+      const limits = [
+        { scope: 'user' as const, period: 'day' as const, metric: 'calls' as const, limit: 2 },
+        {
+          scope: 'workspace' as const,
+          period: 'day' as const,
+          metric: 'tokens' as const,
+          limit: 30,
+        },
+      ].map((limit) => ({ ...limit, since: `${today}T00:00:00.000Z` }));
+      const reserve = () =>
+        store.usage.reserve(
+          {
+            workspaceId: 'ws-days',
+            userId: 'u-days',
+            apiKeyId: null,
+            traceId: 't',
+            createdAt: new Date().toISOString(),
+          },
+          limits,
+        );
+      const first = await reserve();
+      const second = await reserve();
+      if (!first.ok || !second.ok) throw new Error('reservation refused');
+      expect(await reserve()).toMatchObject({ ok: false, used: 2, exceeded: { metric: 'calls' } });
+      await store.usage.release(second.id);
+      const third = await reserve();
+      if (!third.ok) throw new Error('a released call still counted');
+      const usage = { provider: 'p', model: 'm', inputTokens: 20, outputTokens: 10, cost: 0 };
+      await store.usage.settle(first.id, usage);
+      await store.usage.release(third.id);
+      // Settling the same call again changes no total.
+      await store.usage.settle(first.id, usage);
+      expect(await reserve()).toMatchObject({
+        ok: false,
+        used: 30,
+        exceeded: { scope: 'workspace', metric: 'tokens' },
+      });
+    });
+
     it('settles and releases reservations; totals and daily series add up', async () => {
       const since = new Date(Date.now() - 60_000).toISOString();
       const reserve = (userId: string) =>

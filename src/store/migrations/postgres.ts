@@ -394,4 +394,106 @@ export const postgresMigrations: Record<string, Migration> = {
       await sql`alter table audit_records add column target text`.execute(db);
     },
   },
+  // The SQLite twin says why: per-day usage totals kept by a trigger, so a quota check sums at
+  // most 31 rows; the reservation function reads them instead of the ledger.
+  '0010-usage-days': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table usage_days (
+          scope text not null check (scope in ('user', 'workspace')),
+          owner_id text not null,
+          day text not null,
+          calls bigint not null default 0,
+          tokens bigint not null default 0,
+          cost double precision not null default 0,
+          primary key (scope, owner_id, day)
+        )`.execute(db);
+      await sql`
+        create function usage_days_add(
+          p_user_id text, p_workspace_id text, p_day text,
+          d_calls bigint, d_tokens bigint, d_cost double precision
+        ) returns void language sql set search_path from current as $$
+          insert into usage_days as total (scope, owner_id, day, calls, tokens, cost)
+            values ('user', p_user_id, p_day, d_calls, d_tokens, d_cost),
+                   ('workspace', p_workspace_id, p_day, d_calls, d_tokens, d_cost)
+          on conflict (scope, owner_id, day) do update
+            set calls = total.calls + excluded.calls, tokens = total.tokens + excluded.tokens,
+                cost = total.cost + excluded.cost
+        $$`.execute(db);
+      // A row counts (1 call, its tokens, its cost) unless it was released.
+      await sql`
+        create function usage_days_follow() returns trigger
+        language plpgsql set search_path from current as $$
+        begin
+          if tg_op in ('UPDATE', 'DELETE') and old.status <> 'released' then
+            perform usage_days_add(old.user_id, old.workspace_id, substr(old.created_at, 1, 10),
+              -1, -(old.input_tokens + old.output_tokens)::bigint, -old.cost);
+          end if;
+          if tg_op in ('INSERT', 'UPDATE') and new.status <> 'released' then
+            perform usage_days_add(new.user_id, new.workspace_id, substr(new.created_at, 1, 10),
+              1, (new.input_tokens + new.output_tokens)::bigint, new.cost);
+          end if;
+          return null;
+        end $$`.execute(db);
+      await sql`
+        create trigger usage_days_follow after insert or update or delete on usage_records
+        for each row execute function usage_days_follow()`.execute(db);
+      for (const [scope, column] of [
+        ['user', 'user_id'],
+        ['workspace', 'workspace_id'],
+      ] as const) {
+        await sql`
+          insert into usage_days (scope, owner_id, day, calls, tokens, cost)
+          select ${scope}, ${sql.ref(column)}, substr(created_at, 1, 10), count(*),
+            sum(input_tokens + output_tokens), sum(cost)
+          from usage_records where status <> 'released'
+          group by ${sql.ref(column)}, substr(created_at, 1, 10)`.execute(db);
+      }
+      // The reservation of 0008, reading the day totals instead of the ledger.
+      await sql`
+        create or replace function keel_reserve_usage(
+          user_lock integer, workspace_lock integer,
+          p_workspace_id text, p_user_id text, p_api_key_id text, p_trace_id text,
+          p_created_at text, p_limits jsonb
+        ) returns table (reserved_id bigint, exceeded integer, used double precision)
+        language plpgsql set search_path from current as $$
+        declare
+          item jsonb;
+          i integer := 0;
+          reached boolean;
+        begin
+          perform pg_advisory_xact_lock(user_lock, hashtext(p_user_id));
+          perform pg_advisory_xact_lock(workspace_lock, hashtext(p_workspace_id));
+          for item in select value from jsonb_array_elements(p_limits) loop
+            select coalesce(sum(case item->>'metric' when 'calls' then calls::double precision
+                when 'tokens' then tokens::double precision else cost end), 0)
+              into strict used
+              from usage_days
+              where scope = item->>'scope'
+                and owner_id = case item->>'scope' when 'user' then p_user_id else p_workspace_id end
+                and day >= substr(item->>'since', 1, 10);
+            -- As limitReached() in kysely-usage.ts: a call counts itself; tokens and cost are
+            -- known only afterwards, so reaching the limit stops the next call.
+            reached := case item->>'metric'
+              when 'calls' then used + 1 > (item->>'limit')::double precision
+              else used >= (item->>'limit')::double precision end;
+            if reached then
+              reserved_id := null;
+              exceeded := i;
+              return next;
+              return;
+            end if;
+            i := i + 1;
+          end loop;
+          insert into usage_records (workspace_id, user_id, api_key_id, trace_id, status, provider,
+              model, input_tokens, output_tokens, cost, created_at)
+            values (p_workspace_id, p_user_id, p_api_key_id, p_trace_id, 'reserved', null, null,
+              0, 0, 0, p_created_at)
+            returning id into reserved_id;
+          exceeded := null;
+          used := null;
+          return next;
+        end $$`.execute(db);
+    },
+  },
 };

@@ -279,4 +279,68 @@ export const sqliteMigrations: Record<string, Migration> = {
       await sql`alter table audit_records add column target text`.execute(db);
     },
   },
+  // Quota checks ran on every call over every usage row of the period (a month of a busy
+  // workspace: tens of thousands). Triggers keep per-day totals per user and per workspace as
+  // rows come, change status or go, so a check sums at most 31 rows. PostgreSQL's twin has the
+  // same key.
+  '0010-usage-days': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table usage_days (
+          scope text not null check (scope in ('user', 'workspace')),
+          owner_id text not null,
+          day text not null,
+          calls integer not null default 0,
+          tokens integer not null default 0,
+          cost real not null default 0,
+          primary key (scope, owner_id, day)
+        )`.execute(db);
+      // A row counts (1 call, its tokens, its cost) unless it was released.
+      const ensure = (row: 'new') => `
+          insert or ignore into usage_days (scope, owner_id, day)
+            values ('user', ${row}.user_id, substr(${row}.created_at, 1, 10)),
+                   ('workspace', ${row}.workspace_id, substr(${row}.created_at, 1, 10));`;
+      const add = (row: 'new' | 'old', sign: '+' | '-') => `
+          update usage_days set
+              calls = calls ${sign} (${row}.status <> 'released'),
+              tokens = tokens ${sign} (${row}.status <> 'released') * (${row}.input_tokens + ${row}.output_tokens),
+              cost = cost ${sign} (${row}.status <> 'released') * ${row}.cost
+            where day = substr(${row}.created_at, 1, 10)
+              and ((scope = 'user' and owner_id = ${row}.user_id)
+                or (scope = 'workspace' and owner_id = ${row}.workspace_id));`;
+      await sql
+        .raw(
+          `create trigger usage_days_insert after insert on usage_records begin
+          ${ensure('new')} ${add('new', '+')}
+        end`,
+        )
+        .execute(db);
+      await sql
+        .raw(
+          `create trigger usage_days_update after update on usage_records begin
+          ${add('old', '-')} ${ensure('new')} ${add('new', '+')}
+        end`,
+        )
+        .execute(db);
+      await sql
+        .raw(
+          `create trigger usage_days_delete after delete on usage_records begin ${add('old', '-')} end`,
+        )
+        .execute(db);
+      for (const [scope, column] of [
+        ['user', 'user_id'],
+        ['workspace', 'workspace_id'],
+      ] as const) {
+        await sql
+          .raw(
+            `insert into usage_days (scope, owner_id, day, calls, tokens, cost)
+             select '${scope}', ${column}, substr(created_at, 1, 10), count(*),
+               sum(input_tokens + output_tokens), sum(cost)
+             from usage_records where status <> 'released'
+             group by ${column}, substr(created_at, 1, 10)`,
+          )
+          .execute(db);
+      }
+    },
+  },
 };
