@@ -83,7 +83,12 @@ export const authRoutes =
         schema: {
           summary: 'Create the first admin with the one-time setup token printed at first start',
           tags: ['auth'],
-          body: credentials.extend({ setupToken: z.string().min(10).max(200) }),
+          body: credentials.extend({
+            setupToken: z
+              .string()
+              .min(10, 'is not the setup token Keel printed at start (keelsetup_…)')
+              .max(200, 'is not the setup token Keel printed at start (keelsetup_…)'),
+          }),
           response: { 201: userSchema, ...errors },
         },
       },
