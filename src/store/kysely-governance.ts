@@ -1,4 +1,5 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
+import { type AuditChainLock, AuditChainWriter, type AuditSigner } from './audit-chain-writer.js';
 import { toAudit } from './rows.js';
 import type { Database } from './schema.js';
 import {
@@ -8,13 +9,6 @@ import {
   type PolicyVersionRecord,
   type StoredAuditRecord,
 } from './store.js';
-
-/**
- * Runs first inside the audit append's transaction. An adapter whose database lets two
- * transactions read the same "last record" (PostgreSQL) takes a lock here so the chain never
- * forks; SQLite's single writer needs nothing.
- */
-export type AuditChainLock = (trx: Transaction<Database>) => Promise<void>;
 
 function toPolicyVersion(row: {
   version: string;
@@ -34,8 +28,12 @@ export class KyselyGovernance {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly readDb: Kysely<Database> = db,
-    private readonly lockAuditChain: AuditChainLock = async () => {},
-  ) {}
+    lockAuditChain: AuditChainLock = async () => {},
+  ) {
+    this.auditWriter = new AuditChainWriter(db, lockAuditChain);
+  }
+
+  private readonly auditWriter: AuditChainWriter;
 
   async savePolicyVersion(record: PolicyVersionRecord): Promise<void> {
     await this.db
@@ -116,47 +114,9 @@ export class KyselyGovernance {
     }));
   }
 
-  async appendAudit(
-    record: AuditRecord,
-    sign: (payload: string, previousHash: string | null) => string,
-  ): Promise<StoredAuditRecord> {
-    return this.db.transaction().execute(async (trx) => {
-      await this.lockAuditChain(trx);
-      const last = await trx
-        .selectFrom('audit_records')
-        .select('hash')
-        .orderBy('id', 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      const previousHash = last?.hash ?? null;
-      const hash = sign(JSON.stringify(record), previousHash);
-      const row = await trx
-        .insertInto('audit_records')
-        .values({
-          trace_id: record.traceId,
-          workspace_id: record.workspaceId,
-          created_at: record.createdAt,
-          kind: record.kind,
-          policy_version: record.policyVersion,
-          prompt_version: record.promptVersion,
-          agent: record.agent,
-          provider: record.provider,
-          model: record.model,
-          knowledge_versions: JSON.stringify(record.knowledgeVersions),
-          input_tokens: record.inputTokens,
-          output_tokens: record.outputTokens,
-          latency_ms: record.latencyMs,
-          decision: record.decision,
-          steps: JSON.stringify(record.steps),
-          previous_hash: previousHash,
-          hash,
-          actor: record.actor ?? null,
-          target: record.target ?? null,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      return { ...record, id: row.id, previousHash, hash };
-    });
+  /** Appends to the hash chain; concurrent appends are written together (see the writer). */
+  appendAudit(record: AuditRecord, sign: AuditSigner): Promise<StoredAuditRecord> {
+    return this.auditWriter.append(record, sign);
   }
 
   async listAudit(

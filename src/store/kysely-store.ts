@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AccountStore } from './account-store.js';
-import { type AuditChainLock, KyselyGovernance } from './kysely-governance.js';
+import type { AuditChainLock } from './audit-chain-writer.js';
+import { KyselyGovernance } from './kysely-governance.js';
 import { KyselyDocuments } from './kysely-documents.js';
 import { searchAudit } from './kysely-audit.js';
 import { KyselyConversations } from './kysely-conversations.js';

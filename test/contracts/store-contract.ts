@@ -261,6 +261,28 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         agent: 'a',
         knowledgeVersions: { docs: 'v' },
       });
+
+      // Appends that arrive together are written together, and still form one unbroken chain
+      // in id order, each caller getting its own record back.
+      const signed = (payload: string, previous: string | null) =>
+        `${previous ?? 'root'}|${JSON.parse(payload).traceId as string}`;
+      const many = await Promise.all(
+        Array.from({ length: 40 }, (_, n) =>
+          store.appendAudit({ ...record, traceId: `burst-${n}` }, signed),
+        ),
+      );
+      expect(many.map((stored) => stored.traceId)).toEqual(
+        Array.from({ length: 40 }, (_, n) => `burst-${n}`),
+      );
+      const chain = (await store.listAudit({ limit: 100 })).reverse();
+      expect(chain).toHaveLength(42);
+      chain.forEach((stored, index) => {
+        expect(stored.previousHash).toBe(index === 0 ? null : chain[index - 1]!.hash);
+        if (index >= 2) expect(stored.hash.endsWith(`|${stored.traceId}`)).toBe(true);
+      });
+      for (const stored of many) {
+        expect(chain.find((row) => row.id === stored.id)?.traceId).toBe(stored.traceId);
+      }
     });
   });
   describeActivityStoreContract(name, open);

@@ -1,0 +1,124 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from './schema.js';
+import type { AuditRecord, StoredAuditRecord } from './store.js';
+
+/**
+ * Runs first inside the audit append's transaction. An adapter whose database lets two
+ * transactions read the same "last record" (PostgreSQL) takes a lock here so the chain never
+ * forks; SQLite's single writer needs nothing.
+ */
+export type AuditChainLock = (trx: Transaction<Database>) => Promise<void>;
+
+/** Signs a record's JSON after the hash of the one before it (HMAC when a secret is set). */
+export type AuditSigner = (payload: string, previousHash: string | null) => string;
+
+interface Waiting {
+  record: AuditRecord;
+  sign: AuditSigner;
+  resolve(stored: StoredAuditRecord): void;
+  reject(error: unknown): void;
+}
+
+/** The most records one transaction appends; a longer backlog is written in several. */
+const MAX_BATCH = 100;
+
+/**
+ * Appends to the hash-chained audit log in batches, a group commit. Every caller still waits
+ * until its record is committed, but the records that arrive while one transaction writes go
+ * together in the next: one lock, one read of the chain's head and one insert for all of them.
+ * The chain lock admits one transaction at a time across every process, so one transaction per
+ * record would cap the calls per second of all replicas together.
+ *
+ * @example
+ *   const writer = new AuditChainWriter(db, lockAuditChain);
+ *   const stored = await writer.append(record, auditSigner(secret));
+ */
+export class AuditChainWriter {
+  private readonly waiting: Waiting[] = [];
+  private writing = false;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly lock: AuditChainLock,
+  ) {}
+
+  append(record: AuditRecord, sign: AuditSigner): Promise<StoredAuditRecord> {
+    const appended = new Promise<StoredAuditRecord>((resolve, reject) => {
+      this.waiting.push({ record, sign, resolve, reject });
+    });
+    void this.drain();
+    return appended;
+  }
+
+  private async drain(): Promise<void> {
+    if (this.writing) return;
+    this.writing = true;
+    try {
+      while (this.waiting.length > 0) await this.write(this.waiting.splice(0, MAX_BATCH));
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  /** Writes one batch in one transaction; settles every waiter in it, never throws. */
+  private async write(batch: Waiting[]): Promise<void> {
+    try {
+      const stored = await this.db.transaction().execute(async (trx) => {
+        await this.lock(trx);
+        const head = await trx
+          .selectFrom('audit_records')
+          .select('hash')
+          .orderBy('id', 'desc')
+          .limit(1)
+          .executeTakeFirst();
+        let previousHash = head?.hash ?? null;
+        const links = batch.map(({ record, sign }) => {
+          const link = { record, previousHash, hash: sign(JSON.stringify(record), previousHash) };
+          previousHash = link.hash;
+          return link;
+        });
+        // Ids are drawn in the order of the values (both dialects), so the chain runs in id
+        // order and the returned ids, sorted, pair with the links one by one.
+        const rows = await trx
+          .insertInto('audit_records')
+          .values(links.map(({ record, previousHash, hash }) => toRow(record, previousHash, hash)))
+          .returning('id')
+          .execute();
+        const ids = rows.map((row) => row.id).sort((a, b) => a - b);
+        return links.map(({ record, previousHash, hash }, index) => ({
+          ...record,
+          id: ids[index]!,
+          previousHash,
+          hash,
+        }));
+      });
+      batch.forEach((waiting, index) => waiting.resolve(stored[index]!));
+    } catch (error) {
+      for (const waiting of batch) waiting.reject(error);
+    }
+  }
+}
+
+function toRow(record: AuditRecord, previousHash: string | null, hash: string) {
+  return {
+    trace_id: record.traceId,
+    workspace_id: record.workspaceId,
+    created_at: record.createdAt,
+    kind: record.kind,
+    policy_version: record.policyVersion,
+    prompt_version: record.promptVersion,
+    agent: record.agent,
+    provider: record.provider,
+    model: record.model,
+    knowledge_versions: JSON.stringify(record.knowledgeVersions),
+    input_tokens: record.inputTokens,
+    output_tokens: record.outputTokens,
+    latency_ms: record.latencyMs,
+    decision: record.decision,
+    steps: JSON.stringify(record.steps),
+    previous_hash: previousHash,
+    hash,
+    actor: record.actor ?? null,
+    target: record.target ?? null,
+  };
+}
