@@ -51,13 +51,30 @@ function checkCitations(
   return { unsupported, sentences: claims };
 }
 
+// A prompt is a policy file: the same few texts on every call, so their shingles are kept.
+const promptShingleCache = new Map<string, Set<string>>();
+
+function shinglesOfPrompt(text: string): Set<string> {
+  let cached = promptShingleCache.get(text);
+  if (!cached) {
+    if (promptShingleCache.size >= 64) promptShingleCache.clear();
+    cached = shingles(text);
+    promptShingleCache.set(text, cached);
+  }
+  return cached;
+}
+
 function checkLeaks(context: GovernorContext, reasons: string[]): void {
   const answer = context.answer ?? '';
-  const promptShingles = shingles(context.agent?.promptText ?? '');
-  const passageShingles = shingles(context.passages.map((passage) => passage.text).join('\n'));
-  const leaked = [...shingles(answer)].some(
-    (gram) => promptShingles.has(gram) && !passageShingles.has(gram),
-  );
+  const promptShingles = shinglesOfPrompt(context.agent?.promptText ?? '');
+  const fromPrompt = [...shingles(answer)].filter((gram) => promptShingles.has(gram));
+  // Quoting a passage that happens to repeat the prompt is no leak; the passages are shingled
+  // only when the answer shares words with the prompt at all, which is rare.
+  let leaked = false;
+  if (fromPrompt.length > 0) {
+    const quoted = shingles(context.passages.map((passage) => passage.text).join('\n'));
+    leaked = fromPrompt.some((gram) => !quoted.has(gram));
+  }
   if (leaked) {
     reasons.push('system_prompt_leak');
     context.flags.push('system_prompt_leak');
