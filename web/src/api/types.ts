@@ -73,6 +73,8 @@ export interface SearchHit {
 export interface Job {
   id: string;
   queue: string;
+  /** What the job works on; each queue's fields (see knowledge/api.md). */
+  payload: Record<string, unknown>;
   state: JobState;
   attempts: number;
   maxAttempts: number;

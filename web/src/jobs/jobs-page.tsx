@@ -1,12 +1,13 @@
 import { useEffect, useState } from 'react';
 import { api } from '../api/client';
 import { messageOf } from '../api/errors';
-import type { Job } from '../api/types';
+import type { Job, Source } from '../api/types';
 import { atLeast, useSession } from '../auth/session';
 import { formatDate } from '../ui/format';
 import { ProgressBar } from '../ui/progress';
 import { Async, Empty } from '../ui/states';
 import { useResource } from '../ui/use-resource';
+import { jobSubject } from './job-subject';
 
 const STATES = ['', 'queued', 'running', 'completed', 'failed', 'dead', 'cancelled'] as const;
 const CANCELLABLE = new Set(['queued', 'running', 'failed']);
@@ -42,6 +43,15 @@ export function JobsPage() {
     }
     jobs.reload();
   }
+
+  // Names for the sources syncs read; without them the list still shows the source's id.
+  const sources = useResource(
+    (signal) =>
+      api<{ sources: Source[] }>('/v1/kb/sources', { signal }).then(
+        (result) => new Map(result.sources.map((source) => [source.id, source.name])),
+      ),
+    [],
+  );
 
   const canAct = atLeast(me, 'manager');
   return (
@@ -91,6 +101,7 @@ export function JobsPage() {
                     <tr key={job.id}>
                       <td>
                         <strong>{job.queue}</strong>
+                        <div>{jobSubject(job, sources.data)}</div>
                         <div className="hint">
                           <code>{job.id}</code>
                         </div>
