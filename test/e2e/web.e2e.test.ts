@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { type BrowserContext, type Locator, type Page, chromium } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AUTH_ENV } from '../helpers/auth-fixtures.js';
+import { seriesKey } from '../../src/jobs/processors/predictions.js';
 import { createTestKeel } from '../helpers/test-keel.js';
 import {
   CHROMIUM,
@@ -247,5 +248,33 @@ describe.skipIf(!hasChromium && !process.env.CI)('web app in Chromium', () => {
       /^API keysPolicies$/,
     );
     await screenshot(page, shots, '07-invited-user');
+  }, 90_000);
+  it('shows what a finished job stored: a forecast of an uploaded series', async () => {
+    const rows = Array.from(
+      { length: 30 },
+      (_, day) => `2024-01-${String(day + 1).padStart(2, '0')},${100 + day * 3}`,
+    );
+    await keel.keel.blobs.put(
+      seriesKey('default', 'e2e-views'),
+      Buffer.from(`timestamp,value\n${rows.join('\n')}\n`),
+    );
+    const job = await keel.keel.jobs.enqueue('predictions', {
+      workspaceId: 'default',
+      seriesId: 'e2e-views',
+      horizon: 5,
+    });
+    const events: string[] = [];
+    for await (const event of keel.keel.jobs.events(job.id)) events.push(event.type);
+    expect(events.at(-1)).toBe('job-completed');
+
+    await page.goto(`${appOrigin}/#/jobs`);
+    await waitForText(page.locator('table.data'), /series e2e-views, 5 steps/);
+    await page.getByRole('button', { name: `Show the output of job ${job.id}` }).click();
+    const output = page.locator('.job-output');
+    await waitForText(output, /holt-linear/);
+    expect(await output.getByRole('link', { name: 'Download' }).getAttribute('download')).toBe(
+      `predictions-${job.id}.json`,
+    );
+    await screenshot(page, shots, '08-job-output');
   }, 90_000);
 });

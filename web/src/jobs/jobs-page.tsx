@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { Fragment, useEffect, useState } from 'react';
 import { api } from '../api/client';
 import { messageOf } from '../api/errors';
 import type { Job, Source } from '../api/types';
@@ -7,6 +7,7 @@ import { formatDate } from '../ui/format';
 import { ProgressBar } from '../ui/progress';
 import { Async, Empty } from '../ui/states';
 import { useResource } from '../ui/use-resource';
+import { JobOutput, QUEUES_WITH_OUTPUT } from './job-output';
 import { jobSubject } from './job-subject';
 
 const STATES = ['', 'queued', 'running', 'completed', 'failed', 'dead', 'cancelled'] as const;
@@ -18,6 +19,7 @@ export function JobsPage() {
   const { me } = useSession();
   const [state, setState] = useState('');
   const [actionError, setActionError] = useState<string>();
+  const [shown, setShown] = useState<string>();
   const jobs = useResource(
     (signal) =>
       api<{ jobs: Job[] } | Job[]>('/v1/jobs', { query: { state, limit: 100 }, signal }).then(
@@ -98,47 +100,66 @@ export function JobsPage() {
                 </thead>
                 <tbody>
                   {list.map((job) => (
-                    <tr key={job.id}>
-                      <td>
-                        <strong>{job.queue}</strong>
-                        <div>{jobSubject(job, sources.data)}</div>
-                        <div className="hint">
-                          <code>{job.id}</code>
-                        </div>
-                        {job.error && <div className="error-text">{job.error}</div>}
-                      </td>
-                      <td>
-                        <span className={`badge state-${job.state}`}>{job.state}</span>
-                      </td>
-                      <td>
-                        <ProgressBar value={job.progress} label={`Progress of job ${job.id}`} />
-                        {job.progressMessage && <div className="hint">{job.progressMessage}</div>}
-                      </td>
-                      <td>
-                        {job.attempts} / {job.maxAttempts}
-                      </td>
-                      <td>{formatDate(job.createdAt)}</td>
-                      <td className="actions">
-                        {canAct && CANCELLABLE.has(job.state) && (
-                          <button
-                            type="button"
-                            onClick={() => void act(job, 'cancel')}
-                            aria-label={`Cancel job ${job.id}`}
-                          >
-                            Cancel
-                          </button>
-                        )}
-                        {canAct && RETRYABLE.has(job.state) && (
-                          <button
-                            type="button"
-                            onClick={() => void act(job, 'retry')}
-                            aria-label={`Retry job ${job.id}`}
-                          >
-                            Retry
-                          </button>
-                        )}
-                      </td>
-                    </tr>
+                    <Fragment key={job.id}>
+                      <tr>
+                        <td>
+                          <strong>{job.queue}</strong>
+                          <div>{jobSubject(job, sources.data)}</div>
+                          <div className="hint">
+                            <code>{job.id}</code>
+                          </div>
+                          {job.error && <div className="error-text">{job.error}</div>}
+                        </td>
+                        <td>
+                          <span className={`badge state-${job.state}`}>{job.state}</span>
+                        </td>
+                        <td>
+                          <ProgressBar value={job.progress} label={`Progress of job ${job.id}`} />
+                          {job.progressMessage && <div className="hint">{job.progressMessage}</div>}
+                        </td>
+                        <td>
+                          {job.attempts} / {job.maxAttempts}
+                        </td>
+                        <td>{formatDate(job.createdAt)}</td>
+                        <td className="actions">
+                          {canAct && CANCELLABLE.has(job.state) && (
+                            <button
+                              type="button"
+                              onClick={() => void act(job, 'cancel')}
+                              aria-label={`Cancel job ${job.id}`}
+                            >
+                              Cancel
+                            </button>
+                          )}
+                          {canAct && RETRYABLE.has(job.state) && (
+                            <button
+                              type="button"
+                              onClick={() => void act(job, 'retry')}
+                              aria-label={`Retry job ${job.id}`}
+                            >
+                              Retry
+                            </button>
+                          )}
+                          {job.state === 'completed' && QUEUES_WITH_OUTPUT.has(job.queue) && (
+                            <button
+                              type="button"
+                              aria-expanded={shown === job.id}
+                              onClick={() => setShown(shown === job.id ? undefined : job.id)}
+                              aria-label={`${shown === job.id ? 'Hide' : 'Show'} the output of job ${job.id}`}
+                            >
+                              {shown === job.id ? 'Hide output' : 'Output'}
+                            </button>
+                          )}
+                        </td>
+                      </tr>
+                      {shown === job.id && (
+                        <tr>
+                          <td colSpan={6}>
+                            <JobOutput job={job} />
+                          </td>
+                        </tr>
+                      )}
+                    </Fragment>
                   ))}
                 </tbody>
               </table>
