@@ -6,7 +6,7 @@ import type { QuotaLimit, ReserveResult, UsageReservation } from './usage-store.
 
 /**
  * The usage ledger on PostgreSQL. `reserve` is one call of `keel_reserve_usage` (migration
- * 0008), one transaction that first takes transaction-level advisory locks on the user and the
+ * 0010), one transaction that first takes transaction-level advisory locks on the user and the
  * workspace, then reads the totals and writes the reservation: every process and replica
  * reserving for the same user or workspace queues on the same locks, and a waiter's reads start
  * after the previous holder committed, so quotas stay exact. Locks are always taken user first,

@@ -326,68 +326,6 @@ export const postgresMigrations: Record<string, Migration> = {
       await sql`create index invites_by_user on invites (user_id)`.execute(db);
     },
   },
-  // No SQLite twin: SQLite serializes writers itself. A quota reservation was six round trips
-  // (begin, two advisory locks, the total, the insert, commit) on every chat call; as one function
-  // it is one. In READ COMMITTED each statement of a volatile PL/pgSQL function takes a fresh
-  // snapshot, so the totals read after the locks see every reservation committed before them.
-  '0008-usage-reserve-function': {
-    async up(db: Kysely<unknown>) {
-      await sql`
-        create function keel_reserve_usage(
-          user_lock integer, workspace_lock integer,
-          p_workspace_id text, p_user_id text, p_api_key_id text, p_trace_id text,
-          p_created_at text, p_limits jsonb
-        ) returns table (reserved_id bigint, exceeded integer, used double precision)
-        language plpgsql set search_path from current as $$
-        declare
-          item jsonb;
-          i integer := 0;
-          total_calls double precision;
-          total_tokens double precision;
-          total_cost double precision;
-          reached boolean;
-        begin
-          perform pg_advisory_xact_lock(user_lock, hashtext(p_user_id));
-          perform pg_advisory_xact_lock(workspace_lock, hashtext(p_workspace_id));
-          for item in select value from jsonb_array_elements(p_limits) loop
-            if item->>'scope' = 'user' then
-              select count(*), coalesce(sum(input_tokens + output_tokens), 0), coalesce(sum(cost), 0)
-                into strict total_calls, total_tokens, total_cost
-                from usage_records
-                where user_id = p_user_id and created_at >= item->>'since' and status <> 'released';
-            else
-              select count(*), coalesce(sum(input_tokens + output_tokens), 0), coalesce(sum(cost), 0)
-                into strict total_calls, total_tokens, total_cost
-                from usage_records
-                where workspace_id = p_workspace_id and created_at >= item->>'since'
-                  and status <> 'released';
-            end if;
-            used := case item->>'metric' when 'calls' then total_calls
-              when 'tokens' then total_tokens else total_cost end;
-            -- As limitReached() in kysely-usage.ts: a call counts itself; tokens and cost are
-            -- known only afterwards, so reaching the limit stops the next call.
-            reached := case item->>'metric'
-              when 'calls' then used + 1 > (item->>'limit')::double precision
-              else used >= (item->>'limit')::double precision end;
-            if reached then
-              reserved_id := null;
-              exceeded := i;
-              return next;
-              return;
-            end if;
-            i := i + 1;
-          end loop;
-          insert into usage_records (workspace_id, user_id, api_key_id, trace_id, status, provider,
-              model, input_tokens, output_tokens, cost, created_at)
-            values (p_workspace_id, p_user_id, p_api_key_id, p_trace_id, 'reserved', null, null,
-              0, 0, 0, p_created_at)
-            returning id into reserved_id;
-          exceeded := null;
-          used := null;
-          return next;
-        end $$`.execute(db);
-    },
-  },
   // What an administrative action was done to; the SQLite twin has the same key.
   '0009-audit-target': {
     async up(db: Kysely<unknown>) {
@@ -395,7 +333,7 @@ export const postgresMigrations: Record<string, Migration> = {
     },
   },
   // The SQLite twin says why: per-day usage totals kept by a trigger, so a quota check sums at
-  // most 31 rows; the reservation function reads them instead of the ledger.
+  // most 31 rows; and the reservation as one function that reads them.
   '0010-usage-days': {
     async up(db: Kysely<unknown>) {
       await sql`
@@ -449,9 +387,12 @@ export const postgresMigrations: Record<string, Migration> = {
           from usage_records where status <> 'released'
           group by ${sql.ref(column)}, substr(created_at, 1, 10)`.execute(db);
       }
-      // The reservation of 0008, reading the day totals instead of the ledger.
+      // A quota reservation in one round trip instead of six (begin, two advisory locks, the
+      // totals, the insert, commit). In READ COMMITTED each statement of a volatile PL/pgSQL
+      // function takes a fresh snapshot, so the totals read after the locks see every
+      // reservation committed before them. SQLite serializes writers itself and needs none.
       await sql`
-        create or replace function keel_reserve_usage(
+        create function keel_reserve_usage(
           user_lock integer, workspace_lock integer,
           p_workspace_id text, p_user_id text, p_api_key_id text, p_trace_id text,
           p_created_at text, p_limits jsonb
