@@ -31,6 +31,7 @@ import { PolicyService } from './governor/policy-service.js';
 import { EmbeddingBackfill } from './kb/embedding-backfill.js';
 import { KnowledgeSync, type SyncReport } from './kb/sync.js';
 import { createChatProvider, createEmbeddingProvider } from './providers/factory.js';
+import { createProviderProbe } from './providers/provider-probe.js';
 import type { ChatProvider } from './providers/provider.js';
 import { SearchService } from './search/search-service.js';
 import { openStorage } from './store/open-storage.js';
@@ -57,6 +58,8 @@ export interface Keel {
   governor: Governor;
   /** The governor in process, or the orchestrator over signed HTTP when KEEL_ORCHESTRATOR_URL is set. */
   answers: Answerer;
+  /** Readiness of the configured chat provider: a cheap authenticated read, cached 30 s. */
+  providerReady: () => Promise<void>;
   accounts: AccountService;
   apiKeys: ApiKeyService;
   quotas: QuotaService;
@@ -164,7 +167,9 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
   const redis = config.redis.url
     ? createRedisConnection(config.redis.url, { name: 'keel', logger })
     : undefined;
-  if (redis) await waitUntilReady(redis);
+  // Redis down at start must not stop the process from listening: it starts, reports unready at
+  // /health/ready, and every connection reconnects on its own once Redis is back.
+  if (redis) await redisAtStart(redis, logger);
   const blobs = await openBlobStore(config, { createBucket: config.profile === 'development' });
   const limiter = redis ? createRedisRateLimiter({ connection: redis }) : createMemoryRateLimiter();
   const onCacheUnavailable = (error: unknown) =>
@@ -173,7 +178,12 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
     ? createRedisCache({ connection: redis, onUnavailable: onCacheUnavailable })
     : createMemoryCache({ onUnavailable: onCacheUnavailable });
   const events = config.redis.url
-    ? await openRedisPubSub({ url: config.redis.url, name: 'keel-events', logger })
+    ? await openRedisPubSub({
+        url: config.redis.url,
+        name: 'keel-events',
+        logger,
+        waitForRedis: false,
+      })
     : createMemoryPubSub({ logger });
   const accounts = new AccountService(
     store.accounts,
@@ -244,6 +254,7 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
     policies,
     governor,
     answers,
+    providerReady: createProviderProbe(config),
     accounts,
     apiKeys: new ApiKeyService(store.accounts),
     quotas: new QuotaService(store.usage, config.limits.quotas, {
@@ -291,6 +302,14 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
       await store.close();
     },
   };
+}
+
+async function redisAtStart(redis: Redis, logger: Logger): Promise<void> {
+  try {
+    await waitUntilReady(redis);
+  } catch {
+    logger.warn('Redis is not reachable at start; starting unready and reconnecting');
+  }
 }
 
 /** Registers the bundled docs as source `keel-docs` (once) and syncs it. */

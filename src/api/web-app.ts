@@ -7,7 +7,7 @@ import type { Keel } from '../keel.js';
 import { errorBody } from './error-handler.js';
 
 /** Paths that belong to the API: never answered with the app, so a typo there is a JSON 404. */
-const API_PATHS = /^\/(v1|health|internal)(\/|$)|^\/metrics$/;
+const API_PATHS = /^\/(v1|api|health|internal)(\/|$)|^\/metrics$/;
 /** Vite names built assets by content hash, so a cached copy can never be stale. */
 const HASHED_ASSET = /^\/assets\//;
 const MISSING_BUILD = `<!doctype html>

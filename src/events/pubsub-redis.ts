@@ -21,6 +21,12 @@ export interface RedisPubSubOptions {
   logger?: PubSubLogger;
   /** How long to wait for Redis at start-up. Default 5 000 ms. */
   connectTimeoutMs?: number;
+  /**
+   * false: return at once even while Redis is down (a process that must start unready rather
+   * than not at all); publishing fails with a 503 and subscriptions are made once it is up.
+   * Default true.
+   */
+  waitForRedis?: boolean;
 }
 
 /**
@@ -43,6 +49,7 @@ export async function openRedisPubSub(options: RedisPubSubOptions): Promise<PubS
     purpose: 'subscriber',
   });
   const pubsub = new RedisPubSub(publisher, subscriber, options);
+  if (options.waitForRedis === false) return pubsub;
   try {
     const timeoutMs = options.connectTimeoutMs ?? 5_000;
     await Promise.all([

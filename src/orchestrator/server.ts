@@ -87,6 +87,7 @@ export async function buildOrchestratorApp(keel: Keel, secret: string) {
   app.get('/health/ready', async (_request, reply) => {
     try {
       await keel.store.ping();
+      await keel.providerReady();
       return { status: 'ok' };
     } catch {
       return reply.status(503).send({ status: 'unavailable' });

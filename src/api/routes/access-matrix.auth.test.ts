@@ -39,6 +39,10 @@
  * | `POST /v1/auth/logout` | allowed | allowed | allowed | allowed | allowed |
  * | `GET /health/live` | allowed | allowed | allowed | allowed | allowed |
  * | `GET /health/ready` | allowed | allowed | allowed | allowed | allowed |
+ * | `GET /health` | allowed | allowed | allowed | allowed | allowed |
+ * | `GET /api/ready` | allowed | allowed | allowed | allowed | allowed |
+ * | `GET /api/v1/healthchecker` | allowed | allowed | allowed | allowed | allowed |
+ * | `GET /api/health` | allowed | allowed | allowed | allowed | allowed |
  * | `GET /metrics` | 401 | 403 | 403 | allowed | 403 |
  * | `POST /v1/auth/password` | 401 | allowed | allowed | allowed | 403 |
  * | `GET /v1/openapi.json` | allowed | allowed | allowed | allowed | allowed |
@@ -191,6 +195,10 @@ export const ACCESS_MATRIX: MatrixRow[] = [
   { route: 'POST /v1/auth/logout', body: { everywhere: 'yes' }, expected: everyone },
   { route: 'GET /health/live', expected: everyone },
   { route: 'GET /health/ready', expected: everyone },
+  { route: 'GET /health', expected: everyone },
+  { route: 'GET /api/ready', expected: everyone },
+  { route: 'GET /api/v1/healthchecker', expected: everyone },
+  { route: 'GET /api/health', expected: everyone },
   { route: 'GET /metrics', expected: admins },
   { route: 'POST /v1/auth/password', body: { currentPassword: '' }, expected: signedIn },
   { route: 'GET /v1/openapi.json', expected: everyone },

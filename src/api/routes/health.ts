@@ -1,8 +1,49 @@
 import { z } from 'zod';
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Keel } from '../../keel.js';
 import { OrchestratorClient } from '../../orchestrator/client.js';
 import { redisAvailable } from '../../redis/connection.js';
+
+/**
+ * Structra probes `/health` (every dependency), Viral Cast `/api/v1/healthchecker` and Arbor &
+ * Kumori `/api/ready` for readiness; Arbor & Kumori's liveness probe is `/api/health`, which must
+ * not fail while a dependency is down (the orchestrator would restart a healthy process).
+ */
+export const READINESS_ALIASES = ['/health', '/api/ready', '/api/v1/healthchecker'] as const;
+export const LIVENESS_ALIAS = '/api/health';
+
+/** Each dependency's state: `ok` or `failed: <reason>`. */
+async function readinessChecks(keel: Keel): Promise<Record<string, string>> {
+  const checks: Record<string, string> = {};
+  const probe = async (name: string, check: () => Promise<unknown>) => {
+    try {
+      await check();
+      checks[name] = 'ok';
+    } catch (error) {
+      checks[name] = `failed: ${(error as Error).message}`;
+    }
+  };
+  await probe('database', () => keel.store.ping());
+  await probe('policy', () => keel.policies.current());
+  await probe('jobs', () => keel.jobs.ping());
+  const redis = keel.redis;
+  if (redis) {
+    await probe('redis', async () => {
+      if (!(await redisAvailable(redis))) throw new Error('no answer to PING');
+    });
+  }
+  // A list of at most one key proves the bucket (or folder) is there and readable.
+  await probe('blobs', () => keel.blobs.list('', { limit: 1 }));
+  const orchestrator = keel.answers;
+  if (orchestrator instanceof OrchestratorClient) {
+    // The orchestrator's own readiness covers the provider: it is the process that calls it.
+    await probe('orchestrator', () => orchestrator.ready());
+  } else {
+    await probe('provider', () => keel.providerReady());
+  }
+  return checks;
+}
 
 /** Probes and metrics: `/health/live` (the process answers), `/health/ready` (each dependency). */
 export const healthRoutes =
@@ -25,45 +66,42 @@ export const healthRoutes =
       status: z.enum(['ok', 'unavailable']),
       checks: z.record(z.string(), z.string()),
     });
+    const readiness = async (_request: unknown, reply: FastifyReply) => {
+      const checks = await readinessChecks(keel);
+      const ok = Object.values(checks).every((value) => value === 'ok');
+      return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });
+    };
+    const readyOptions = (summary: string) => ({
+      config: { access: { public: true as const } },
+      schema: {
+        summary,
+        tags: ['operations'],
+        response: { 200: readySchema, 503: readySchema },
+      },
+    });
     app.get(
       '/health/ready',
+      readyOptions(
+        'Readiness: database, active policy, job queue, blob store, chat provider (and Redis and the orchestrator when configured)',
+      ),
+      readiness,
+    );
+    // The probe paths the seed products' manifests use. Each answers from Keel itself, never from
+    // the web app's page fallback, which would say 200 while Keel is unready.
+    for (const path of READINESS_ALIASES) {
+      app.get(path, readyOptions(`Readiness, as /health/ready (probe alias)`), readiness);
+    }
+    app.get(
+      LIVENESS_ALIAS,
       {
         config: { access: { public: true } },
         schema: {
-          summary:
-            'Readiness: database, active policy, job queue, blob store (and Redis and the orchestrator when configured)',
+          summary: 'Liveness, as /health/live (probe alias)',
           tags: ['operations'],
-          response: { 200: readySchema, 503: readySchema },
+          response: { 200: z.object({ status: z.literal('ok') }) },
         },
       },
-      async (_request, reply) => {
-        const checks: Record<string, string> = {};
-        const probe = async (name: string, check: () => Promise<unknown>) => {
-          try {
-            await check();
-            checks[name] = 'ok';
-          } catch (error) {
-            checks[name] = `failed: ${(error as Error).message}`;
-          }
-        };
-        await probe('database', () => keel.store.ping());
-        await probe('policy', () => keel.policies.current());
-        await probe('jobs', () => keel.jobs.ping());
-        const redis = keel.redis;
-        if (redis) {
-          await probe('redis', async () => {
-            if (!(await redisAvailable(redis))) throw new Error('no answer to PING');
-          });
-        }
-        // A list of at most one key proves the bucket (or folder) is there and readable.
-        await probe('blobs', () => keel.blobs.list('', { limit: 1 }));
-        const orchestrator = keel.answers;
-        if (orchestrator instanceof OrchestratorClient) {
-          await probe('orchestrator', () => orchestrator.ready());
-        }
-        const ok = Object.values(checks).every((value) => value === 'ok');
-        return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });
-      },
+      async () => ({ status: 'ok' as const }),
     );
 
     app.get(
