@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { buildApp } from '../src/api/app.js';
-import { SEED_ARGON2, createPasswordHasher } from '../src/auth/passwords.js';
+import { createPasswordHasher } from '../src/auth/passwords.js';
+import { SEED_ARGON2 } from '../src/config/argon2-params.js';
 import { loadConfig } from '../src/config/config.js';
 import type { Keel } from '../src/keel.js';
 import { DEFAULT_WORKSPACE } from '../src/store/store.js';

@@ -5,7 +5,7 @@ import {
   HNSW_EF_CONSTRUCTION,
   HNSW_M,
   PostgresVectorIndex,
-} from '../src/search/vector-index-postgres.js';
+} from '../src/store/vector-index-postgres.js';
 import { PostgresStore } from '../src/store/postgres.js';
 import { createTestDatabase } from '../test/helpers/postgres-database.js';
 import { isEntryPoint, writeResult } from './harness.js';

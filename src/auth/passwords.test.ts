@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../errors.js';
-import { createPasswordHasher, passwordProblem, SEED_ARGON2 } from './passwords.js';
+import { SEED_ARGON2 } from '../config/argon2-params.js';
+import { createPasswordHasher, passwordProblem } from './passwords.js';
 
 /** OWASP's baseline: the cheapest parameters the hasher accepts, to keep the suite fast. */
 const OWASP_MINIMUM = { memoryKiB: 19456, iterations: 2, parallelism: 1 };

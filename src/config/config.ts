@@ -3,7 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors.js';
-import { assertStrongEnough } from '../auth/passwords.js';
+import { assertStrongEnough } from './argon2-params.js';
 import { checkSecretStrength } from './secret-strength.js';
 import type { chatProviderNames, embeddingProviderNames } from './variables.js';
 import { type Variables, variableDocs, variablesSchema } from './variables.js';

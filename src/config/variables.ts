@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { priceTableSchema } from '../limits/prices.js';
+import { priceTableSchema } from './price-table.js';
 
 /**
  * Every setting Keel reads, by its environment variable name. `keel.yaml` may set the same

@@ -1,4 +1,4 @@
-import { contentTerms } from '../search/content-words.js';
+import { contentTerms } from '../providers/content-words.js';
 
 export interface AnswerSentence {
   text: string;

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { EmbeddingProvider } from '../providers/provider.js';
-import type { VectorIndex } from '../search/vector-index.js';
+import type { VectorIndex } from '../store/vector-index.js';
 import type { KnowledgeStore } from '../store/store.js';
 
 const EMBED_BATCH = 64;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PRICES, costOf, priceTableSchema } from './prices.js';
-import type { PriceTable } from './prices.js';
+import { type PriceTable, priceTableSchema } from '../config/price-table.js';
+import { DEFAULT_PRICES, costOf } from './prices.js';
 
 const table: PriceTable = {
   'openai/gpt-4o-mini': { inputPerMillion: 0.15, outputPerMillion: 0.6 },

@@ -4,7 +4,8 @@ import type { TokenUsage } from '../providers/provider.js';
 import type { QuotaLimit, UsageStore } from '../store/usage-store.js';
 import { QuotaExceededError } from './errors.js';
 import { type CalendarPeriod, periodEnd, periodStart } from './periods.js';
-import { type PriceTable, costOf } from './prices.js';
+import type { PriceTable } from '../config/price-table.js';
+import { costOf } from './prices.js';
 
 type Quotas = Config['limits']['quotas'];
 

@@ -1,7 +1,9 @@
 import Fastify from 'fastify';
 import { z } from 'zod';
 import { isKeelError } from '../errors.js';
-import type { Keel } from '../keel.js';
+import type { Logger } from 'pino';
+import type { Governor } from '../governor/governor.js';
+import type { Store } from '../store/store.js';
 import { SIGNATURE_HEADER, verifyRequest } from './signing.js';
 
 const answerBody = z.object({
@@ -41,6 +43,14 @@ function errorJson(error: unknown) {
   };
 }
 
+/** What the orchestrator's server uses of a Keel: the governor it runs and the store it probes. */
+export interface OrchestratorServices {
+  logger: Logger;
+  config: { server: { maxBodyBytes: number } };
+  store: Pick<Store, 'ping'>;
+  governor: Pick<Governor, 'check' | 'answer'>;
+}
+
 /**
  * The orchestrator's own HTTP server: internal only, every call signed with KEEL_INTERNAL_SECRET
  * (see signing.ts). It runs the governor for the API processes, which never need to hold model
@@ -50,7 +60,7 @@ function errorJson(error: unknown) {
  *   const app = await buildOrchestratorApp(keel, secret);
  *   await app.listen({ host: '0.0.0.0', port: 8081 });
  */
-export async function buildOrchestratorApp(keel: Keel, secret: string) {
+export async function buildOrchestratorApp(keel: OrchestratorServices, secret: string) {
   const app = Fastify({
     loggerInstance: keel.logger,
     bodyLimit: keel.config.server.maxBodyBytes * 2,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contentTerms, stem } from '../search/content-words.js';
+import { contentTerms, stem } from './content-words.js';
 import { passageSentences } from './extractive-text.js';
 
 describe('stem', () => {

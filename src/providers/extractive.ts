@@ -3,7 +3,7 @@
  * of the retrieved passages that best cover the question's words, each cited as `[n]`, so Keel
  * gives grounded answers on a fresh machine with no API key.
  */
-import { contentTerms } from '../search/content-words.js';
+import { contentTerms } from './content-words.js';
 import { passageSentences } from './extractive-text.js';
 import type {
   ChatProvider,

@@ -2,7 +2,7 @@ import type { EmbeddingProvider } from '../providers/provider.js';
 import type { Chunk, KnowledgeStore } from '../store/store.js';
 import { fuseRanks } from './fusion.js';
 import { queryTerms } from './query-terms.js';
-import type { VectorIndex } from './vector-index.js';
+import type { VectorIndex } from '../store/vector-index.js';
 
 export interface SearchHit {
   chunk: Chunk;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.js';
-import { SqliteVectorIndex } from '../search/vector-index-sqlite.js';
+import { SqliteVectorIndex } from './vector-index-sqlite.js';
 import { createLogger } from '../telemetry/logger.js';
 import { describeDatabaseUrl, openStorage } from './open-storage.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { VectorIndex } from '../../src/search/vector-index.js';
+import type { VectorIndex } from '../../src/store/vector-index.js';
 import type { KnowledgeStore } from '../../src/store/store.js';
 
 export interface VectorIndexFixture {

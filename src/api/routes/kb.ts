@@ -7,7 +7,7 @@ import { hitView } from '../../search/search-service.js';
 import { assertRole, hasRole } from '../../auth/principal.js';
 import { assertPublicGitUrl } from '../../kb/git-source.js';
 import { addSource, describeSource, requireSource, workspaceSourceIds } from '../../kb/sources.js';
-import { awaitSyncReport, enqueueSync } from '../../kb/sync-jobs.js';
+import { awaitSyncReport, enqueueSync } from '../../jobs/sync-jobs.js';
 import { jobLinks, jobStates } from './job-schemas.js';
 import {
   errorSchema,

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { describeVectorIndexContract } from '../../test/contracts/vector-index-contract.js';
 import { type TestDatabase, createTestDatabase } from '../../test/helpers/postgres-database.js';
-import { PostgresStore } from '../store/postgres.js';
+import { PostgresStore } from './postgres.js';
 import { PostgresVectorIndex } from './vector-index-postgres.js';
 
 let database: TestDatabase;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeVectorIndexContract } from '../../test/contracts/vector-index-contract.js';
-import { SqliteStore } from '../store/sqlite.js';
+import { SqliteStore } from './sqlite.js';
 import { SqliteVectorIndex } from './vector-index-sqlite.js';
 
 const tempFile = () => join(mkdtempSync(join(tmpdir(), 'keel-vec-')), 'keel.db');

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { ConflictError, KeelError, NotFoundError } from '../errors.js';
-import type { JobQueue, JobRecord } from '../jobs/queue.js';
+import type { JobQueue, JobRecord } from './queue.js';
 import type { KnowledgeStore, Source } from '../store/store.js';
-import type { SyncReport } from './sync.js';
+import type { SyncReport } from '../kb/sync.js';
 
 /**
  * Enqueues a sync of `source` as an `ingest` job, under a fresh id: an idempotent id would hand

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
-import { LOCK_NAMESPACE, lockForTransaction } from '../store/postgres-locks.js';
-import type { Database } from '../store/schema.js';
+import { LOCK_NAMESPACE, lockForTransaction } from './postgres-locks.js';
+import type { Database } from './schema.js';
 import type { VectorHit, VectorIndex } from './vector-index.js';
 
 /** pgvector's defaults, written out so the benchmark and the index agree on what was built. */
