@@ -12,6 +12,7 @@ import {
 import type { Keel } from '../keel.js';
 import { errorBody, handleError } from './error-handler.js';
 import { chatRoutes } from './routes/chat.js';
+import { openAiChatRoutes } from './routes/openai-chat.js';
 import { governorRoutes } from './routes/governor.js';
 import { healthRoutes } from './routes/health.js';
 import { kbRoutes } from './routes/kb.js';
@@ -126,6 +127,7 @@ export async function buildApp(keel: Keel) {
 
   await app.register(healthRoutes(keel));
   await app.register(chatRoutes(keel));
+  await app.register(openAiChatRoutes(keel));
   await app.register(kbRoutes(keel));
   await app.register(policyRoutes(keel));
   await app.register(governorRoutes(keel));

@@ -35,21 +35,23 @@ export function errorBody(
 /**
  * The one place errors become HTTP responses. Callers' mistakes get a 4xx naming the problem;
  * anything else is a 500 that says nothing of the internals (the log has the detail).
+ * `shape` rewrites the body for routes that speak another protocol's error format (OpenAI's).
  */
 export function handleError(
   error: FastifyError,
   request: FastifyRequest,
   reply: FastifyReply,
+  shape: (status: number, body: ErrorBody) => unknown = (_status, body) => body,
 ): void {
+  const send = (status: number, body: ErrorBody) =>
+    void reply.status(status).send(shape(status, body));
   if (hasZodFastifySchemaValidationErrors(error)) {
     const issues = error.validation.map((issue) => ({
       path: `${error.validationContext ?? 'body'}${issue.instancePath.replaceAll('/', '.')}`,
       message: issue.message ?? 'is invalid',
     }));
     const summary = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
-    void reply
-      .status(400)
-      .send(errorBody('invalid_request', `Invalid request: ${summary}`, { issues }));
+    send(400, errorBody('invalid_request', `Invalid request: ${summary}`, { issues }));
     return;
   }
   if (isKeelError(error)) {
@@ -57,7 +59,7 @@ export function handleError(
     if (error.status === 429 && retryAfter) void reply.header('retry-after', String(retryAfter));
     if (error.status >= 500)
       request.log.warn({ code: error.code, err: error.message }, 'request failed upstream');
-    void reply.status(error.status).send(errorBody(error.code, error.message, error.details));
+    send(error.status, errorBody(error.code, error.message, error.details));
     return;
   }
   const status = error.statusCode ?? 500;
@@ -65,17 +67,16 @@ export function handleError(
     const code =
       FASTIFY_CODES[error.code] ??
       (status === 429 ? 'rate_limited' : status === 404 ? 'not_found' : 'bad_request');
-    void reply.status(status).send(errorBody(code, error.message));
+    send(status, errorBody(code, error.message));
     return;
   }
   request.log.error({ err: error }, 'unhandled error');
-  void reply
-    .status(500)
-    .send(
-      errorBody(
-        'internal_error',
-        'Keel hit an internal error; the request id in x-request-id finds it in the log',
-        { requestId: request.id },
-      ),
-    );
+  send(
+    500,
+    errorBody(
+      'internal_error',
+      'Keel hit an internal error; the request id in x-request-id finds it in the log',
+      { requestId: request.id },
+    ),
+  );
 }

@@ -14,7 +14,23 @@ export class SseStream {
     return this.opened;
   }
 
+  /** A named event (`event: meta`), as `/v1/chat` streams. */
   send(event: string, data: unknown): void {
+    this.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  }
+
+  /** An unnamed event, as OpenAI-style streams send every chunk. */
+  data(data: unknown): void {
+    this.write(`data: ${JSON.stringify(data)}\n\n`);
+  }
+
+  /** OpenAI's end-of-stream marker `data: [DONE]`, then the end. */
+  done(): void {
+    this.write('data: [DONE]\n\n');
+    this.end();
+  }
+
+  private write(text: string): void {
     if (!this.opened) {
       this.reply.hijack();
       this.reply.raw.writeHead(200, {
@@ -29,7 +45,7 @@ export class SseStream {
       });
       this.opened = true;
     }
-    this.reply.raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    this.reply.raw.write(text);
   }
 
   end(): void {

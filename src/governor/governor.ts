@@ -29,6 +29,10 @@ export interface ChatRequestInput {
   message: string;
   agent?: string;
   k?: number;
+  /** Caps the model's answer (OpenAI-compatible `max_tokens`). */
+  maxOutputTokens?: number;
+  /** Sampling temperature for providers that take one (OpenAI-compatible `temperature`). */
+  temperature?: number;
 }
 
 /** The answer shape of SPEC section 4. */

@@ -1,6 +1,7 @@
 import type { ChatResult, Passage, TokenUsage } from '../providers/provider.js';
 import type { Agent, PolicyBundle } from './policy-bundle.js';
 import type { Source } from '../store/store.js';
+import type { ChatRequestInput } from './governor.js';
 
 export type DecisionStatus = 'allowed' | 'redacted' | 'refused';
 
@@ -27,7 +28,7 @@ export interface GovernorContext {
   actor?: string;
   startedAt: number;
   bundle: PolicyBundle;
-  request: { message: string; agent?: string; k?: number };
+  request: ChatRequestInput;
   /** The text the model sees: the message after redaction. */
   input: string;
   decision: { status: DecisionStatus; reasons: string[] };

@@ -11,6 +11,8 @@ const answerBody = z.object({
     message: z.string(),
     agent: z.string().optional(),
     k: z.number().int().min(1).max(50).optional(),
+    maxOutputTokens: z.number().int().min(1).max(1_000_000).optional(),
+    temperature: z.number().min(0).max(2).optional(),
   }),
   traceId: z.string().min(1).max(128),
   workspaceId: z.string().min(1).max(64),

@@ -1,10 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { actorOf } from '../../auth/actor.js';
 import { KeelError, isKeelError } from '../../errors.js';
 import type { GovernedAnswer } from '../../governor/governor.js';
 import type { Keel } from '../../keel.js';
-import type { QuotaTicket } from '../../limits/quotas.js';
 import { errorBody } from '../error-handler.js';
+import { governedCall } from '../governed-call.js';
 import { answerSchema, chatBodySchema, errorSchema } from '../schemas.js';
 import { SseStream } from '../sse.js';
 import { type ChatHistory, openChatHistory } from '../chat-history.js';
@@ -42,15 +41,9 @@ export const chatRoutes =
           ...question,
           conversationId,
         });
-        const ticket = await keel.quotas.reserve(principal, traceId);
-        const options = { traceId, workspaceId: principal.workspaceId, actor: actorOf(principal) };
         const governed = async (
           live: { onDelta?: (text: string) => void; signal?: AbortSignal } = {},
-        ) =>
-          remembered(
-            history,
-            metered(keel, ticket, keel.answers.answer(question, { ...options, ...live })),
-          );
+        ) => remembered(history, governedCall(keel, principal, question, { traceId, ...live }));
         if (!stream) return governed();
         const sse = new SseStream(reply);
         const abort = new AbortController();
@@ -105,28 +98,6 @@ async function remembered(
         conversationId,
       });
     }
-    throw error;
-  }
-}
-
-/**
- * Counts the decision and settles the quota reservation with the real usage; a call that never
- * reached a model (refused input, provider failure) releases it instead.
- */
-async function metered(
-  keel: Keel,
-  ticket: QuotaTicket,
-  answer: Promise<GovernedAnswer>,
-): Promise<GovernedAnswer> {
-  try {
-    const result = await answer;
-    keel.metrics.governorDecisions.inc({ status: result.decision.status });
-    await ticket.settle({ provider: result.provider, model: result.model, usage: result.usage });
-    return result;
-  } catch (error) {
-    if (isKeelError(error) && error.code === 'input_refused')
-      keel.metrics.governorDecisions.inc({ status: 'refused' });
-    await ticket.release();
     throw error;
   }
 }

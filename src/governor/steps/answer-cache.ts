@@ -27,7 +27,8 @@ type CachedAnswer = z.infer<typeof cachedAnswerSchema>;
 
 /**
  * Everything that changes an answer: policy and prompt versions, the agent, the knowledge
- * versions in its scopes, the provider and model, k, and the (redacted) question. A new sync or
+ * versions in its scopes, the provider and model, k, the output cap and temperature, and the
+ * (redacted) question. A new sync or
  * policy activation therefore never serves a stale answer.
  */
 async function cacheKey(
@@ -47,6 +48,8 @@ async function cacheKey(
     versions.join(','),
     `${provider.name}/${provider.model}`,
     String(context.request.k ?? ''),
+    String(context.request.maxOutputTokens ?? ''),
+    String(context.request.temperature ?? ''),
     context.input,
   ];
   return `answer:${createHash('sha256').update(parts.join('\u0000')).digest('hex')}`;

@@ -15,6 +15,12 @@ export function createGenerationStep(providerFor: ProviderForAgent): GovernorSte
         messages: buildMessages(context.agent?.promptText ?? '', context.passages, context.input),
         question: context.input,
         passages: context.passages,
+        ...(context.request.maxOutputTokens !== undefined && {
+          maxOutputTokens: context.request.maxOutputTokens,
+        }),
+        ...(context.request.temperature !== undefined && {
+          temperature: context.request.temperature,
+        }),
         ...(context.signal && { signal: context.signal }),
       };
       let result: ChatResult | undefined;

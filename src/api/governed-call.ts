@@ -1,0 +1,38 @@
+import { actorOf } from '../auth/actor.js';
+import type { Principal } from '../auth/principal.js';
+import { isKeelError } from '../errors.js';
+import type { AnswerOptions } from '../governor/answerer.js';
+import type { ChatRequestInput, GovernedAnswer } from '../governor/governor.js';
+import type { Keel } from '../keel.js';
+
+/**
+ * One governed answer on behalf of a caller, as every public entry point asks it (`/v1/chat`,
+ * `/v1/chat/completions`, MCP `ask`): the quota is reserved first and settled with the real usage
+ * (or released when no model was reached), and the final decision is counted.
+ *
+ * @example
+ *   const answer = await governedCall(keel, request.principal, { message: 'What is Keel?' }, { traceId });
+ */
+export async function governedCall(
+  keel: Pick<Keel, 'answers' | 'quotas' | 'metrics'>,
+  principal: Principal,
+  question: ChatRequestInput,
+  options: Omit<AnswerOptions, 'workspaceId' | 'actor'> & { traceId: string; actor?: string },
+): Promise<GovernedAnswer> {
+  const ticket = await keel.quotas.reserve(principal, options.traceId);
+  try {
+    const result = await keel.answers.answer(question, {
+      ...options,
+      workspaceId: principal.workspaceId,
+      actor: options.actor ?? actorOf(principal),
+    });
+    keel.metrics.governorDecisions.inc({ status: result.decision.status });
+    await ticket.settle({ provider: result.provider, model: result.model, usage: result.usage });
+    return result;
+  } catch (error) {
+    if (isKeelError(error) && error.code === 'input_refused')
+      keel.metrics.governorDecisions.inc({ status: 'refused' });
+    await ticket.release();
+    throw error;
+  }
+}
