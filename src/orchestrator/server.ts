@@ -50,6 +50,8 @@ export interface OrchestratorServices {
   logger: Logger;
   config: { server: { maxBodyBytes: number } };
   store: Pick<Store, 'ping'>;
+  /** Rejects while the chat provider is unreachable (readiness). */
+  providerReady: () => Promise<void>;
   governor: Pick<Governor, 'check' | 'answer'>;
 }
 
