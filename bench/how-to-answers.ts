@@ -23,7 +23,11 @@ export interface HowToOutcome {
   missing: string[];
 }
 
-export async function runHowTo(): Promise<{ correct: number; total: number; outcomes: HowToOutcome[] }> {
+export async function runHowTo(): Promise<{
+  correct: number;
+  total: number;
+  outcomes: HowToOutcome[];
+}> {
   const questions = questionSchema.parse(
     JSON.parse(await readFile(join(repoRoot, 'bench', 'manual-questions.json'), 'utf8')),
   );

@@ -54,3 +54,36 @@ export function shingles(text: string, size = 6): Set<string> {
   }
   return result;
 }
+
+const CODE = /(```[\s\S]*?(?:```|$)|`[^`\n]*`)/;
+
+/**
+ * Renumbers citation markers 1..n in the order they are first used, so a reader sees [1] [2] [3]
+ * rather than the retrieval ranks ([1] [3] [5]). Markers naming no known passage are dropped;
+ * code is left alone. Returns the text and each known index's new number.
+ */
+export function renumberCitations(
+  answer: string,
+  known: Set<number>,
+): { text: string; numbers: Map<number, number> } {
+  const numbers = new Map<number, number>();
+  const renumber = (index: number) => {
+    if (!numbers.has(index)) numbers.set(index, numbers.size + 1);
+    return numbers.get(index)!;
+  };
+  const text = answer
+    .split(CODE)
+    .map((part, at) =>
+      at % 2 === 1
+        ? part
+        : part.replace(/[ \t]*\[(\d+(?:\s*,\s*\d+)*)\]/g, (marker, list: string) => {
+            const indexes = list.split(',').map((item) => Number(item.trim()));
+            const valid = indexes.filter((index) => known.has(index));
+            if (valid.length === 0) return '';
+            const lead = /^[ \t]/.test(marker) ? ' ' : '';
+            return `${lead}[${valid.map(renumber).join(', ')}]`;
+          }),
+    )
+    .join('');
+  return { text, numbers };
+}

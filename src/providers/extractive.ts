@@ -1,10 +1,20 @@
 /**
- * The built-in, offline chat provider: no model, no network. It answers by quoting the sentences
- * of the retrieved passages that best cover the question's words, each cited as `[n]`, so Keel
- * gives grounded answers on a fresh machine with no API key.
+ * The built-in, offline chat provider: no model, no network. It finds the retrieved section that
+ * answers the question — its heading counts as much as its text — and quotes it, citing each
+ * quote as `[n]`: a procedure with its steps and commands intact, a definition from the section
+ * that defines the subject, otherwise the sentences that best cover the question.
  */
 import { contentTerms } from './content-words.js';
+import { withoutCitationMarkers, type MarkdownBlock } from './extractive-blocks.js';
 import { passageSentences } from './extractive-text.js';
+import { type ReadQuestion, readQuestion } from './extractive-question.js';
+import {
+  type Section,
+  type Sentence,
+  isProcedure,
+  isSupported,
+  rankSections,
+} from './extractive-sections.js';
 import type {
   ChatProvider,
   ChatRequest,
@@ -14,76 +24,72 @@ import type {
 } from './provider.js';
 import { estimateTokens } from './provider.js';
 
-/** Opens every extractive answer, so nobody mistakes quotes for a model's reasoning. */
-export const EXTRACTIVE_PREFACE =
-  'Extractive answer (composed without a language model) — quoted from the knowledge base:';
-
-export const EXTRACTIVE_NO_SUPPORT =
-  'Nothing in the knowledge base answers this question, so this extractive answer has nothing to quote. Try rephrasing it with the words the documentation uses, or add a knowledge source that covers it.';
-
 export interface ExtractiveOptions {
-  /** Most sentences quoted in one answer; default 4. */
+  /** Most sentences quoted in one answer that is not a procedure; default 4. */
   maxSentences?: number;
 }
 
-interface Candidate {
-  passage: Passage;
-  passageRank: number;
-  position: number;
-  text: string;
-  terms: Set<string>;
-  coverage: number;
-  score: number;
+/** The answer in the pieces it is streamed in, and whether it declined to answer. */
+export interface ExtractiveAnswer {
+  pieces: string[];
+  declined: boolean;
 }
 
-// A sentence must carry at least half the question's weight, or a quarter when it matches two
-// telling words. Below that it shares words with the question, not its topic.
-const SINGLE_TERM_SUPPORT = 0.5;
-const MULTI_TERM_SUPPORT = 0.25;
+// A procedure is quoted block by block up to this many characters (a first block always fits).
+const PROCEDURE_CHARS = 1_600;
 // Sentences far weaker than the best one dilute the answer instead of completing it.
 const RELATIVE_SUPPORT = 0.5;
 const REDUNDANT_OVERLAP = 0.6;
-const UBIQUITOUS_WEIGHT = 0.5;
-const MIN_PASSAGES_FOR_UBIQUITY = 3;
 const COMFORTABLE_WORDS = 40;
-const RANK_BONUS = 0.1;
+const IN_SECTION_TITLE = 0.5;
+const SECTION_WEIGHT = 0.3;
 
-/**
- * How much each question word counts: words found in fewer passages tell more (IDF-like). A word
- * in every one of several passages ("keel" in Keel's docs) tells least of all.
- */
-function termWeights(questionTerms: string[], passageTerms: Set<string>[]): Map<string, number> {
-  const count = passageTerms.length;
-  return new Map(
-    questionTerms.map((term) => {
-      const frequency = passageTerms.filter((terms) => terms.has(term)).length;
-      const ubiquitous = count >= MIN_PASSAGES_FOR_UBIQUITY && frequency === count;
-      return [term, ubiquitous ? UBIQUITOUS_WEIGHT : 1 + Math.log((count + 1) / (frequency + 1))];
-    }),
-  );
+/** `text [n].` — the marker goes before the closing punctuation (and emphasis), after the words. */
+function cite(text: string, index: number): string {
+  const match = /^(.*?)([.!?:;]?(?:\*\*|__|[*_"')\]])*[.!?:;]?)\s*$/s.exec(text);
+  const body = (match?.[1] ?? text).trimEnd();
+  const tail = match?.[2] ?? '';
+  return `${body} [${index}]${tail || '.'}`;
 }
 
-/** The question's content words, and each adjacent pair joined ("roll back" → "rollback"). */
-function readQuestion(question: string): { terms: string[]; joinedPairs: Map<string, string[]> } {
-  const words = contentTerms(question);
-  const joinedPairs = new Map<string, string[]>();
-  words.slice(1).forEach((word, position) => {
-    const previous = words[position] ?? '';
-    joinedPairs.set(previous + word, [previous, word]);
-  });
-  return { terms: [...new Set(words)], joinedPairs };
+function citeBlock(block: MarkdownBlock, index: number): string {
+  const markdown = withoutCitationMarkers(block);
+  if (block.kind === 'paragraph') return cite(markdown, index);
+  if (block.kind !== 'list') return markdown;
+  const lines = markdown.split('\n');
+  const last = lines.length - 1;
+  lines[last] = cite(lines[last] ?? '', index);
+  return lines.join('\n');
 }
 
-/**
- * A sentence's terms; one containing a joined pair also counts its parts, so a question written
- * in two words ("roll back") still meets the documentation's one ("rollback").
- */
-function sentenceTerms(text: string, joinedPairs: Map<string, string[]>): Set<string> {
-  const terms = new Set(contentTerms(text));
-  for (const [joined, parts] of joinedPairs) {
-    if (terms.has(joined)) parts.forEach((part) => terms.add(part));
+/** The section's blocks as they stand, up to a reading budget, each prose block cited. */
+function procedureAnswer(section: Section): string[] {
+  const { index } = section.passage;
+  const pieces: string[] = [];
+  let used = 0;
+  for (const block of section.blocks) {
+    if (pieces.length > 0 && used + block.markdown.length > PROCEDURE_CHARS) break;
+    used += block.markdown.length;
+    pieces.push(citeBlock(block, index));
   }
-  return terms;
+  // Only a table or code was quoted: the citation goes on a line of its own below it.
+  if (!pieces.some((piece) => piece.includes(`[${index}]`))) pieces.push(`[${index}]`);
+  return pieces;
+}
+
+/** The defining paragraph of the section, sentence by sentence. */
+function definitionAnswer(section: Section, maxSentences: number): string[] {
+  const paragraph = section.blocks.find((block) => block.kind === 'paragraph');
+  const sentences = paragraph ? passageSentences(paragraph.markdown).slice(0, maxSentences) : [];
+  if (sentences.length === 0) return procedureAnswer(section);
+  return [sentences.map((text) => cite(text, section.passage.index)).join(' ')];
+}
+
+interface Candidate {
+  section: Section;
+  sentence: Sentence;
+  coverage: number;
+  score: number;
 }
 
 function jaccard(left: Set<string>, right: Set<string>): number {
@@ -93,99 +99,155 @@ function jaccard(left: Set<string>, right: Set<string>): number {
   return union === 0 ? 1 : shared / union;
 }
 
-/** The supported sentences of the passages, best first. */
-function rankCandidates(question: string, passages: Passage[]): Candidate[] {
-  const { terms: questionTerms, joinedPairs } = readQuestion(question);
-  if (questionTerms.length === 0) return [];
-  const sentences = passages.map((passage) =>
-    passageSentences(passage.text).map((text) => ({
-      text,
-      terms: sentenceTerms(text, joinedPairs),
-    })),
-  );
-  const weights = termWeights(
-    questionTerms,
-    sentences.map((list) => new Set(list.flatMap((sentence) => [...sentence.terms]))),
-  );
-  const totalWeight = [...weights.values()].reduce((sum, weight) => sum + weight, 0);
-  const candidates = sentences.flatMap((list, passageRank) =>
-    list.map(({ text, terms }, position): Candidate => {
-      const matched = questionTerms.filter((term) => terms.has(term));
-      const coverage =
-        matched.reduce((sum, term) => sum + (weights.get(term) ?? 0), 0) / totalWeight;
-      const lengthFactor = Math.min(1, Math.sqrt(COMFORTABLE_WORDS / text.split(/\s+/).length));
-      const rankBonus = (RANK_BONUS * (passages.length - passageRank)) / passages.length;
-      const passage = passages[passageRank] as Passage;
-      const telling = matched.filter((term) => weights.get(term) !== UBIQUITOUS_WEIGHT);
-      const supported =
-        coverage >= SINGLE_TERM_SUPPORT || (telling.length >= 2 && coverage >= MULTI_TERM_SUPPORT);
-      const score = supported ? coverage * lengthFactor + rankBonus : 0;
-      return { passage, passageRank, position, text, terms, coverage, score };
+/**
+ * The best-covering sentences of the supported sections, grouped by section (strongest first), in
+ * reading order. A word found only in the sentence's heading counts half: the section is about
+ * it, the sentence may not be.
+ */
+function sentenceAnswer(
+  question: ReadQuestion,
+  sections: Section[],
+  maxSentences: number,
+): string[] {
+  const best = sections[0];
+  if (!best) return [];
+  const weights = new Map(question.terms.map((term) => [term, weightIn(term, sections)]));
+  const total = [...weights.values()].reduce((sum, weight) => sum + weight, 0) || 1;
+  const candidates: Candidate[] = sections.flatMap((section) =>
+    section.sentences.map((sentence) => {
+      let found = 0;
+      for (const term of question.terms) {
+        const weight = weights.get(term) ?? 0;
+        if (sentence.terms.has(term)) found += weight;
+        else if (section.titleTerms.has(term)) found += IN_SECTION_TITLE * weight;
+      }
+      const coverage = found / total;
+      const lengthFactor = Math.min(
+        1,
+        Math.sqrt(COMFORTABLE_WORDS / sentence.text.split(/\s+/).length),
+      );
+      const score = coverage * lengthFactor + (SECTION_WEIGHT * section.score) / best.score;
+      return { section, sentence, coverage, score };
     }),
   );
-  // Ties fall back to retrieval rank and reading order, keeping answers deterministic.
-  return candidates
-    .filter((candidate) => candidate.score > 0)
+  const ranked = candidates
+    .filter((candidate) => candidate.coverage >= 0.25)
     .sort(
       (left, right) =>
         right.score - left.score ||
-        left.passageRank - right.passageRank ||
-        left.position - right.position,
+        left.section.rank - right.section.rank ||
+        left.sentence.position - right.sentence.position,
     );
-}
-
-/** Up to `limit` non-redundant candidates, grouped by passage (strongest first), in reading order. */
-function selectSentences(ranked: Candidate[], limit: number): Candidate[][] {
-  const best = ranked[0];
-  if (!best) return [];
+  const top = ranked[0];
+  if (!top) return [];
   const chosen: Candidate[] = [];
   for (const candidate of ranked) {
-    if (chosen.length >= limit) break;
-    if (candidate.coverage < best.coverage * RELATIVE_SUPPORT) continue;
-    if (chosen.some((other) => jaccard(other.terms, candidate.terms) > REDUNDANT_OVERLAP)) continue;
+    if (chosen.length >= maxSentences) break;
+    if (candidate.coverage < top.coverage * RELATIVE_SUPPORT) continue;
+    const terms = candidate.sentence.terms;
+    if (chosen.some((other) => jaccard(other.sentence.terms, terms) > REDUNDANT_OVERLAP)) continue;
     chosen.push(candidate);
   }
-  const groups = new Map<number, Candidate[]>();
+  const groups = new Map<Section, Candidate[]>();
   for (const candidate of chosen) {
-    groups.set(candidate.passageRank, [...(groups.get(candidate.passageRank) ?? []), candidate]);
+    groups.set(candidate.section, [...(groups.get(candidate.section) ?? []), candidate]);
   }
   return [...groups.values()].map((group) =>
-    group.sort((left, right) => left.position - right.position),
+    group
+      .sort((left, right) => left.sentence.position - right.sentence.position)
+      .map((candidate) => cite(candidate.sentence.text, candidate.section.passage.index))
+      .join(' '),
   );
 }
 
-/** `text [n].` — the marker sits before the closing punctuation so it stays inside the sentence. */
-function cite(text: string, index: number): string {
-  const match = /^(.*?)([.!]+["')\]]*)?$/s.exec(text);
-  const body = (match?.[1] ?? text).trimEnd();
-  return `${body} [${index}]${match?.[2] ?? '.'}`;
+function weightIn(term: string, sections: Section[]): number {
+  const frequency = sections.filter((section) => section.terms.has(term)).length;
+  return 1 + Math.log((sections.length + 1) / (frequency + 1));
+}
+
+function quotedList(words: string[]): string {
+  const quoted = words.map((word) => `“${word}”`);
+  return quoted.length <= 1
+    ? (quoted[0] ?? '')
+    : `${quoted.slice(0, -1).join(', ')} and ${quoted.at(-1)}`;
 }
 
 /**
- * The answer as the pieces it is streamed in: the preface, then one paragraph per passage quoted.
+ * Says what was found and what was not, in the reader's words: the closest sections by title,
+ * and which of the question's words they mention.
+ */
+export function noSupportMessage(question: string, sections: Section[]): string {
+  const advice = 'Try the words the documentation uses, or add a knowledge source that covers it.';
+  if (sections.length === 0)
+    return `Nothing in the knowledge base matches this question. ${advice}`;
+  const closest = sections.slice(0, 2);
+  const words = [...new Set(question.match(/[\p{L}\p{N}][\p{L}\p{N}'-]*/gu) ?? [])].filter(
+    (word) => contentTerms(word).length > 0,
+  );
+  const inClosest = (word: string) =>
+    contentTerms(word).every((term) => closest.some((section) => section.terms.has(term)));
+  const found = words.filter(inClosest);
+  const missing = words.filter((word) => !inClosest(word));
+  const titles = quotedList(closest.map((section) => section.title || section.passage.path));
+  const mention =
+    found.length > 0 && missing.length > 0
+      ? `; they mention ${quotedList(found)} but not ${quotedList(missing)}`
+      : found.length > 0
+        ? `; they mention ${quotedList(found)} only in passing`
+        : '';
+  const noun = closest.length === 1 ? 'section' : 'sections';
+  return `The knowledge base does not answer this question. The closest ${noun}: ${titles}${mention}. ${advice}`;
+}
+
+/** A list or table under a heading that names the question's topic is read whole. */
+function hasStructure(section: Section): boolean {
+  return section.blocks.some((block) => block.kind === 'list' || block.kind === 'table');
+}
+
+function isAboutQuestion(section: Section, question: ReadQuestion): boolean {
+  return question.terms.some((term) => section.titleTerms.has(term));
+}
+
+/**
+ * The answer for a question over retrieved passages. Deterministic: the same question over the
+ * same passages gives the same text.
  */
 export function composeExtractiveAnswer(
   request: Pick<ChatRequest, 'question' | 'passages'>,
   maxSentences = 4,
-): string[] {
-  const groups = selectSentences(rankCandidates(request.question, request.passages), maxSentences);
-  if (groups.length === 0) return [EXTRACTIVE_NO_SUPPORT];
-  const paragraphs = groups.map((group) =>
-    group.map((candidate) => cite(candidate.text, candidate.passage.index)).join(' '),
-  );
-  return [
-    `${EXTRACTIVE_PREFACE}\n\n`,
-    ...paragraphs.map((text, at) => (at > 0 ? `\n\n${text}` : text)),
-  ];
+): ExtractiveAnswer {
+  const question = readQuestion(request.question);
+  const sections = question.terms.length === 0 ? [] : rankSections(question, request.passages);
+  const supported = sections.filter(isSupported);
+  const best = supported[0];
+  let paragraphs: string[] = [];
+  if (best && question.kind === 'definition' && best.defines)
+    paragraphs = definitionAnswer(best, maxSentences);
+  else if (best && question.kind === 'how-to' && isProcedure(best))
+    paragraphs = procedureAnswer(best);
+  else if (
+    best &&
+    question.kind === 'other' &&
+    isAboutQuestion(best, question) &&
+    hasStructure(best)
+  )
+    paragraphs = procedureAnswer(best);
+  else paragraphs = sentenceAnswer(question, supported, maxSentences);
+  if (paragraphs.length === 0)
+    return { pieces: [noSupportMessage(request.question, sections)], declined: true };
+  return {
+    pieces: paragraphs.map((text, at) => (at > 0 ? `\n\n${text}` : text)),
+    declined: false,
+  };
 }
 
 /**
- * Quotes instead of generating, so `temperature` and `maxOutputTokens` do not apply: the answer
- * is bounded by `maxSentences` and the same question over the same passages gives the same text.
+ * Quotes instead of generating, so `temperature` and `maxOutputTokens` do not apply. The result
+ * says `declined` when nothing answers the question; its text then explains what was found.
  */
 export class ExtractiveChatProvider implements ChatProvider {
   readonly name = 'extractive';
-  readonly model = 'extractive-v1';
+  readonly model = 'extractive-v2';
   private readonly maxSentences: number;
 
   constructor(options: ExtractiveOptions = {}) {
@@ -193,27 +255,32 @@ export class ExtractiveChatProvider implements ChatProvider {
   }
 
   async chat(request: ChatRequest): Promise<ChatResult> {
-    return this.result(request, composeExtractiveAnswer(request, this.maxSentences).join(''));
+    return this.result(request, composeExtractiveAnswer(request, this.maxSentences));
   }
 
   async *stream(request: ChatRequest): AsyncGenerator<ChatStreamEvent> {
-    const pieces = composeExtractiveAnswer(request, this.maxSentences);
-    for (const text of pieces) {
+    const answer = composeExtractiveAnswer(request, this.maxSentences);
+    for (const text of answer.pieces) {
       request.signal?.throwIfAborted();
       yield { type: 'delta', text };
     }
-    yield { type: 'done', result: this.result(request, pieces.join('')) };
+    yield { type: 'done', result: this.result(request, answer) };
   }
 
-  private result(request: ChatRequest, text: string): ChatResult {
+  private result(request: ChatRequest, answer: ExtractiveAnswer): ChatResult {
     request.signal?.throwIfAborted();
-    const read = [request.question, ...request.passages.map((passage) => passage.text)].join('\n');
+    const text = answer.pieces.join('');
+    const read = [
+      request.question,
+      ...request.passages.map((passage: Passage) => passage.text),
+    ].join('\n');
     return {
       text,
       usage: { inputTokens: estimateTokens(read), outputTokens: estimateTokens(text) },
       provider: this.name,
       model: this.model,
       finishReason: 'stop',
+      ...(answer.declined && { declined: true }),
     };
   }
 }

@@ -15,7 +15,7 @@ describe('createChatProvider', () => {
   it('is the bare extractive provider with zero configuration', () => {
     const provider = createChatProvider(configFrom({}));
     expect(provider).toBeInstanceOf(ExtractiveChatProvider);
-    expect(provider.model).toBe('extractive-v1');
+    expect(provider.model).toBe('extractive-v2');
   });
 
   it('puts the configured provider first and the fallbacks after it', () => {

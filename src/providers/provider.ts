@@ -43,6 +43,11 @@ export interface ChatResult {
   provider: string;
   model: string;
   finishReason: 'stop' | 'length' | 'error' | 'other';
+  /**
+   * The provider found nothing to answer with and says so in `text` (the extractive provider
+   * names the closest sections it found): the governor refuses with that text instead of its own.
+   */
+  declined?: boolean;
 }
 
 /** One piece of a streamed answer; the last chunk carries `done` with the full result. */

@@ -69,3 +69,50 @@ describe('output validation: leaks', () => {
     expect(context.citations.map((citation) => citation.path)).toEqual(['policies.md']);
   });
 });
+
+describe('output validation: citation numbers and declined answers', () => {
+  function withPassages(answer: string, indexes: number[]): GovernorContext {
+    const context = contextFor(answer);
+    const [first] = context.passages;
+    context.passages = indexes.map((index) => ({
+      ...first!,
+      index,
+      chunkId: index,
+      path: `doc-${index}.md`,
+    }));
+    return context;
+  }
+
+  it('numbers citations 1..n in order of first use, leaving code alone', async () => {
+    const context = withPassages(
+      'To roll back a policy, run npx keel policy rollback [5]. It re-activates the version that was active before [3][5]. Arrays read `items[3]` [9].',
+      [1, 3, 5],
+    );
+    await outputValidationStep.run(context);
+    expect(context.answer).toBe(
+      'To roll back a policy, run npx keel policy rollback [1]. It re-activates the version that was active before [2][1]. Arrays read `items[3]`.',
+    );
+    expect(context.citations.map((citation) => [citation.index, citation.path])).toEqual([
+      [1, 'doc-5.md'],
+      [2, 'doc-3.md'],
+    ]);
+  });
+
+  it('refuses with the provider’s own explanation when it declined', async () => {
+    const explanation =
+      'The knowledge base does not answer this question. The closest section: “Rolling back”.';
+    const context = contextFor(explanation);
+    context.result = {
+      text: explanation,
+      usage: { inputTokens: 1, outputTokens: 1 },
+      provider: 'extractive',
+      model: 'extractive-v2',
+      finishReason: 'stop',
+      declined: true,
+    };
+    const outcome = await outputValidationStep.run(context);
+    expect(outcome.decision).toBe('refused');
+    expect(context.answer).toBe(explanation);
+    expect(context.citations).toEqual([]);
+  });
+});

@@ -1,5 +1,11 @@
 import { detectPii, redactPii } from '../detectors/pii.js';
-import { contentWords, shingles, splitSentences, supportRatio } from '../grounding.js';
+import {
+  contentWords,
+  renumberCitations,
+  shingles,
+  splitSentences,
+  supportRatio,
+} from '../grounding.js';
 import type { Citation, GovernorContext, GovernorStep } from '../step.js';
 import { escalate } from '../step.js';
 
@@ -87,6 +93,19 @@ function checkLeaks(context: GovernorContext, reasons: string[]): void {
   }
 }
 
+/** Citations become [1]..[n] in the order the answer first uses them. */
+function numberInOrderOfUse(context: GovernorContext): void {
+  const known = new Set(context.passages.map((passage) => passage.index));
+  const { text, numbers } = renumberCitations(context.answer ?? '', known);
+  context.answer = text;
+  context.citations = context.citations
+    .flatMap((citation) => {
+      const index = numbers.get(citation.index);
+      return index === undefined ? [] : [{ ...citation, index }];
+    })
+    .sort((left, right) => left.index - right.index);
+}
+
 /**
  * Every citation must point at a retrieved passage; sentences without support are flagged, and
  * per policy too many of them refuse the answer; prompt and secret leaks are caught.
@@ -97,6 +116,13 @@ export const outputValidationStep: GovernorStep = {
     const { requireCitations, grounding, maxUnsupportedRatio } = context.bundle.policy.output;
     const reasons: string[] = [];
     checkLeaks(context, reasons);
+    if (context.result?.declined && !context.flags.includes('system_prompt_leak')) {
+      // The provider's own words say what it found and what it did not; they claim nothing.
+      context.citations = [];
+      reasons.push('no_supporting_passage');
+      escalate(context, 'refused', reasons.join('; '));
+      return { decision: 'refused', reasons };
+    }
     const { unsupported, sentences } = checkCitations(context, reasons);
     for (const sentence of unsupported)
       context.flags.push(`unsupported: ${sentence.slice(0, 160)}`);
@@ -115,6 +141,7 @@ export const outputValidationStep: GovernorStep = {
       escalate(context, 'refused', reasons.join('; ') || 'output_refused');
       return { decision: 'refused', reasons };
     }
+    numberInOrderOfUse(context);
     return { decision: reasons.length > 0 ? 'flagged' : 'passed', reasons };
   },
 };

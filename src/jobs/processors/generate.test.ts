@@ -99,7 +99,7 @@ describe('generate processor with the governor (extractive, offline)', () => {
       userId: 'u_writer',
       createdAt: new Date(NOW).toISOString(),
       provider: 'extractive',
-      model: 'extractive-v1',
+      model: 'extractive-v2',
       usage: { inputTokens: expect.any(Number), outputTokens: expect.any(Number) },
       citations: result.citations,
       traceId: job.id,
