@@ -26,6 +26,7 @@ const LAYERS = [
   'jobs',
   'backup',
   'keel',
+  'mcp',
   'api',
   'cli',
 ];

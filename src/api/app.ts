@@ -13,6 +13,7 @@ import type { Keel } from '../keel.js';
 import { errorBody, handleError } from './error-handler.js';
 import { chatRoutes } from './routes/chat.js';
 import { openAiChatRoutes } from './routes/openai-chat.js';
+import { mcpRoutes } from './routes/mcp.js';
 import { governorRoutes } from './routes/governor.js';
 import { healthRoutes } from './routes/health.js';
 import { kbRoutes } from './routes/kb.js';
@@ -128,6 +129,7 @@ export async function buildApp(keel: Keel) {
   await app.register(healthRoutes(keel));
   await app.register(chatRoutes(keel));
   await app.register(openAiChatRoutes(keel));
+  await app.register(mcpRoutes(keel));
   await app.register(kbRoutes(keel));
   await app.register(policyRoutes(keel));
   await app.register(governorRoutes(keel));

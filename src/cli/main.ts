@@ -9,6 +9,7 @@ import { apiCommand, orchestratorCommand, serveCommand, workerCommand } from './
 import { jobsCommand } from './commands/jobs.js';
 import { apikeyCommand } from './commands/apikey.js';
 import { userCommand } from './commands/user.js';
+import { mcpCommand } from './commands/mcp.js';
 import { backupCommands } from './commands/backup.js';
 
 const program = new Command()
@@ -30,6 +31,7 @@ program.addCommand(configCommand());
 program.addCommand(migrateCommand());
 program.addCommand(userCommand());
 program.addCommand(apikeyCommand());
+program.addCommand(mcpCommand());
 for (const command of backupCommands()) program.addCommand(command);
 
 try {

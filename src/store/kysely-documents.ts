@@ -118,6 +118,31 @@ export class KyselyDocuments {
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
+  async documentChunks(sourceId: string, path: string): Promise<Chunk[]> {
+    const rows = await this.readDb
+      .selectFrom('chunks')
+      .innerJoin('documents', 'documents.id', 'chunks.document_id')
+      .innerJoin('sources', 'sources.id', 'chunks.source_id')
+      .select([
+        'chunks.id',
+        'chunks.source_id',
+        'sources.name as source_name',
+        'documents.path',
+        'chunks.heading',
+        'chunks.line_start',
+        'chunks.line_end',
+        'documents.version',
+        'chunks.text',
+        'chunks.token_count',
+      ])
+      .where('documents.source_id', '=', sourceId)
+      .where('documents.path', '=', path)
+      .orderBy('chunks.line_start')
+      .orderBy('chunks.id')
+      .execute();
+    return rows.map(toChunk);
+  }
+
   async chunksWithoutVectors(
     sourceIds: string[],
     limit: number,

@@ -74,6 +74,8 @@ export abstract class KyselyStore implements Store {
   stampVersion: KnowledgeStore['stampVersion'] = (sourceId, version) =>
     this.documents.stampVersion(sourceId, version);
   getChunks: KnowledgeStore['getChunks'] = (ids) => this.documents.getChunks(ids);
+  documentChunks: KnowledgeStore['documentChunks'] = (sourceId, path) =>
+    this.documents.documentChunks(sourceId, path);
   chunksWithoutVectors: KnowledgeStore['chunksWithoutVectors'] = (sourceIds, limit, afterId) =>
     this.documents.chunksWithoutVectors(sourceIds, limit, afterId);
   markEmbedded: KnowledgeStore['markEmbedded'] = (ids, embedded) =>

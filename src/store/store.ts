@@ -154,6 +154,8 @@ export interface KnowledgeStore {
     options: { k: number; sourceIds?: string[] },
   ): Promise<LexicalHit[]>;
   getChunks(ids: number[]): Promise<Chunk[]>;
+  /** One document's chunks in line order (a document read whole, e.g. as an MCP resource). */
+  documentChunks(sourceId: string, path: string): Promise<Chunk[]>;
   /** Chunks with no vector yet, for backfilling when embeddings get configured. */
   chunksWithoutVectors(
     sourceIds: string[],

@@ -133,6 +133,26 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       ).resolves.toBeDefined();
     });
 
+    it('reads one document whole, its chunks in line order', async () => {
+      const source = await store.createSource({ name: 'whole', kind: 'folder', location: '/w' });
+      await store.applyDocumentChanges(source.id, 'v1', {
+        upserts: [
+          {
+            path: 'guide/b.md',
+            contentHash: 'b',
+            title: 'B',
+            chunks: [chunk('second part', 'B > Two', 10), chunk('first part', 'B > One', 1)],
+          },
+          { path: 'other.md', contentHash: 'o', title: 'O', chunks: [chunk('elsewhere')] },
+        ],
+        deletes: [],
+      });
+      const chunks = await store.documentChunks(source.id, 'guide/b.md');
+      expect(chunks.map((part) => part.text)).toEqual(['first part', 'second part']);
+      expect(chunks[0]).toMatchObject({ path: 'guide/b.md', sourceName: 'whole', version: 'v1' });
+      expect(await store.documentChunks(source.id, 'missing.md')).toEqual([]);
+    });
+
     it('stamps versions, records knowledge versions and sync errors', async () => {
       const source = await store.createSource({ name: 'kb', kind: 'folder', location: '/kb' });
       const { created } = await store.applyDocumentChanges(source.id, 'provisional', {

@@ -3,7 +3,7 @@ import { KeelError, isKeelError } from '../../errors.js';
 import type { GovernedAnswer } from '../../governor/governor.js';
 import type { Keel } from '../../keel.js';
 import { errorBody } from '../error-handler.js';
-import { governedCall } from '../governed-call.js';
+import { governedCall } from '../../limits/governed-call.js';
 import { answerSchema, chatBodySchema, errorSchema } from '../schemas.js';
 import { SseStream } from '../sse.js';
 import { type ChatHistory, openChatHistory } from '../chat-history.js';

@@ -4,7 +4,7 @@ import { NotFoundError, ValidationError, isKeelError } from '../../errors.js';
 import type { GovernedAnswer } from '../../governor/governor.js';
 import type { Keel } from '../../keel.js';
 import { errorBody } from '../error-handler.js';
-import { governedCall } from '../governed-call.js';
+import { governedCall } from '../../limits/governed-call.js';
 import { handleOpenAiError, openAiError } from '../openai/errors.js';
 import {
   type CompletionBody,

@@ -1,9 +1,10 @@
 import { actorOf } from '../auth/actor.js';
 import type { Principal } from '../auth/principal.js';
 import { isKeelError } from '../errors.js';
-import type { AnswerOptions } from '../governor/answerer.js';
+import type { AnswerOptions, Answerer } from '../governor/answerer.js';
 import type { ChatRequestInput, GovernedAnswer } from '../governor/governor.js';
-import type { Keel } from '../keel.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import type { QuotaService } from './quotas.js';
 
 /**
  * One governed answer on behalf of a caller, as every public entry point asks it (`/v1/chat`,
@@ -14,7 +15,7 @@ import type { Keel } from '../keel.js';
  *   const answer = await governedCall(keel, request.principal, { message: 'What is Keel?' }, { traceId });
  */
 export async function governedCall(
-  keel: Pick<Keel, 'answers' | 'quotas' | 'metrics'>,
+  keel: { answers: Answerer; quotas: QuotaService; metrics: Pick<Metrics, 'governorDecisions'> },
   principal: Principal,
   question: ChatRequestInput,
   options: Omit<AnswerOptions, 'workspaceId' | 'actor'> & { traceId: string; actor?: string },
