@@ -62,18 +62,18 @@ export interface Deployment {
   key: string;
 }
 
-export async function deploy(options: {
+export interface DeployOptions {
   workDir: string;
   upstreamUrl: string;
-  databaseUrl: string | undefined;
-  redisUrl: string | undefined;
+  databaseUrl?: string | undefined;
+  redisUrl?: string | undefined;
   nodeOptions: (name: string) => string[];
-}): Promise<Deployment> {
-  const [apiPort, inProcessPort, orchestratorPort] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
+}
+
+/** What every benchmarked Keel runs with, on `workDir/data`, migrated, with an API key. */
+async function prepare(
+  options: DeployOptions,
+): Promise<{ env: Record<string, string>; key: string }> {
   const env: Record<string, string> = {
     KEEL_DATA_DIR: join(options.workDir, 'data'),
     KEEL_PROFILE: 'development',
@@ -88,7 +88,6 @@ export async function deploy(options: {
     // The limiter and the quota ledger both run on every call; neither is allowed to refuse.
     KEEL_RATE_LIMIT_CHAT: '100000000',
     KEEL_QUOTAS: JSON.stringify({ user: { day: { calls: 100_000_000 } } }),
-    KEEL_ORCHESTRATOR_PORT: String(orchestratorPort),
     KEEL_ARGON2_MEMORY_KIB: '19456',
     KEEL_ARGON2_ITERATIONS: '2',
     KEEL_ARGON2_PARALLELISM: '1',
@@ -98,6 +97,41 @@ export async function deploy(options: {
   await mkdir(env.KEEL_DATA_DIR!, { recursive: true });
   await runKeel(['migrate'], env);
   const key = await createApiKey(env, { email: 'bench@example.com', scopes: 'chat' });
+  return { env, key };
+}
+
+/** The single process (`keel serve`) on its SQLite file, in-process cache, limits and queue. */
+export async function deploySingle(
+  options: Omit<DeployOptions, 'databaseUrl' | 'redisUrl'>,
+): Promise<{ process: KeelProcess; url: string; key: string }> {
+  const port = await freePort();
+  const { env, key } = await prepare(options);
+  const serve = startKeel(
+    'serve',
+    ['serve'],
+    { ...env, PORT: String(port) },
+    { nodeOptions: options.nodeOptions('serve') },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/health/ready`, { process: serve, timeoutMs: 120_000 });
+  return { process: serve, url, key };
+}
+
+/**
+ * Server mode: `keel orchestrator` and `keel api` in front of it, plus (unless `inProcessApi` is
+ * false) a second `keel api` with the governor in process.
+ */
+export async function deploy(
+  options: DeployOptions & { inProcessApi?: boolean },
+): Promise<Deployment> {
+  const [apiPort, inProcessPort, orchestratorPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
+  const prepared = await prepare(options);
+  const { key } = prepared;
+  const env = { ...prepared.env, KEEL_ORCHESTRATOR_PORT: String(orchestratorPort) };
   const orchestrator = startKeel('orchestrator', ['orchestrator'], env, {
     nodeOptions: options.nodeOptions('orchestrator'),
   });
@@ -115,12 +149,13 @@ export async function deploy(options: {
     },
     { nodeOptions: options.nodeOptions('api') },
   );
-  const inProcess = startKeel('api-inprocess', ['api'], { ...env, PORT: String(inProcessPort) });
   const urls = {
     keel: `http://127.0.0.1:${apiPort}`,
     inprocess: `http://127.0.0.1:${inProcessPort}`,
   };
   await waitForHttp(`${urls.keel}/health/ready`, { process: api });
+  if (options.inProcessApi === false) return { env, processes: [orchestrator, api], urls, key };
+  const inProcess = startKeel('api-inprocess', ['api'], { ...env, PORT: String(inProcessPort) });
   await waitForHttp(`${urls.inprocess}/health/ready`, { process: inProcess });
   return { env, processes: [orchestrator, api, inProcess], urls, key };
 }

@@ -13,7 +13,8 @@ import { summarize } from './stats.js';
  * the clients' HTTP and JSON work never shares an event loop with what is measured:
  *   KEEL_BENCH_API_KEY=keel_… node bin/run-ts.js bench/gateway-load.ts \
  *     --target keel --url http://127.0.0.1:PORT --concurrency 16 --requests 600
- * `--target upstream` sends the same question straight to `URL/chat/completions` instead.
+ * `--target upstream` sends the same question straight to `URL/chat/completions` instead;
+ * `--target portkey` sends it to Portkey's gateway at URL, which forwards it to `--upstream`.
  * Prints one JSON object (a GatewayLevel) on stdout.
  */
 
@@ -34,7 +35,7 @@ const summarySchema = z.object({
   max: z.number(),
 });
 export const gatewayLevelSchema = z.object({
-  target: z.enum(['upstream', 'keel']),
+  target: z.enum(['upstream', 'keel', 'portkey']),
   concurrency: z.number(),
   requests: z.number(),
   seconds: z.number(),
@@ -74,31 +75,51 @@ function messages(): () => string {
   };
 }
 
-function request(target: Target, url: string, key: string | undefined, message: string) {
-  if (target === 'upstream') {
-    return fetch(`${url}/chat/completions`, {
+/** Calls the warm-up runs before timing starts, at each concurrency (the CPU meter counts them). */
+export const warmUpCalls = (concurrency: number) => Math.max(30, 3 * concurrency);
+
+interface Destination {
+  target: Target;
+  url: string;
+  key?: string | undefined;
+  /** The upstream Portkey forwards to (its `x-portkey-custom-host`). */
+  upstreamUrl?: string | undefined;
+}
+
+function request(to: Destination, message: string) {
+  const completion = JSON.stringify({
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'user', content: message }],
+  });
+  if (to.target === 'upstream') {
+    return fetch(`${to.url}/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Bearer bench' },
-      body: JSON.stringify({
-        model: 'gpt-4o-mini',
-        messages: [{ role: 'user', content: message }],
-      }),
+      body: completion,
     });
   }
-  return fetch(`${url}/v1/chat`, {
+  if (to.target === 'portkey') {
+    return fetch(`${to.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: 'Bearer sk-bench',
+        'x-portkey-provider': 'openai',
+        'x-portkey-custom-host': to.upstreamUrl ?? '',
+      },
+      body: completion,
+    });
+  }
+  return fetch(`${to.url}/v1/chat`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key ?? ''}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${to.key ?? ''}` },
     body: JSON.stringify({ message }),
   });
 }
 
-export async function closedLoop(options: {
-  target: Target;
-  url: string;
-  key?: string;
-  concurrency: number;
-  requests: number;
-}): Promise<GatewayLevel> {
+export async function closedLoop(
+  options: Destination & { concurrency: number; requests: number },
+): Promise<GatewayLevel> {
   const next = messages();
   const status: Record<string, number> = {};
   const outcomes: Record<string, number> = {};
@@ -111,7 +132,7 @@ export async function closedLoop(options: {
       while (issued < total) {
         issued += 1;
         const started = performance.now();
-        const response = await request(options.target, options.url, options.key, next());
+        const response = await request(options, next());
         const body = replySchema.safeParse(await response.json().catch(() => undefined));
         const ms = performance.now() - started;
         if (!record) continue;
@@ -125,7 +146,7 @@ export async function closedLoop(options: {
     await Promise.all(Array.from({ length: options.concurrency }, client));
   };
   // Warm up at the measured concurrency so every connection is open before timing starts.
-  await drive(Math.max(30, 3 * options.concurrency), false);
+  await drive(warmUpCalls(options.concurrency), false);
   const started = performance.now();
   await drive(options.requests, true);
   const seconds = (performance.now() - started) / 1000;
@@ -142,16 +163,13 @@ export async function closedLoop(options: {
 }
 
 /** Runs the load generator in a child process and returns its figures. */
-export async function gatewayLoad(options: {
-  target: Target;
-  url: string;
-  key?: string;
-  concurrency: number;
-  requests: number;
-}): Promise<GatewayLevel> {
+export async function gatewayLoad(
+  options: Destination & { concurrency: number; requests: number },
+): Promise<GatewayLevel> {
   const args = [join(repoRoot, 'bin', 'run-ts.js'), join(repoRoot, 'bench', 'gateway-load.ts')];
   args.push('--target', options.target, '--url', options.url);
   args.push('--concurrency', String(options.concurrency), '--requests', String(options.requests));
+  if (options.upstreamUrl) args.push('--upstream', options.upstreamUrl);
   const { stdout } = await promisify(execFile)(process.execPath, args, {
     cwd: repoRoot,
     // The key travels in the environment, not argv, so it never shows up in `ps`.
@@ -168,10 +186,11 @@ function flag(name: string): string {
 }
 
 if (isEntryPoint(import.meta.url)) {
-  const target = z.enum(['upstream', 'keel']).parse(flag('--target'));
+  const target = gatewayLevelSchema.shape.target.parse(flag('--target'));
   const level = await closedLoop({
     target,
     url: flag('--url'),
+    upstreamUrl: process.argv.includes('--upstream') ? flag('--upstream') : undefined,
     key: process.env.KEEL_BENCH_API_KEY,
     concurrency: Number(flag('--concurrency')),
     requests: Number(flag('--requests')),
