@@ -71,7 +71,7 @@ export interface DeployOptions {
 }
 
 /** What every benchmarked Keel runs with, on `workDir/data`, migrated, with an API key. */
-async function prepare(
+export async function prepareKeel(
   options: DeployOptions,
 ): Promise<{ env: Record<string, string>; key: string }> {
   const env: Record<string, string> = {
@@ -105,7 +105,7 @@ export async function deploySingle(
   options: Omit<DeployOptions, 'databaseUrl' | 'redisUrl'>,
 ): Promise<{ process: KeelProcess; url: string; key: string }> {
   const port = await freePort();
-  const { env, key } = await prepare(options);
+  const { env, key } = await prepareKeel(options);
   const serve = startKeel(
     'serve',
     ['serve'],
@@ -129,7 +129,7 @@ export async function deploy(
     await freePort(),
     await freePort(),
   ];
-  const prepared = await prepare(options);
+  const prepared = await prepareKeel(options);
   const { key } = prepared;
   const env = { ...prepared.env, KEEL_ORCHESTRATOR_PORT: String(orchestratorPort) };
   const orchestrator = startKeel('orchestrator', ['orchestrator'], env, {

@@ -2,6 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import { KyselyUsageStore, limitReached } from './kysely-usage.js';
 import type { Database } from './schema.js';
+import type { StatementCache } from './sqlite-statements.js';
 import type { QuotaLimit, ReserveResult, UsageReservation } from './usage-store.js';
 
 /**
@@ -15,7 +16,7 @@ export class SqliteUsageStore extends KyselyUsageStore {
     limits: QuotaLimit[],
   ) => ReserveResult;
 
-  constructor(db: Kysely<Database>, raw: BetterSqlite3.Database) {
+  constructor(db: Kysely<Database>, raw: BetterSqlite3.Database, statements: StatementCache) {
     super(db);
     const insert = raw.prepare(
       `insert into usage_records (workspace_id, user_id, api_key_id, trace_id, status, created_at)
@@ -24,7 +25,7 @@ export class SqliteUsageStore extends KyselyUsageStore {
     const used = (limit: QuotaLimit, reservation: UsageReservation): number => {
       const owner = limit.scope === 'user' ? reservation.userId : reservation.workspaceId;
       // usage_days (migration 0010, kept by triggers) has one column per metric, named as it.
-      const row = raw
+      const row = statements
         .prepare(
           `select coalesce(sum(${limit.metric}), 0) as used from usage_days
            where scope = ? and owner_id = ? and day >= substr(?, 1, 10)`,

@@ -8,13 +8,15 @@ import { KyselyStore } from './kysely-store.js';
 import { migrateToLatest } from './migrate.js';
 import { sqliteMigrations } from './migrations/sqlite.js';
 import type { Database } from './schema.js';
+import { StatementCache } from './sqlite-statements.js';
 import { SqliteUsageStore } from './sqlite-usage.js';
 import type { LexicalHit } from './store.js';
 
 /**
  * The single-process store: one SQLite file (WAL) with FTS5 for lexical search and sqlite-vec
  * loaded for the vector index, which shares the connection (`raw`). The queries that read the
- * same on PostgreSQL live in the `kysely-*.ts` modules.
+ * same on PostgreSQL live in the `kysely-*.ts` modules. Statements are prepared once per SQL
+ * text (`StatementCache`), for Kysely's queries and the raw ones alike.
  */
 export class SqliteStore extends KyselyStore {
   readonly dialect = 'sqlite' as const;
@@ -24,10 +26,11 @@ export class SqliteStore extends KyselyStore {
   private constructor(
     db: Kysely<Database>,
     readonly raw: BetterSqlite3.Database,
+    readonly statements: StatementCache,
   ) {
     super(db);
     this.accounts = new KyselyAccountStore(db);
-    this.usage = new SqliteUsageStore(db, raw);
+    this.usage = new SqliteUsageStore(db, raw, statements);
   }
 
   static async open(file: string): Promise<SqliteStore> {
@@ -38,11 +41,14 @@ export class SqliteStore extends KyselyStore {
     raw.pragma('foreign_keys = ON');
     raw.pragma('busy_timeout = 5000');
     sqliteVec.load(raw);
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+    const statements = new StatementCache(raw);
+    const db = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: statements.database }),
+    });
     await migrateToLatest(
       new Migrator({ db, provider: { getMigrations: async () => sqliteMigrations } }),
     );
-    return new SqliteStore(db, raw);
+    return new SqliteStore(db, raw, statements);
   }
 
   async ping(): Promise<void> {
