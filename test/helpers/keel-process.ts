@@ -23,11 +23,56 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * How long one CLI command may take before a test calls it hung. Generous on purpose: each
+ * command is a new Node process that loads (and, from a checkout, compiles) the sources, which
+ * takes 5–30 s of wall time when the 2-core test machine is busy; a hang still fails.
+ */
+export const CLI_CALL_TIMEOUT_MS = 150_000;
+
+/** A test's own limit when it runs `calls` CLI commands one after another. */
+export function cliTestTimeout(calls: number): number {
+  return calls * CLI_CALL_TIMEOUT_MS + 30_000;
+}
+
+/**
+ * Runs `keel ARGS` and returns its exit code with stdout and stderr together, whether it succeeded
+ * or not (tests assert on failures too). A command still running after CLI_CALL_TIMEOUT_MS is
+ * killed and the call throws, naming it.
+ */
+export async function keelCommand(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; out: string }> {
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, [KEEL_BIN, ...args], {
+      env,
+      timeout: CLI_CALL_TIMEOUT_MS,
+      killSignal: 'SIGKILL',
+      maxBuffer: 16 * 2 ** 20,
+    });
+    return { code: 0, out: stdout };
+  } catch (error) {
+    const failure = error as {
+      code?: number | string;
+      killed?: boolean;
+      stdout?: string;
+      stderr?: string;
+    };
+    if (failure.killed || typeof failure.code !== 'number') {
+      throw new Error(
+        `keel ${args.join(' ')} did not finish within ${CLI_CALL_TIMEOUT_MS / 1000} s: ${failure.stderr ?? ''}`,
+      );
+    }
+    return { code: failure.code, out: `${failure.stdout ?? ''}${failure.stderr ?? ''}` };
+  }
+}
+
 /** Runs one `keel …` command to completion and returns its stdout; throws with stderr on failure. */
 export async function runKeel(
   args: string[],
   env: Record<string, string>,
-  timeoutMs = 120_000,
+  timeoutMs = CLI_CALL_TIMEOUT_MS,
 ): Promise<string> {
   try {
     const { stdout } = await promisify(execFile)(process.execPath, [KEEL_BIN, ...args], {
