@@ -2,8 +2,10 @@ import { type FormEvent, useState } from 'react';
 import { api } from '../api/client';
 import { messageOf } from '../api/errors';
 import type { ApiKey } from '../api/types';
+import { ConfirmButton } from '../ui/confirm-button';
+import { DataTable } from '../ui/data-table';
 import { formatDate } from '../ui/format';
-import { Async, Empty } from '../ui/states';
+import { Async, Empty, FormError } from '../ui/states';
 import { useResource } from '../ui/use-resource';
 
 const SCOPES = ['chat', 'kb:read', 'kb:write', 'admin'] as const;
@@ -32,8 +34,6 @@ export function ApiKeysPage() {
     }
   }
   async function revoke(key: ApiKey) {
-    if (!window.confirm(`Revoke the key "${key.name}"? Programs using it stop working at once.`))
-      return;
     setError(undefined);
     try {
       await api(`/v1/api-keys/${encodeURIComponent(key.id)}`, { method: 'DELETE' });
@@ -104,66 +104,57 @@ export function ApiKeysPage() {
           </div>
         </div>
       )}
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       <Async resource={keys} label="Loading keys…">
         {({ apiKeys }) =>
           apiKeys.length === 0 ? (
             <Empty>No API keys yet.</Empty>
           ) : (
-            <div className="table-scroll">
-              <table className="data">
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Scopes</th>
-                    <th scope="col">Last used</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {apiKeys.map((key) => (
-                    <tr key={key.id}>
-                      <td>
-                        {key.name}
-                        <div className="hint">
-                          <code>{key.prefix}…</code>
-                        </div>
-                      </td>
-                      <td>{key.scopes.join(', ')}</td>
-                      <td>{formatDate(key.lastUsedAt)}</td>
-                      <td>
-                        {key.revokedAt ? (
-                          <span className="badge state-cancelled">
-                            revoked {formatDate(key.revokedAt)}
-                          </span>
-                        ) : (
-                          <span className="badge state-completed">active</span>
-                        )}
-                      </td>
-                      <td className="actions">
-                        {!key.revokedAt && (
-                          <button
-                            type="button"
-                            className="danger"
-                            onClick={() => void revoke(key)}
-                            aria-label={`Revoke key ${key.name}`}
-                          >
-                            Revoke
-                          </button>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              rows={apiKeys}
+              rowKey={(key) => key.id}
+              columns={[
+                {
+                  header: 'Name',
+                  cell: (key) => (
+                    <>
+                      {key.name}
+                      <div className="hint">
+                        <code>{key.prefix}…</code>
+                      </div>
+                    </>
+                  ),
+                },
+                { header: 'Scopes', cell: (key) => key.scopes.join(', ') },
+                { header: 'Last used', cell: (key) => formatDate(key.lastUsedAt) },
+                {
+                  header: 'Status',
+                  cell: (key) =>
+                    key.revokedAt ? (
+                      <span className="badge state-cancelled">
+                        revoked {formatDate(key.revokedAt)}
+                      </span>
+                    ) : (
+                      <span className="badge state-completed">active</span>
+                    ),
+                },
+                {
+                  header: 'Actions',
+                  hiddenHeader: true,
+                  className: 'actions',
+                  cell: (key) =>
+                    !key.revokedAt && (
+                      <ConfirmButton
+                        question={`Revoke the key "${key.name}"? Programs using it stop working at once.`}
+                        onConfirm={() => revoke(key)}
+                        label={`Revoke key ${key.name}`}
+                      >
+                        Revoke
+                      </ConfirmButton>
+                    ),
+                },
+              ]}
+            />
           )
         }
       </Async>

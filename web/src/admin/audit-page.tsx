@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { api } from '../api/client';
 import type { AuditRecord } from '../api/types';
+import { DataTable } from '../ui/data-table';
 import { formatDate } from '../ui/format';
 import { Empty, ErrorState, Loading } from '../ui/states';
 import { useResource } from '../ui/use-resource';
@@ -98,38 +99,26 @@ export function AuditPage() {
       {first.loading && !first.data && <Loading label="Loading the audit log…" />}
       {first.data && records.length === 0 && <Empty>No audit records match.</Empty>}
       {records.length > 0 && (
-        <div className="table-scroll">
-          <table className="data">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Actor</th>
-                <th scope="col">Action</th>
-                <th scope="col">Target</th>
-                <th scope="col">Details</th>
-              </tr>
-            </thead>
-            <tbody>
-              {records.map((record) => (
-                <tr key={String(record.id)}>
-                  <td>{formatDate(record.at)}</td>
-                  <td>{record.actor ?? '—'}</td>
-                  <td>
-                    <code>{record.action}</code>
-                  </td>
-                  <td>{record.target ?? '—'}</td>
-                  <td>
-                    <details>
-                      <summary>Show</summary>
-                      <pre className="passage">{JSON.stringify(record.details, null, 2)}</pre>
-                      {record.traceId && <p className="hint">trace {record.traceId}</p>}
-                    </details>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          rows={records}
+          rowKey={(record) => String(record.id)}
+          columns={[
+            { header: 'When', cell: (record) => formatDate(record.at) },
+            { header: 'Actor', cell: (record) => record.actor ?? '—' },
+            { header: 'Action', cell: (record) => <code>{record.action}</code> },
+            { header: 'Target', cell: (record) => record.target ?? '—' },
+            {
+              header: 'Details',
+              cell: (record) => (
+                <details>
+                  <summary>Show</summary>
+                  <pre className="passage">{JSON.stringify(record.details, null, 2)}</pre>
+                  {record.traceId && <p className="hint">trace {record.traceId}</p>}
+                </details>
+              ),
+            },
+          ]}
+        />
       )}
       {moreError !== undefined && <ErrorState error={moreError} />}
       {cursor && (

@@ -3,8 +3,9 @@ import { api } from '../api/client';
 import { messageOf } from '../api/errors';
 import type { PolicyActivation, PolicyOverview } from '../api/types';
 import { atLeast, useSession } from '../auth/session';
+import { DataTable } from '../ui/data-table';
 import { formatDate, shortVersion } from '../ui/format';
-import { Async, Empty } from '../ui/states';
+import { Async, Empty, FormError } from '../ui/states';
 import { useResource } from '../ui/use-resource';
 import { PolicyDiff } from './policy-diff';
 
@@ -105,11 +106,7 @@ export function PoliciesPage() {
                 {notice}
               </p>
             )}
-            {error && (
-              <p className="form-error" role="alert">
-                {error}
-              </p>
-            )}
+            <FormError message={error} />
             <h4>Versions</h4>
             <ul className="versions">
               {data.versions.map((version) => (
@@ -141,26 +138,8 @@ export function PoliciesPage() {
             ) : (
               <>
                 <div className="toolbar">
-                  <label>
-                    From{' '}
-                    <select value={from} onChange={(event) => setFrom(event.target.value)}>
-                      {versions.map((version) => (
-                        <option key={version.version} value={version.version}>
-                          {shortVersion(version.version)}
-                        </option>
-                      ))}
-                    </select>
-                  </label>
-                  <label>
-                    To{' '}
-                    <select value={to} onChange={(event) => setTo(event.target.value)}>
-                      {versions.map((version) => (
-                        <option key={version.version} value={version.version}>
-                          {shortVersion(version.version)}
-                        </option>
-                      ))}
-                    </select>
-                  </label>
+                  <VersionSelect label="From" versions={versions} value={from} onChange={setFrom} />
+                  <VersionSelect label="To" versions={versions} value={to} onChange={setTo} />
                 </div>
                 {from && to && from !== to ? (
                   <PolicyDiff from={from} to={to} />
@@ -178,37 +157,59 @@ export function PoliciesPage() {
   );
 }
 
+function VersionSelect({
+  label,
+  versions,
+  value,
+  onChange,
+}: {
+  label: string;
+  versions: readonly { version: string }[];
+  value: string;
+  onChange: (version: string) => void;
+}) {
+  return (
+    <label>
+      {label}{' '}
+      <select value={value} onChange={(event) => onChange(event.target.value)}>
+        {versions.map((version) => (
+          <option key={version.version} value={version.version}>
+            {shortVersion(version.version)}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 function ActivationHistory({ activations }: { activations: PolicyActivation[] }) {
   if (activations.length === 0) return <Empty>No activations recorded.</Empty>;
   return (
-    <div className="table-scroll">
-      <table className="data" aria-label="Activation history">
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Version</th>
-            <th scope="col">Previous</th>
-            <th scope="col">Who</th>
-            <th scope="col">Reason</th>
-          </tr>
-        </thead>
-        <tbody>
-          {activations.map((activation, index) => (
-            <tr key={activation.id ?? index}>
-              <td>{formatDate(activation.activatedAt ?? activation.at)}</td>
-              <td>
-                <code>{shortVersion(activation.version)}</code>
-                {activation.action && <span className="hint"> {activation.action}</span>}
-              </td>
-              <td>
-                <code>{shortVersion(activation.previousVersion)}</code>
-              </td>
-              <td>{activation.actor}</td>
-              <td>{activation.reason ?? ''}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      label="Activation history"
+      rows={activations}
+      rowKey={(activation, index) => String(activation.id ?? index)}
+      columns={[
+        {
+          header: 'When',
+          cell: (activation) => formatDate(activation.activatedAt ?? activation.at),
+        },
+        {
+          header: 'Version',
+          cell: (activation) => (
+            <>
+              <code>{shortVersion(activation.version)}</code>
+              {activation.action && <span className="hint"> {activation.action}</span>}
+            </>
+          ),
+        },
+        {
+          header: 'Previous',
+          cell: (activation) => <code>{shortVersion(activation.previousVersion)}</code>,
+        },
+        { header: 'Who', cell: (activation) => activation.actor },
+        { header: 'Reason', cell: (activation) => activation.reason ?? '' },
+      ]}
+    />
   );
 }

@@ -3,8 +3,9 @@ import { api } from '../api/client';
 import { messageOf } from '../api/errors';
 import type { Role, User } from '../api/types';
 import { useSession } from '../auth/session';
+import { DataTable } from '../ui/data-table';
 import { formatDate } from '../ui/format';
-import { Async, Empty } from '../ui/states';
+import { Async, Empty, FormError } from '../ui/states';
 import { useResource } from '../ui/use-resource';
 
 const ROLES: Role[] = ['user', 'manager', 'admin'];
@@ -87,69 +88,58 @@ export function UsersPage() {
           <code className="secret-value">{invite.link}</code>
         </div>
       )}
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       <Async resource={users} label="Loading users…">
         {(data) =>
           data.users.length === 0 ? (
             <Empty>No users.</Empty>
           ) : (
-            <div className="table-scroll">
-              <table className="data">
-                <thead>
-                  <tr>
-                    <th scope="col">User</th>
-                    <th scope="col">Role</th>
-                    <th scope="col">Last sign-in</th>
-                    <th scope="col">Status</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.users.map((user) => (
-                    <tr key={user.id}>
-                      <td>{user.email}</td>
-                      <td>
-                        <select
-                          aria-label={`Role of ${user.email}`}
-                          value={user.role}
-                          disabled={user.id === me?.user?.id}
-                          onChange={(event) =>
-                            void change(user, { role: event.target.value as Role })
-                          }
-                        >
-                          {(roles.includes(user.role) ? roles : [...roles, user.role]).map(
-                            (value) => (
-                              <option key={value}>{value}</option>
-                            ),
-                          )}
-                        </select>
-                      </td>
-                      <td>{formatDate(user.lastLoginAt)}</td>
-                      <td className="actions">
-                        {/* The state itself, not only the button that flips it. */}
-                        {user.disabledAt ? (
-                          <span className="badge state-cancelled">disabled</span>
-                        ) : (
-                          <span className="badge state-completed">active</span>
-                        )}{' '}
-                        <button
-                          type="button"
-                          className={user.disabledAt ? '' : 'danger'}
-                          disabled={user.id === me?.user?.id}
-                          onClick={() => void change(user, { disabled: !user.disabledAt })}
-                          aria-label={`${user.disabledAt ? 'Enable' : 'Disable'} ${user.email}`}
-                        >
-                          {user.disabledAt ? 'Enable' : 'Disable'}
-                        </button>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              rows={data.users}
+              rowKey={(user) => user.id}
+              columns={[
+                { header: 'User', cell: (user) => user.email },
+                {
+                  header: 'Role',
+                  cell: (user) => (
+                    <select
+                      aria-label={`Role of ${user.email}`}
+                      value={user.role}
+                      disabled={user.id === me?.user?.id}
+                      onChange={(event) => void change(user, { role: event.target.value as Role })}
+                    >
+                      {(roles.includes(user.role) ? roles : [...roles, user.role]).map((value) => (
+                        <option key={value}>{value}</option>
+                      ))}
+                    </select>
+                  ),
+                },
+                { header: 'Last sign-in', cell: (user) => formatDate(user.lastLoginAt) },
+                {
+                  header: 'Status',
+                  className: 'actions',
+                  cell: (user) => (
+                    <>
+                      {/* The state itself, not only the button that flips it. */}
+                      {user.disabledAt ? (
+                        <span className="badge state-cancelled">disabled</span>
+                      ) : (
+                        <span className="badge state-completed">active</span>
+                      )}{' '}
+                      <button
+                        type="button"
+                        className={user.disabledAt ? '' : 'danger'}
+                        disabled={user.id === me?.user?.id}
+                        onClick={() => void change(user, { disabled: !user.disabledAt })}
+                        aria-label={`${user.disabledAt ? 'Enable' : 'Disable'} ${user.email}`}
+                      >
+                        {user.disabledAt ? 'Enable' : 'Disable'}
+                      </button>
+                    </>
+                  ),
+                },
+              ]}
+            />
           )
         }
       </Async>

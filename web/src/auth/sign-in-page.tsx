@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { messageOf } from '../api/errors';
 import { useSession } from './session';
+import { FormError } from '../ui/states';
 
 type Mode = 'sign-in' | 'setup' | 'invite';
 
@@ -94,11 +95,7 @@ export function SignInPage({ mode: initial, inviteToken }: { mode: Mode; inviteT
             onChange={(event) => setPassword(event.target.value)}
           />
         </label>
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
+        <FormError message={error} />
         <button type="submit" className="primary" disabled={busy}>
           {busy ? 'Please wait…' : mode === 'setup' ? 'Create admin and sign in' : title}
         </button>

@@ -1,5 +1,6 @@
 import { api } from '../api/client';
 import type { ConversationSummary } from '../api/types';
+import { ConfirmButton } from '../ui/confirm-button';
 import { formatDate } from '../ui/format';
 import { href } from '../ui/router';
 import { Async, Empty } from '../ui/states';
@@ -23,7 +24,6 @@ export function ConversationList({
   onDeleted(id: string): void;
 }) {
   async function remove(conversation: ConversationSummary) {
-    if (!window.confirm(`Delete the conversation "${conversation.title}"?`)) return;
     await api(`/v1/conversations/${encodeURIComponent(conversation.id)}`, { method: 'DELETE' });
     onDeleted(conversation.id);
   }
@@ -49,16 +49,16 @@ export function ConversationList({
                       {formatDate(conversation.updatedAt)} · {conversation.messageCount} messages
                     </span>
                   </a>
-                  <button
-                    type="button"
+                  <ConfirmButton
                     className="icon"
-                    aria-label={`Delete conversation ${conversation.title}`}
-                    onClick={() => void remove(conversation)}
+                    question={`Delete the conversation "${conversation.title}"?`}
+                    onConfirm={() => remove(conversation)}
+                    label={`Delete conversation ${conversation.title}`}
                   >
                     <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
                       <path d="M6 2h4l1 1h3v2H2V3h3zM3 6h10l-1 9H4z" fill="currentColor" />
                     </svg>
-                  </button>
+                  </ConfirmButton>
                 </li>
               ))}
             </ul>

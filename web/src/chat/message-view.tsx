@@ -3,6 +3,7 @@ import type { Citation } from '../api/schemas';
 import { Markdown } from '../markdown/markdown';
 import type { ChatMessage } from './use-chat';
 import { DecisionBanner } from './decision-banner';
+import { FormError } from '../ui/states';
 
 export interface MessageViewProps {
   message: ChatMessage;
@@ -67,11 +68,7 @@ export function MessageView({ message, selected, onCite, onRetry, canRetry }: Me
           Thinking…
         </p>
       ) : null}
-      {message.error && (
-        <p className="form-error" role="alert">
-          {message.error}
-        </p>
-      )}
+      <FormError message={message.error} />
       {message.citations.length > 0 && (
         <div className="sources">
           <span>Sources:</span>

@@ -1,11 +1,12 @@
-import { Fragment, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api } from '../api/client';
 import { messageOf } from '../api/errors';
 import type { Job, Source } from '../api/types';
 import { atLeast, useSession } from '../auth/session';
+import { DataTable } from '../ui/data-table';
 import { formatDate } from '../ui/format';
 import { ProgressBar } from '../ui/progress';
-import { Async, Empty } from '../ui/states';
+import { Async, Empty, FormError } from '../ui/states';
 import { useResource } from '../ui/use-resource';
 import { JobOutput, QUEUES_WITH_OUTPUT } from './job-output';
 import { jobSubject } from './job-subject';
@@ -74,99 +75,112 @@ export function JobsPage() {
           Refresh
         </button>
       </div>
-      {actionError && (
-        <p className="form-error" role="alert">
-          {actionError}
-        </p>
-      )}
+      <FormError message={actionError} />
       <Async resource={jobs} label="Loading jobs…">
         {(list) =>
           list.length === 0 ? (
             <Empty>No jobs{state ? ` in state ${state}` : ''}.</Empty>
           ) : (
-            <div className="table-scroll">
-              <table className="data">
-                <thead>
-                  <tr>
-                    <th scope="col">Job</th>
-                    <th scope="col">State</th>
-                    <th scope="col">Progress</th>
-                    <th scope="col">Attempts</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.map((job) => (
-                    <Fragment key={job.id}>
-                      <tr>
-                        <td>
-                          <strong>{job.queue}</strong>
-                          <div>{jobSubject(job, sources.data)}</div>
-                          <div className="hint">
-                            <code>{job.id}</code>
-                          </div>
-                          {job.error && <div className="error-text">{job.error}</div>}
-                        </td>
-                        <td>
-                          <span className={`badge state-${job.state}`}>{job.state}</span>
-                        </td>
-                        <td>
-                          <ProgressBar value={job.progress} label={`Progress of job ${job.id}`} />
-                          {job.progressMessage && <div className="hint">{job.progressMessage}</div>}
-                        </td>
-                        <td>
-                          {job.attempts} / {job.maxAttempts}
-                        </td>
-                        <td>{formatDate(job.createdAt)}</td>
-                        <td className="actions">
-                          {canAct && CANCELLABLE.has(job.state) && (
-                            <button
-                              type="button"
-                              onClick={() => void act(job, 'cancel')}
-                              aria-label={`Cancel job ${job.id}`}
-                            >
-                              Cancel
-                            </button>
-                          )}
-                          {canAct && RETRYABLE.has(job.state) && (
-                            <button
-                              type="button"
-                              onClick={() => void act(job, 'retry')}
-                              aria-label={`Retry job ${job.id}`}
-                            >
-                              Retry
-                            </button>
-                          )}
-                          {job.state === 'completed' && QUEUES_WITH_OUTPUT.has(job.queue) && (
-                            <button
-                              type="button"
-                              aria-expanded={shown === job.id}
-                              onClick={() => setShown(shown === job.id ? undefined : job.id)}
-                              aria-label={`${shown === job.id ? 'Hide' : 'Show'} the output of job ${job.id}`}
-                            >
-                              {shown === job.id ? 'Hide output' : 'Output'}
-                            </button>
-                          )}
-                        </td>
-                      </tr>
-                      {shown === job.id && (
-                        <tr>
-                          <td colSpan={6}>
-                            <JobOutput job={job} />
-                          </td>
-                        </tr>
-                      )}
-                    </Fragment>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              rows={list}
+              rowKey={(job) => job.id}
+              detail={(job) => shown === job.id && <JobOutput job={job} />}
+              columns={[
+                {
+                  header: 'Job',
+                  cell: (job) => (
+                    <>
+                      <strong>{job.queue}</strong>
+                      <div>{jobSubject(job, sources.data)}</div>
+                      <div className="hint">
+                        <code>{job.id}</code>
+                      </div>
+                      {job.error && <div className="error-text">{job.error}</div>}
+                    </>
+                  ),
+                },
+                {
+                  header: 'State',
+                  cell: (job) => <span className={`badge state-${job.state}`}>{job.state}</span>,
+                },
+                {
+                  header: 'Progress',
+                  cell: (job) => (
+                    <>
+                      <ProgressBar value={job.progress} label={`Progress of job ${job.id}`} />
+                      {job.progressMessage && <div className="hint">{job.progressMessage}</div>}
+                    </>
+                  ),
+                },
+                { header: 'Attempts', cell: (job) => `${job.attempts} / ${job.maxAttempts}` },
+                { header: 'Created', cell: (job) => formatDate(job.createdAt) },
+                {
+                  header: 'Actions',
+                  hiddenHeader: true,
+                  className: 'actions',
+                  cell: (job) => (
+                    <JobActions
+                      job={job}
+                      canAct={canAct}
+                      act={act}
+                      shown={shown}
+                      setShown={setShown}
+                    />
+                  ),
+                },
+              ]}
+            />
           )
         }
       </Async>
     </div>
+  );
+}
+
+/** Cancel, retry and show-output buttons for one job, as far as its state and the role allow. */
+function JobActions({
+  job,
+  canAct,
+  act,
+  shown,
+  setShown,
+}: {
+  job: Job;
+  canAct: boolean;
+  act: (job: Job, action: 'cancel' | 'retry') => Promise<void>;
+  shown: string | undefined;
+  setShown: (id: string | undefined) => void;
+}) {
+  return (
+    <>
+      {canAct && CANCELLABLE.has(job.state) && (
+        <button
+          type="button"
+          onClick={() => void act(job, 'cancel')}
+          aria-label={`Cancel job ${job.id}`}
+        >
+          Cancel
+        </button>
+      )}
+      {canAct && RETRYABLE.has(job.state) && (
+        <button
+          type="button"
+          onClick={() => void act(job, 'retry')}
+          aria-label={`Retry job ${job.id}`}
+        >
+          Retry
+        </button>
+      )}
+      {job.state === 'completed' && QUEUES_WITH_OUTPUT.has(job.queue) && (
+        <button
+          type="button"
+          aria-expanded={shown === job.id}
+          onClick={() => setShown(shown === job.id ? undefined : job.id)}
+          aria-label={`${shown === job.id ? 'Hide' : 'Show'} the output of job ${job.id}`}
+        >
+          {shown === job.id ? 'Hide output' : 'Output'}
+        </button>
+      )}
+    </>
   );
 }

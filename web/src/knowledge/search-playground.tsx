@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { api } from '../api/client';
 import type { SearchHit } from '../api/types';
+import { DataTable } from '../ui/data-table';
 import { Empty, ErrorState, Loading } from '../ui/states';
 
 const score = (value: number | null) => (value === null ? '—' : value.toFixed(3));
@@ -51,39 +52,31 @@ export function SearchPlayground() {
         ) : (
           <>
             <p className="hint">Mode: {result.mode}</p>
-            <div className="table-scroll">
-              <table className="data">
-                <thead>
-                  <tr>
-                    <th scope="col">#</th>
-                    <th scope="col">Passage</th>
-                    <th scope="col">Lexical</th>
-                    <th scope="col">Vector</th>
-                    <th scope="col">Fused</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {result.hits.map((hit, index) => (
-                    <tr key={`${hit.path}:${hit.lines[0]}`}>
-                      <td>{index + 1}</td>
-                      <td>
-                        <strong>{hit.heading}</strong>
-                        <div className="hint">
-                          {hit.source} · <code>{hit.path}</code> lines {hit.lines[0]}–{hit.lines[1]}
-                        </div>
-                        <details>
-                          <summary>Text</summary>
-                          <pre className="passage">{hit.text}</pre>
-                        </details>
-                      </td>
-                      <td>{score(hit.scores.lexical)}</td>
-                      <td>{score(hit.scores.vector)}</td>
-                      <td>{score(hit.scores.fused)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              rows={result.hits}
+              rowKey={(hit) => `${hit.path}:${hit.lines[0]}`}
+              columns={[
+                { header: '#', cell: (_hit, index) => index + 1 },
+                {
+                  header: 'Passage',
+                  cell: (hit) => (
+                    <>
+                      <strong>{hit.heading}</strong>
+                      <div className="hint">
+                        {hit.source} · <code>{hit.path}</code> lines {hit.lines[0]}–{hit.lines[1]}
+                      </div>
+                      <details>
+                        <summary>Text</summary>
+                        <pre className="passage">{hit.text}</pre>
+                      </details>
+                    </>
+                  ),
+                },
+                { header: 'Lexical', cell: (hit) => score(hit.scores.lexical) },
+                { header: 'Vector', cell: (hit) => score(hit.scores.vector) },
+                { header: 'Fused', cell: (hit) => score(hit.scores.fused) },
+              ]}
+            />
           </>
         )
       )}
