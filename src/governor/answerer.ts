@@ -1,3 +1,4 @@
+import type { DecisionStatus } from './step.js';
 import type { ChatRequestInput, GovernedAnswer, InputCheck } from './governor.js';
 
 export interface AnswerOptions {
@@ -5,7 +6,10 @@ export interface AnswerOptions {
   workspaceId?: string;
   /** Who asked, for the audit record (`user:<email>`, `api-key:<id>`, `local`). */
   actor?: string;
+  /** Streaming: answer text that has passed output validation, sentence by sentence. */
   onDelta?: (text: string) => void;
+  /** Streaming: the output policy refused the answer; no more text follows. */
+  onRefusal?: (decision: { status: DecisionStatus; reasons: string[] }) => void;
   signal?: AbortSignal;
 }
 

@@ -3,7 +3,9 @@ import { PolicyRefusalError } from '../errors.js';
 import type { SearchService } from '../search/search-service.js';
 import type { Store } from '../store/store.js';
 import { DEFAULT_WORKSPACE } from '../store/store.js';
+import type { AnswerOptions } from './answerer.js';
 import { runPipeline } from './pipeline.js';
+import { StreamGate } from './stream-gate.js';
 import type { PolicyBundle } from './policy-bundle.js';
 import type { PolicyService } from './policy-service.js';
 import type {
@@ -134,25 +136,24 @@ export class Governor {
 
   /**
    * One governed answer. Input refusals throw a PolicyRefusalError (a 422 carrying the decision);
-   * `onDelta` streams the provider's text while it is generated.
+   * `onDelta` streams the answer while it is generated, but only text output validation has
+   * passed (see `StreamGate`); `onRefusal` hears of an output refusal as soon as it is known.
    */
-  async answer(
-    request: ChatRequestInput,
-    options: {
-      traceId?: string;
-      workspaceId?: string;
-      actor?: string;
-      onDelta?: (text: string) => void;
-      signal?: AbortSignal;
-    } = {},
-  ): Promise<GovernedAnswer> {
+  async answer(request: ChatRequestInput, options: AnswerOptions = {}): Promise<GovernedAnswer> {
     const context = await this.newContext(request, options.traceId);
-    if (options.onDelta) context.onDelta = options.onDelta;
+    if (options.onDelta)
+      context.stream = new StreamGate(context, {
+        onDelta: options.onDelta,
+        ...(options.onRefusal && { onRefusal: options.onRefusal }),
+      });
     if (options.signal) context.signal = options.signal;
     if (options.workspaceId) context.workspaceId = options.workspaceId;
     if (options.actor) context.actor = options.actor;
     await runPipeline(context, this.answerSteps, [this.auditStep]);
-    if (!context.stopped) await this.answerCache.remember(context);
+    if (!context.stopped) {
+      context.stream?.finish(context);
+      await this.answerCache.remember(context);
+    }
     const policy = { id: context.bundle.policy.id, version: context.bundle.version };
     if (context.stopped) {
       throw new PolicyRefusalError('input_refused', context.stopped.message, {

@@ -2,6 +2,7 @@ import type { ChatResult, Passage, TokenUsage } from '../providers/provider.js';
 import type { Agent, PolicyBundle } from './policy-bundle.js';
 import type { Source } from '../store/store.js';
 import type { ChatRequestInput } from './governor.js';
+import type { StreamGate } from './stream-gate.js';
 
 export type DecisionStatus = 'allowed' | 'redacted' | 'refused';
 
@@ -43,8 +44,8 @@ export interface GovernorContext {
   steps: StepRecord[];
   /** Aborted when the caller goes away; the provider call is cancelled with it. */
   signal?: AbortSignal;
-  /** Streaming: receives answer text as the provider produces it. */
-  onDelta?: (text: string) => void;
+  /** Streaming: judges the provider's text and passes on only what output validation allows. */
+  stream?: StreamGate;
   /** The agent's knowledge sources, read once per call (see `scoped-sources.ts`). */
   scopedSources?: Promise<Source[]>;
   /** The answer-cache key, set by the cache step for storing the answer afterwards. */

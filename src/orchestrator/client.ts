@@ -13,6 +13,13 @@ const errorSchema = z.object({
 });
 const streamEventSchema = z.union([
   z.object({ type: z.literal('delta'), text: z.string() }),
+  z.object({
+    type: z.literal('refusal'),
+    decision: z.object({
+      status: z.enum(['allowed', 'redacted', 'refused']),
+      reasons: z.array(z.string()),
+    }),
+  }),
   z.object({ type: z.literal('done'), answer: z.record(z.string(), z.unknown()) }),
   z.object({ type: z.literal('error'), status: z.number(), body: errorSchema }),
 ]);
@@ -161,6 +168,7 @@ export class OrchestratorClient implements Answerer {
         throw unavailable('a garbled answer stream');
       }
       if (event.type === 'delta') options.onDelta(event.text);
+      else if (event.type === 'refusal') options.onRefusal?.(event.decision);
       else if (event.type === 'done') return event.answer as unknown as GovernedAnswer;
       else
         throw new KeelError(

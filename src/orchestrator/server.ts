@@ -135,6 +135,7 @@ export async function buildOrchestratorApp(keel: OrchestratorServices, secret: s
         ...options,
         signal: abort.signal,
         onDelta: (text) => send({ type: 'delta', text }),
+        onRefusal: (decision) => send({ type: 'refusal', decision }),
       });
       send({ type: 'done', answer });
     } catch (error) {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { KeelError, isKeelError } from '../../errors.js';
+import type { AnswerOptions } from '../../governor/answerer.js';
 import type { GovernedAnswer } from '../../governor/governor.js';
 import type { Keel } from '../../keel.js';
 import { errorBody } from '../error-handler.js';
@@ -19,7 +20,7 @@ export const chatRoutes =
         schema: {
           summary: 'Ask a question; the answer is governed and cited',
           description:
-            'With "stream": true the response is text/event-stream with events `meta`, `delta` ({text}), `done` (the answer object) and `error`.',
+            'With "stream": true the response is text/event-stream with events `meta`, `delta` ({text}: only text that passed output validation, sentence by sentence), `refusal` ({decision}: the output policy refused; drop the streamed text), `done` (the answer object) and `error`.',
           tags: ['chat'],
           body: chatBodySchema,
           response: {
@@ -42,7 +43,7 @@ export const chatRoutes =
           conversationId,
         });
         const governed = async (
-          live: { onDelta?: (text: string) => void; signal?: AbortSignal } = {},
+          live: Pick<AnswerOptions, 'onDelta' | 'onRefusal' | 'signal'> = {},
         ) => remembered(history, governedCall(keel, principal, question, { traceId, ...live }));
         if (!stream) return governed();
         const sse = new SseStream(reply);
@@ -57,6 +58,11 @@ export const chatRoutes =
             onDelta: (text) => {
               if (!sse.isOpen) sse.send('meta', { traceId });
               if (!abort.signal.aborted) sse.send('delta', { text });
+            },
+            // The output policy refused: the client drops what it showed; `done` follows.
+            onRefusal: (decision) => {
+              if (!sse.isOpen) sse.send('meta', { traceId });
+              if (!abort.signal.aborted) sse.send('refusal', { decision });
             },
           });
           if (!sse.isOpen) sse.send('meta', { traceId });

@@ -80,7 +80,6 @@ export function createAnswerCache(deps: {
         model: hit.model,
         finishReason: 'stop',
       };
-      context.onDelta?.(hit.answer);
       return { decision: 'hit', skipRest: true };
     },
   };

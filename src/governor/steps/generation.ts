@@ -1,9 +1,55 @@
-import type { ChatProvider, ChatResult } from '../../providers/provider.js';
+import type { ChatProvider, ChatRequest, ChatResult } from '../../providers/provider.js';
+import { estimateTokens } from '../../providers/provider.js';
 import type { Agent } from '../policy-bundle.js';
 import { buildMessages } from '../prompt.js';
-import type { GovernorStep } from '../step.js';
+import type { GovernorContext, GovernorStep } from '../step.js';
 
 export type ProviderForAgent = (agent: Agent | undefined) => ChatProvider;
+
+/**
+ * What a stream that ended early produced: the text received, with tokens estimated, so a
+ * cancelled or refused stream is still billed for what the model generated.
+ */
+function partialResult(provider: ChatProvider, request: ChatRequest, text: string): ChatResult {
+  const prompt = request.messages.map((message) => message.content).join('\n');
+  return {
+    text,
+    usage: { inputTokens: estimateTokens(prompt), outputTokens: text ? estimateTokens(text) : 0 },
+    provider: provider.name,
+    model: provider.model,
+    finishReason: 'other',
+  };
+}
+
+/**
+ * Streams through the context's gate, which passes on only validated text; stops the provider
+ * when the gate refuses mid-stream or the caller goes away, keeping what was generated.
+ */
+async function streamed(
+  context: GovernorContext,
+  provider: ChatProvider,
+  request: ChatRequest,
+): Promise<ChatResult> {
+  const gate = context.stream!;
+  const stop = new AbortController();
+  const signal = context.signal ? AbortSignal.any([context.signal, stop.signal]) : stop.signal;
+  let result: ChatResult | undefined;
+  try {
+    for await (const event of provider.stream({ ...request, signal })) {
+      if (event.type === 'done') result = event.result;
+      else if (!gate.push(event.text)) {
+        stop.abort();
+        break;
+      }
+    }
+  } catch (error) {
+    if (!signal.aborted) throw error;
+  }
+  if (result) return result;
+  if (context.signal?.aborted) context.flags.push('stream_cancelled');
+  else if (!stop.signal.aborted) throw new Error('Provider stream ended without a result');
+  return partialResult(provider, request, gate.received);
+}
 
 /** Calls the agent's provider (with its fallback chain); streams when the caller listens. */
 export function createGenerationStep(providerFor: ProviderForAgent): GovernorStep {
@@ -11,7 +57,7 @@ export function createGenerationStep(providerFor: ProviderForAgent): GovernorSte
     id: 'generation',
     async run(context) {
       const provider = providerFor(context.agent);
-      const request = {
+      const request: ChatRequest = {
         messages: buildMessages(context.agent?.promptText ?? '', context.passages, context.input),
         question: context.input,
         passages: context.passages,
@@ -23,16 +69,9 @@ export function createGenerationStep(providerFor: ProviderForAgent): GovernorSte
         }),
         ...(context.signal && { signal: context.signal }),
       };
-      let result: ChatResult | undefined;
-      if (context.onDelta) {
-        for await (const event of provider.stream(request)) {
-          if (event.type === 'delta') context.onDelta(event.text);
-          else result = event.result;
-        }
-      } else {
-        result = await provider.chat(request);
-      }
-      if (!result) throw new Error('Provider stream ended without a result');
+      const result = context.stream
+        ? await streamed(context, provider, request)
+        : await provider.chat(request);
       context.result = result;
       context.answer = result.text;
       context.usage = result.usage;

@@ -70,25 +70,56 @@ function shinglesOfPrompt(text: string): Set<string> {
   return cached;
 }
 
-function checkLeaks(context: GovernorContext, reasons: string[]): void {
-  const answer = context.answer ?? '';
+/**
+ * Whether `answer` repeats the agent's prompt verbatim (a shared word 6-gram the passages do not
+ * also contain). Used on the whole answer and, while streaming, on the text judged so far.
+ */
+export function leaksPrompt(context: GovernorContext, answer: string): boolean {
   const promptShingles = shinglesOfPrompt(context.agent?.promptText ?? '');
   const fromPrompt = [...shingles(answer)].filter((gram) => promptShingles.has(gram));
   // Quoting a passage that happens to repeat the prompt is no leak; the passages are shingled
   // only when the answer shares words with the prompt at all, which is rare.
-  let leaked = false;
-  if (fromPrompt.length > 0) {
-    const quoted = shingles(context.passages.map((passage) => passage.text).join('\n'));
-    leaked = fromPrompt.some((gram) => !quoted.has(gram));
-  }
-  if (leaked) {
+  if (fromPrompt.length === 0) return false;
+  const quoted = shingles(context.passages.map((passage) => passage.text).join('\n'));
+  return fromPrompt.some((gram) => !quoted.has(gram));
+}
+
+/** The text with secret-shaped strings (`sk-…`, `AKIA…`, high-entropy tokens) replaced. */
+export function redactSecrets(text: string): { text: string; count: number } {
+  const secrets = detectPii(text).filter((finding) => finding.type === 'secret');
+  return secrets.length > 0
+    ? { text: redactPii(text, secrets), count: secrets.length }
+    : { text, count: 0 };
+}
+
+/** Sentences of `text` whose content words the passages (cited, or all) do not support. */
+export function unsupportedSentences(context: GovernorContext, text: string): string[] {
+  const { minSupport } = context.bundle.policy.output;
+  const byIndex = new Map(context.passages.map((passage) => [passage.index, passage]));
+  const allWords = new Set(context.passages.flatMap((passage) => [...contentWords(passage.text)]));
+  return splitSentences(text)
+    .filter((sentence) => !isLeadIn(sentence.text))
+    .filter((sentence) => {
+      const valid = sentence.citations.filter((index) => byIndex.has(index));
+      const supporting =
+        valid.length > 0
+          ? new Set(valid.flatMap((index) => [...contentWords(byIndex.get(index)!.text)]))
+          : allWords;
+      return supportRatio(sentence.text, supporting) < minSupport;
+    })
+    .map((sentence) => sentence.text);
+}
+
+function checkLeaks(context: GovernorContext, reasons: string[]): void {
+  const answer = context.answer ?? '';
+  if (leaksPrompt(context, answer)) {
     reasons.push('system_prompt_leak');
     context.flags.push('system_prompt_leak');
   }
-  const secrets = detectPii(answer).filter((finding) => finding.type === 'secret');
-  if (secrets.length > 0) {
-    context.answer = redactPii(answer, secrets);
-    reasons.push(`secret_redacted: ${secrets.length}`);
+  const redacted = redactSecrets(answer);
+  if (redacted.count > 0) {
+    context.answer = redacted.text;
+    reasons.push(`secret_redacted: ${redacted.count}`);
     context.flags.push('secret_redacted');
   }
 }

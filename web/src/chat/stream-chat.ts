@@ -18,6 +18,8 @@ export interface ChatRequest {
 export interface StreamHandlers {
   onMeta?(meta: { traceId?: string | undefined; conversationId?: string | undefined }): void;
   onDelta(text: string): void;
+  /** The output policy refused the answer mid-stream: drop the text shown so far. */
+  onRefusal?(): void;
 }
 
 /**
@@ -45,6 +47,7 @@ export async function streamChat(
     const data: unknown = JSON.parse(message.data);
     if (message.event === 'meta') handlers.onMeta?.(metaSchema.parse(data));
     else if (message.event === 'delta') handlers.onDelta(deltaSchema.parse(data).text);
+    else if (message.event === 'refusal') handlers.onRefusal?.();
     else if (message.event === 'done') return answerSchema.parse(data);
     else if (message.event === 'error') {
       const parsed = errorBodySchema.safeParse(data);

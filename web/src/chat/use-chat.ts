@@ -138,6 +138,7 @@ export function useChat(
             onMeta: (meta) => remember(meta.conversationId),
             onDelta: (delta) =>
               update(answerId, (message) => ({ ...message, content: message.content + delta })),
+            onRefusal: () => update(answerId, (message) => ({ ...message, content: '' })),
           },
           controller.signal,
         );
