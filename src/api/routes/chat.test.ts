@@ -76,6 +76,11 @@ describe('POST /v1/chat (extractive, bundled docs)', () => {
     const second = (await ask('cache-probe-2')).json();
     expect(second.answer).toBe(first.answer);
     expect(second.citations).toEqual(first.citations);
+    // The same knowledge answered it, and no model ran the second time: nothing is billed.
+    expect(second.knowledgeVersions).toEqual(first.knowledgeVersions);
+    expect(Object.keys(second.knowledgeVersions).length).toBeGreaterThan(0);
+    expect(second.usage).toEqual({ inputTokens: 0, outputTokens: 0 });
+    expect(first.usage.inputTokens).toBeGreaterThan(0);
     const [audit] = await keel.keel.store.listAudit({ traceId: 'cache-probe-2' });
     expect(audit?.steps.find((step) => step.id === 'answer-cache')?.decision).toBe('hit');
     expect(audit?.steps.map((step) => step.id)).not.toContain('generation');

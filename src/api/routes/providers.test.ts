@@ -51,6 +51,18 @@ describe('/v1/chat against an OpenAI-compatible upstream', () => {
     await keel.close();
   });
 
+  it('does not cache a fallback answer under the primary provider: the next call asks it again', async () => {
+    // The first call and its one retry fail; the chain falls back to the extractive provider.
+    upstream.faults.failTimes = 2;
+    upstream.faults.failStatus = 503;
+    const keel = await keelFor('extractive');
+    const first = await ask(keel, 'How do I activate a policy?');
+    expect(first.json().provider).toBe('extractive');
+    const second = await ask(keel, 'How do I activate a policy?');
+    expect(second.json().provider).toBe('openai');
+    await keel.close();
+  });
+
   it('answers 504 provider_timeout with no fallback, and keeps serving', async () => {
     upstream.faults.delayMs = 2000;
     const keel = await keelFor('none');

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Cache } from '../../cache/cache.js';
 import { CACHE_TTL_SECONDS } from '../../cache/cache-ttl.js';
+import { fallbacksOf } from '../../providers/fallback.js';
 import type { KnowledgeStore } from '../../store/store.js';
 import { scopedSources } from '../scoped-sources.js';
 import type { GovernorContext, GovernorStep } from '../step.js';
@@ -22,6 +23,8 @@ const cachedAnswerSchema = z.object({
   usage: z.object({ inputTokens: z.number(), outputTokens: z.number() }),
   provider: z.string(),
   model: z.string(),
+  // Optional: entries written before it was kept still parse.
+  knowledgeVersions: z.record(z.string(), z.string()).optional(),
 });
 type CachedAnswer = z.infer<typeof cachedAnswerSchema>;
 
@@ -72,10 +75,13 @@ export function createAnswerCache(deps: {
       if (!hit) return { decision: 'miss' };
       context.answer = hit.answer;
       context.citations = hit.citations as GovernorContext['citations'];
-      context.usage = hit.usage;
+      context.knowledgeVersions = hit.knowledgeVersions ?? {};
+      // No model ran: nothing to bill, whatever the first answer cost.
+      const usage = { inputTokens: 0, outputTokens: 0 };
+      context.usage = usage;
       context.result = {
         text: hit.answer,
-        usage: hit.usage,
+        usage,
         provider: hit.provider,
         model: hit.model,
         finishReason: 'stop',
@@ -84,8 +90,12 @@ export function createAnswerCache(deps: {
     },
   };
   const remember = async (context: GovernorContext): Promise<void> => {
+    // An answer from a fallback provider is not what the key's (primary) provider would say.
     const clean =
-      context.decision.status !== 'refused' && context.flags.length === 0 && context.result;
+      context.decision.status !== 'refused' &&
+      context.flags.length === 0 &&
+      context.result &&
+      fallbacksOf(context.result).length === 0;
     if (!clean || !context.cacheKey || context.answer === undefined) return;
     const value: CachedAnswer = {
       answer: context.answer,
@@ -93,6 +103,7 @@ export function createAnswerCache(deps: {
       usage: context.usage,
       provider: context.result!.provider,
       model: context.result!.model,
+      knowledgeVersions: context.knowledgeVersions,
     };
     await deps.cache.set(context.cacheKey, value, CACHE_TTL_SECONDS.answers).catch(() => undefined);
   };
