@@ -22,7 +22,12 @@ import { openBlobStore } from './blobs/open-blob-store.js';
 import { createMemoryPubSub } from './events/pubsub-memory.js';
 import { openRedisPubSub } from './events/pubsub-redis.js';
 import type { Redis } from 'ioredis';
-import { closeRedisConnection, createRedisConnection, waitUntilReady } from './redis/connection.js';
+import {
+  closeRedisConnection,
+  createRedisConnection,
+  redisAvailable,
+  waitUntilReady,
+} from './redis/connection.js';
 import type { Answerer } from './governor/answerer.js';
 import { Governor } from './governor/governor.js';
 import { OrchestratorClient } from './orchestrator/client.js';
@@ -323,4 +328,40 @@ export async function syncBundledKnowledge(keel: Keel): Promise<SyncReport | und
       location: keel.config.knowledgeDir,
     }));
   return keel.syncSource(source);
+}
+
+/**
+ * Each dependency's state, `ok` or `failed: <reason>`: database, active policy, job queue, blob
+ * store, and Redis, the orchestrator or the chat provider as configured. The API's
+ * `/health/ready` and the worker's probe server both answer with it.
+ */
+export async function readinessChecks(keel: Keel): Promise<Record<string, string>> {
+  const checks: Record<string, string> = {};
+  const probe = async (name: string, check: () => Promise<unknown>) => {
+    try {
+      await check();
+      checks[name] = 'ok';
+    } catch (error) {
+      checks[name] = `failed: ${(error as Error).message}`;
+    }
+  };
+  await probe('database', () => keel.store.ping());
+  await probe('policy', () => keel.policies.current());
+  await probe('jobs', () => keel.jobs.ping());
+  const redis = keel.redis;
+  if (redis) {
+    await probe('redis', async () => {
+      if (!(await redisAvailable(redis))) throw new Error('no answer to PING');
+    });
+  }
+  // A list of at most one key proves the bucket (or folder) is there and readable.
+  await probe('blobs', () => keel.blobs.list('', { limit: 1 }));
+  const orchestrator = keel.answers;
+  if (orchestrator instanceof OrchestratorClient) {
+    // The orchestrator's own readiness covers the provider: it is the process that calls it.
+    await probe('orchestrator', () => orchestrator.ready());
+  } else {
+    await probe('provider', () => keel.providerReady());
+  }
+  return checks;
 }

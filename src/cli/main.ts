@@ -1,16 +1,79 @@
 import { Command, CommanderError } from 'commander';
 import { isKeelError } from '../errors.js';
-import { askCommand } from './commands/ask.js';
-import { configCommand } from './commands/config.js';
-import { kbCommand } from './commands/kb.js';
-import { migrateCommand } from './commands/migrate.js';
-import { policyCommand } from './commands/policy.js';
-import { apiCommand, orchestratorCommand, serveCommand, workerCommand } from './commands/serve.js';
-import { jobsCommand } from './commands/jobs.js';
-import { apikeyCommand } from './commands/apikey.js';
-import { userCommand } from './commands/user.js';
-import { mcpCommand } from './commands/mcp.js';
-import { backupCommands } from './commands/backup.js';
+
+/**
+ * Every command, with the module that builds it. Only the module of the command being run is
+ * imported: `keel --help` loads commander and nothing else, and `keel kb status` never loads
+ * Fastify, BullMQ or the S3 client.
+ */
+const COMMANDS: Record<string, { description: string; load: () => Promise<Command> }> = {
+  serve: {
+    description: 'Run Keel in one process (API + governor + knowledge base + job worker)',
+    load: async () => (await import('./commands/serve.js')).serveCommand(),
+  },
+  api: {
+    description: 'Run the public HTTP API (stateless; scale out behind a load balancer)',
+    load: async () => (await import('./commands/serve.js')).apiCommand(),
+  },
+  orchestrator: {
+    description: 'Run the internal orchestrator (governor, providers) on KEEL_ORCHESTRATOR_PORT',
+    load: async () => (await import('./commands/serve.js')).orchestratorCommand(),
+  },
+  worker: {
+    description: 'Run job workers, with probes and metrics on KEEL_WORKER_PORT',
+    load: async () => (await import('./commands/serve.js')).workerCommand(),
+  },
+  ask: {
+    description: 'Ask a question; prints the governed answer with citations',
+    load: async () => (await import('./commands/ask.js')).askCommand(),
+  },
+  kb: {
+    description: 'Knowledge base: sync sources, status, search',
+    load: async () => (await import('./commands/kb.js')).kbCommand(),
+  },
+  jobs: {
+    description: 'Durable jobs: list, show, retry, cancel',
+    load: async () => (await import('./commands/jobs.js')).jobsCommand(),
+  },
+  policy: {
+    description: 'Policy versions: list, show, diff, activate, roll back, test, promote',
+    load: async () => (await import('./commands/policy.js')).policyCommand(),
+  },
+  config: {
+    description: 'Check or document the configuration',
+    load: async () => (await import('./commands/config.js')).configCommand(),
+  },
+  migrate: {
+    description: 'Apply pending database migrations (SQLite, or PostgreSQL with DATABASE_URL)',
+    load: async () => (await import('./commands/migrate.js')).migrateCommand(),
+  },
+  user: {
+    description: 'Users: create, disable, enable, list',
+    load: async () => (await import('./commands/user.js')).userCommand(),
+  },
+  apikey: {
+    description: 'API keys: create (shown once), revoke, list',
+    load: async () => (await import('./commands/apikey.js')).apikeyCommand(),
+  },
+  backup: {
+    description: 'Back up the database into the blob store (list and verify: see subcommands)',
+    load: async () => (await import('./commands/backup.js')).backupCommand(),
+  },
+  mcp: {
+    description: 'Serve MCP over stdio (tools search_knowledge, ask, list_sources; documents)',
+    load: async () => (await import('./commands/mcp.js')).mcpCommand(),
+  },
+  restore: {
+    description: 'Replace the database with a backup, after verifying it (needs --yes)',
+    load: async () => (await import('./commands/backup.js')).restoreCommand(),
+  },
+};
+
+/** The command named on the command line (`keel kb status` → kb, `keel help kb` → kb). */
+function requestedCommand(argv: string[]): string | undefined {
+  const words = argv.filter((word) => !word.startsWith('-'));
+  return words[0] === 'help' ? words[1] : words[0];
+}
 
 const program = new Command()
   .name('keel')
@@ -19,20 +82,12 @@ const program = new Command()
   .showHelpAfterError()
   .exitOverride();
 
-program.addCommand(serveCommand());
-program.addCommand(apiCommand());
-program.addCommand(orchestratorCommand());
-program.addCommand(workerCommand());
-program.addCommand(askCommand());
-program.addCommand(kbCommand());
-program.addCommand(jobsCommand());
-program.addCommand(policyCommand());
-program.addCommand(configCommand());
-program.addCommand(migrateCommand());
-program.addCommand(userCommand());
-program.addCommand(apikeyCommand());
-program.addCommand(mcpCommand());
-for (const command of backupCommands()) program.addCommand(command);
+const requested = requestedCommand(process.argv.slice(2));
+for (const [name, entry] of Object.entries(COMMANDS)) {
+  // The others are listed by name and description only; their modules are never imported.
+  const command = name === requested ? await entry.load() : new Command(name);
+  program.addCommand(command.description(entry.description));
+}
 
 try {
   await program.parseAsync(process.argv);

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { assertStrongEnough } from './argon2-params.js';
+import { readSecretFiles, secretVariableNames } from './secret-files.js';
 import { checkSecretStrength } from './secret-strength.js';
 import type { chatProviderNames, embeddingProviderNames } from './variables.js';
 import { type Variables, variableDocs, variablesSchema } from './variables.js';
@@ -32,6 +33,8 @@ export interface Config {
   knowledgeDir: string;
   bundledKnowledge: boolean;
   policiesDir: string;
+  /** The policy version this environment must run (`KEEL_POLICY_VERSION`). */
+  policyVersion: string | undefined;
   logLevel: Variables['KEEL_LOG_LEVEL'];
   secret: string | undefined;
   auth: {
@@ -69,6 +72,8 @@ export interface Config {
       | undefined;
   };
   orchestrator: { url: string | undefined; port: number; secret: string | undefined };
+  /** `keel worker`'s probe and metrics port. */
+  worker: { port: number };
   /** The web app's folder, and the API origin a separately hosted copy of it calls. */
   web: { dir: string; apiOrigin: string | undefined };
   /** Signing secret of outbound webhook deliveries (`KEEL_WEBHOOK_SECRET`). */
@@ -97,6 +102,13 @@ export interface ConfigProblem {
 export const installRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** Every secret may come from a file instead: `KEEL_SECRET_FILE=/run/secrets/keel_secret`. */
+const SECRET_VARIABLES = secretVariableNames(variableDocs).filter(
+  // KEEL_JWT_KEYS_FILE is a setting of its own (read by the signing-key loader).
+  (name) => !(`${name}_FILE` in variableDocs),
+);
+const SECRET_FILE_VARIABLES = new Set(SECRET_VARIABLES.map((name) => `${name}_FILE`));
 
 export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
@@ -127,17 +139,20 @@ function readRaw(options: LoadOptions): {
       problems.push({ variable: file, message: `is not valid YAML: ${(error as Error).message}` });
     }
     for (const key of Object.keys(fromFile)) {
-      if (!(key in variableDocs)) {
+      if (!(key in variableDocs) && !SECRET_FILE_VARIABLES.has(key)) {
         problems.push({ variable: key, message: `unknown setting in ${file}` });
       }
     }
   }
   const raw: Record<string, unknown> = {};
-  for (const name of Object.keys(variableDocs)) {
+  for (const name of [...Object.keys(variableDocs), ...SECRET_FILE_VARIABLES]) {
     const value = env[name] !== undefined && env[name] !== '' ? env[name] : fromFile[name];
     if (value !== undefined && value !== null && value !== '') raw[name] = value;
   }
-  return { raw, problems };
+  const secrets = readSecretFiles(SECRET_VARIABLES, raw);
+  problems.push(...secrets.problems);
+  for (const name of SECRET_FILE_VARIABLES) delete raw[name];
+  return { raw: { ...raw, ...secrets.values }, problems };
 }
 
 /** Every problem with the configuration, each naming its variable; empty when it is usable. */
@@ -199,6 +214,15 @@ function pickEmbeddings(variables: Variables): EmbeddingProviderName {
   return 'none';
 }
 
+/** Puts DATABASE_PASSWORD into a connection URL that has none of its own. */
+function withPassword(url: string | undefined, password: string | undefined): string | undefined {
+  if (!url || !password) return url;
+  const parsed = new URL(url);
+  if (parsed.password) return url;
+  parsed.password = encodeURIComponent(password);
+  return parsed.toString();
+}
+
 function toConfig(variables: Variables, cwd: string): Config {
   const chat = pickChatProvider(variables);
   return {
@@ -217,6 +241,7 @@ function toConfig(variables: Variables, cwd: string): Config {
     ),
     bundledKnowledge: variables.KEEL_BUNDLED_KNOWLEDGE,
     policiesDir: resolvePath(variables.KEEL_POLICIES_DIR ?? resolve(installRoot, 'policies'), cwd),
+    policyVersion: variables.KEEL_POLICY_VERSION,
     logLevel: variables.KEEL_LOG_LEVEL,
     secret: variables.KEEL_SECRET,
     auth: {
@@ -244,8 +269,8 @@ function toConfig(variables: Variables, cwd: string): Config {
       prices: variables.KEEL_PRICES,
     },
     database: {
-      url: variables.DATABASE_URL,
-      readUrl: variables.DATABASE_READ_URL,
+      url: withPassword(variables.DATABASE_URL, variables.DATABASE_PASSWORD),
+      readUrl: withPassword(variables.DATABASE_READ_URL, variables.DATABASE_PASSWORD),
       poolMax: variables.DATABASE_POOL_MAX,
     },
     redis: { url: variables.REDIS_URL },
@@ -266,6 +291,7 @@ function toConfig(variables: Variables, cwd: string): Config {
       port: variables.KEEL_ORCHESTRATOR_PORT,
       secret: variables.KEEL_INTERNAL_SECRET,
     },
+    worker: { port: variables.KEEL_WORKER_PORT },
     web: {
       dir: resolvePath(variables.KEEL_WEB_DIR ?? resolve(installRoot, 'web', 'dist'), cwd),
       apiOrigin: variables.KEEL_API_ORIGIN,

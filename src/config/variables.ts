@@ -87,6 +87,11 @@ export const variableDocs = {
     default: '<install>/policies',
     description: 'Folder of policy files (YAML) and prompts (Markdown), loaded read-only.',
   },
+  KEEL_POLICY_VERSION: {
+    default: '(none)',
+    description:
+      'The policy version this environment runs (its content hash): the files in `KEEL_POLICIES_DIR` must be that version, and `keel migrate` activates it once per new pin (`keel policy promote` sets it).',
+  },
   KEEL_LOG_LEVEL: { default: 'info', description: 'pino level: `fatal` … `trace`, or `silent`.' },
   KEEL_SECRET: {
     default: '(none)',
@@ -181,6 +186,12 @@ export const variableDocs = {
     description: 'Optional read replica: read-only queries (search, listings) go here.',
     secret: true,
   },
+  DATABASE_PASSWORD: {
+    default: '(none)',
+    description:
+      'Password for `DATABASE_URL` and `DATABASE_READ_URL` when the URL carries none (e.g. from `DATABASE_PASSWORD_FILE`).',
+    secret: true,
+  },
   DATABASE_POOL_MAX: {
     default: '10',
     description: 'Most PostgreSQL connections per process (per pool).',
@@ -209,6 +220,10 @@ export const variableDocs = {
     description: 'Where `keel api` reaches `keel orchestrator`, e.g. `http://orchestrator:8081`.',
   },
   KEEL_ORCHESTRATOR_PORT: { default: '8081', description: 'Port `keel orchestrator` listens on.' },
+  KEEL_WORKER_PORT: {
+    default: '8082',
+    description: 'Port of `keel worker`’s `/health/live`, `/health/ready` and `/metrics`.',
+  },
   KEEL_INTERNAL_SECRET: {
     default: '(none)',
     description:
@@ -299,6 +314,10 @@ export const variablesSchema = z.object({
   KEEL_KNOWLEDGE_DIR: z.string().min(1).optional(),
   KEEL_BUNDLED_KNOWLEDGE: booleanText.default(true),
   KEEL_POLICIES_DIR: z.string().min(1).optional(),
+  KEEL_POLICY_VERSION: z
+    .string()
+    .regex(/^[0-9a-f]{12}$/, 'a policy version: 12 hex characters (keel policy list)')
+    .optional(),
   KEEL_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info'),
@@ -347,6 +366,7 @@ export const variablesSchema = z.object({
   KEEL_PRICES: structured(priceTableSchema).optional(),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATABASE_READ_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DATABASE_PASSWORD: z.string().min(1).optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   S3_ENDPOINT: url.optional(),
@@ -360,6 +380,7 @@ export const variablesSchema = z.object({
   S3_FORCE_PATH_STYLE: booleanText.default(true),
   KEEL_ORCHESTRATOR_URL: url.optional(),
   KEEL_ORCHESTRATOR_PORT: port.default(8081),
+  KEEL_WORKER_PORT: port.default(8082),
   KEEL_INTERNAL_SECRET: z.string().optional(),
   KEEL_WEBHOOK_SECRET: z.string().min(1).optional(),
   KEEL_LLM: z.enum(['auto', ...chatProviderNames]).default('auto'),

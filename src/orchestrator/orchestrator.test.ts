@@ -56,6 +56,14 @@ describe('api → orchestrator over signed HTTP', () => {
     expect(check.json().decision.status).toBe('redacted');
   });
 
+  it('serves its process’s Prometheus registry at /metrics', async () => {
+    const metrics = await orchestrator.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.headers['content-type']).toMatch(/^text\/plain/);
+    expect(metrics.body).toMatch(/^# TYPE keel_governor_decisions_total counter$/m);
+    expect(metrics.body).toMatch(/^keel_process_cpu_seconds_total /m);
+  });
+
   it('refuses unsigned or wrongly signed internal calls', async () => {
     const unsigned = await orchestrator.inject({
       method: 'POST',

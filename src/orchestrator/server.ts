@@ -4,6 +4,7 @@ import { isKeelError } from '../errors.js';
 import type { Logger } from 'pino';
 import type { Governor } from '../governor/governor.js';
 import type { Store } from '../store/store.js';
+import type { Metrics } from '../telemetry/metrics.js';
 import { SIGNATURE_HEADER, verifyRequest } from './signing.js';
 
 const answerBody = z.object({
@@ -52,6 +53,8 @@ export interface OrchestratorServices {
   store: Pick<Store, 'ping'>;
   /** Rejects while the chat provider is unreachable (readiness). */
   providerReady: () => Promise<void>;
+  /** The process's Prometheus registry, served at `/metrics`. */
+  metrics: Pick<Metrics, 'registry'>;
   governor: Pick<Governor, 'check' | 'answer'>;
 }
 
@@ -107,6 +110,12 @@ export async function buildOrchestratorApp(keel: OrchestratorServices, secret: s
       return reply.status(503).send({ status: 'unavailable' });
     }
   });
+
+  // Prometheus scrapes it over the internal network, which only reaches this port (no signature:
+  // counters and timings carry no user data).
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(keel.metrics.registry.contentType).send(await keel.metrics.registry.metrics()),
+  );
 
   app.post('/internal/v1/check', async (request) =>
     keel.governor.check(checkBody.parse(request.body).text),

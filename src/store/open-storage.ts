@@ -2,11 +2,9 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { KeelError } from '../errors.js';
-import { PostgresVectorIndex } from './vector-index-postgres.js';
-import { SqliteVectorIndex } from './vector-index-sqlite.js';
 import type { VectorIndex } from './vector-index.js';
-import { PostgresStore } from './postgres.js';
-import { SqliteStore } from './sqlite.js';
+import type { NewerSchema } from './migrate.js';
+import type { PostgresStore } from './postgres.js';
 import type { Store } from './store.js';
 
 export interface Storage {
@@ -38,13 +36,25 @@ const withoutCredentials = (message: string) =>
  * @example
  *   const { store, vectorIndex } = await openStorage(config, { logger });
  */
-export async function openStorage(config: Config, options: { logger: Logger }): Promise<Storage> {
+export async function openStorage(
+  config: Config,
+  options: { logger: Logger; newerSchema?: NewerSchema },
+): Promise<Storage> {
   const { url, readUrl, poolMax } = config.database;
+  // Each backend's driver loads only when it is the one configured (a CLI call stays quick).
   if (!url) {
+    const [{ SqliteStore }, { SqliteVectorIndex }] = await Promise.all([
+      import('./sqlite.js'),
+      import('./vector-index-sqlite.js'),
+    ]);
     const file = join(config.dataDir, 'keel.db');
-    const store = await SqliteStore.open(file);
+    const store = await SqliteStore.open(file, options.newerSchema);
     return { store, vectorIndex: new SqliteVectorIndex(store.raw), location: file };
   }
+  const [{ PostgresStore }, { PostgresVectorIndex }] = await Promise.all([
+    import('./postgres.js'),
+    import('./vector-index-postgres.js'),
+  ]);
   const location = describeDatabaseUrl(url);
   let store: PostgresStore;
   try {
@@ -52,6 +62,7 @@ export async function openStorage(config: Config, options: { logger: Logger }): 
       url,
       readUrl,
       poolMax,
+      ...(options.newerSchema && { newerSchema: options.newerSchema }),
       // The pool replaces the broken connection; requests in flight fail, readiness reports it.
       onConnectionError: (error) =>
         options.logger.error(

@@ -1,7 +1,7 @@
 import { type Kysely, Migrator, sql } from 'kysely';
 import { KyselyAccountStore } from './kysely-accounts.js';
 import { KyselyStore } from './kysely-store.js';
-import { migrateToLatest } from './migrate.js';
+import { type NewerSchema, migrateToLatest } from './migrate.js';
 import { postgresMigrations } from './migrations/postgres.js';
 import { LOCK_NAMESPACE, lockForTransaction } from './postgres-locks.js';
 import { lexicalSearchPostgres } from './postgres-lexical.js';
@@ -19,6 +19,8 @@ export interface PostgresStoreOptions {
   poolMax: number;
   /** Connection errors the pools survive (a restarted server); default: ignored. */
   onConnectionError?: (error: Error) => void;
+  /** A database migrated by a newer release: accepted (default) or refused (`keel migrate`). */
+  newerSchema?: NewerSchema;
 }
 
 /**
@@ -45,7 +47,7 @@ export class PostgresStore extends KyselyStore {
 
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
     const onError = options.onConnectionError ?? (() => {});
-    await migrate(options.url, onError);
+    await migrate(options.url, onError, options.newerSchema);
     const db = kyselyFor(createPool({ url: options.url, max: options.poolMax, onError }));
     const readDb = options.readUrl
       ? kyselyFor(createPool({ url: options.readUrl, max: options.poolMax, onError }))
@@ -77,7 +79,11 @@ export class PostgresStore extends KyselyStore {
  * replicas starting together migrate once. Its bookkeeping tables go in the schema Keel's tables
  * go in (the first of `search_path`): Kysely would otherwise take another schema's for its own.
  */
-async function migrate(url: string, onError: (error: Error) => void): Promise<void> {
+async function migrate(
+  url: string,
+  onError: (error: Error) => void,
+  newerSchema: NewerSchema = 'accept',
+): Promise<void> {
   const db = kyselyFor(createPool({ url, max: 1, statementTimeoutMs: false, onError }));
   try {
     const schema = await sql<{ name: string }>`select current_schema() as name`.execute(db);
@@ -87,6 +93,7 @@ async function migrate(url: string, onError: (error: Error) => void): Promise<vo
         provider: { getMigrations: async () => postgresMigrations },
         ...(schema.rows[0] && { migrationTableSchema: schema.rows[0].name }),
       }),
+      newerSchema,
     );
   } finally {
     await db.destroy();

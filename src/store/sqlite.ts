@@ -5,7 +5,7 @@ import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import * as sqliteVec from 'sqlite-vec';
 import { KyselyAccountStore } from './kysely-accounts.js';
 import { KyselyStore } from './kysely-store.js';
-import { migrateToLatest } from './migrate.js';
+import { type NewerSchema, migrateToLatest } from './migrate.js';
 import { sqliteMigrations } from './migrations/sqlite.js';
 import type { Database } from './schema.js';
 import { StatementCache } from './sqlite-statements.js';
@@ -33,7 +33,7 @@ export class SqliteStore extends KyselyStore {
     this.usage = new SqliteUsageStore(db, raw, statements);
   }
 
-  static async open(file: string): Promise<SqliteStore> {
+  static async open(file: string, newerSchema: NewerSchema = 'accept'): Promise<SqliteStore> {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     const raw = new BetterSqlite3(file);
     raw.pragma('journal_mode = WAL');
@@ -47,6 +47,7 @@ export class SqliteStore extends KyselyStore {
     });
     await migrateToLatest(
       new Migrator({ db, provider: { getMigrations: async () => sqliteMigrations } }),
+      newerSchema,
     );
     return new SqliteStore(db, raw, statements);
   }

@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Keel } from '../../keel.js';
-import { OrchestratorClient } from '../../orchestrator/client.js';
-import { redisAvailable } from '../../redis/connection.js';
+import { type Keel, readinessChecks } from '../../keel.js';
 
 /**
  * Structra probes `/health` (every dependency), Viral Cast `/api/v1/healthchecker` and Arbor &
@@ -12,38 +10,6 @@ import { redisAvailable } from '../../redis/connection.js';
  */
 export const READINESS_ALIASES = ['/health', '/api/ready', '/api/v1/healthchecker'] as const;
 export const LIVENESS_ALIAS = '/api/health';
-
-/** Each dependency's state: `ok` or `failed: <reason>`. */
-async function readinessChecks(keel: Keel): Promise<Record<string, string>> {
-  const checks: Record<string, string> = {};
-  const probe = async (name: string, check: () => Promise<unknown>) => {
-    try {
-      await check();
-      checks[name] = 'ok';
-    } catch (error) {
-      checks[name] = `failed: ${(error as Error).message}`;
-    }
-  };
-  await probe('database', () => keel.store.ping());
-  await probe('policy', () => keel.policies.current());
-  await probe('jobs', () => keel.jobs.ping());
-  const redis = keel.redis;
-  if (redis) {
-    await probe('redis', async () => {
-      if (!(await redisAvailable(redis))) throw new Error('no answer to PING');
-    });
-  }
-  // A list of at most one key proves the bucket (or folder) is there and readable.
-  await probe('blobs', () => keel.blobs.list('', { limit: 1 }));
-  const orchestrator = keel.answers;
-  if (orchestrator instanceof OrchestratorClient) {
-    // The orchestrator's own readiness covers the provider: it is the process that calls it.
-    await probe('orchestrator', () => orchestrator.ready());
-  } else {
-    await probe('provider', () => keel.providerReady());
-  }
-  return checks;
-}
 
 /** Probes and metrics: `/health/live` (the process answers), `/health/ready` (each dependency). */
 export const healthRoutes =

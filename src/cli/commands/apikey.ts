@@ -7,7 +7,7 @@ import { userByEmail } from './user.js';
 
 /** `keel apikey create|revoke|list`: keys are created for a user and shown once. */
 export function apikeyCommand(): Command {
-  const command = new Command('apikey').description('API keys: create (shown once), revoke, list');
+  const command = new Command('apikey');
   command
     .command('create')
     .description('Create an API key for a user; it is printed once and stored only as a hash')

@@ -5,7 +5,6 @@ import { printJson, withKeel } from '../context.js';
 /** `keel ask "question"`: one governed answer, in process, with its citations. */
 export function askCommand(): Command {
   return new Command('ask')
-    .description('Ask a question; prints the governed answer with citations')
     .argument('<question...>', 'the question')
     .option('--agent <id>', 'agent to answer (default: routing rules)')
     .option('--json', 'print the whole answer object as JSON')

@@ -114,7 +114,6 @@ export function backupCommand(): Command {
   // No `--json` here: commander gives an option after `list` or `verify` to the parent when both
   // declare it, unless the whole program parses options positionally.
   return new Command('backup')
-    .description('Back up the database into the blob store (list and verify: see subcommands)')
     .option('--keep <n>', 'then delete all but the newest N backups')
     .action(async (options: { keep?: string }) => {
       const keep = parseKeep(options.keep);
@@ -137,7 +136,6 @@ export function backupCommand(): Command {
 /** `keel restore ID --yes`: verifies the backup, then replaces the database with it. */
 export function restoreCommand(): Command {
   return new Command('restore')
-    .description('Replace the database with a backup, after verifying it (needs --yes)')
     .argument('<id>', 'backup id (see keel backup list)')
     .option('--yes', 'really replace the current database')
     .action(async (id: string, options: { yes?: boolean }) => {
@@ -156,9 +154,4 @@ export function restoreCommand(): Command {
         for (const note of notes) console.log(note);
       });
     });
-}
-
-/** Both commands, for the CLI to register in one line. */
-export function backupCommands(): Command[] {
-  return [backupCommand(), restoreCommand()];
 }

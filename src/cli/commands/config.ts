@@ -4,7 +4,7 @@ import { variablesTable } from '../../config/variables.js';
 
 /** `keel config check|docs`. */
 export function configCommand(): Command {
-  const command = new Command('config').description('Check or document the configuration');
+  const command = new Command('config');
   command
     .command('check')
     .description('Print every configuration problem, naming the variable')

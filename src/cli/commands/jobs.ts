@@ -23,7 +23,7 @@ function describe(job: JobRecord): string {
  * jobs (an operator at the console is the installation's admin, as with `keel user`).
  */
 export function jobsCommand(): Command {
-  const command = new Command('jobs').description('Durable jobs: list, show, retry, cancel');
+  const command = new Command('jobs');
   command
     .command('list')
     .description('Jobs, newest first (e.g. the dead-letter list: --state dead)')

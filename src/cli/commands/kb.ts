@@ -6,8 +6,7 @@ import { addSource, describeSource } from '../../kb/sources.js';
 import type { SyncReport } from '../../kb/sync.js';
 import type { Keel } from '../../keel.js';
 import { hitView } from '../../search/search-service.js';
-import { BUNDLED_SOURCE, syncBundledKnowledge } from '../../keel.js';
-import { printJson, withKeel } from '../context.js';
+import { printJson, withKeel, withStore } from '../context.js';
 
 function printReport(report: SyncReport): void {
   console.log(
@@ -34,13 +33,14 @@ async function sourceFor(keel: Keel, nameOrPath: string) {
 }
 
 export function kbCommand(): Command {
-  const command = new Command('kb').description('Knowledge base: sync sources, status, search');
+  const command = new Command('kb');
   command
     .command('sync')
     .description('Sync every source, or one (by name, or a folder path to add and sync)')
     .option('--source <name|path>', 'one source')
     .action(async (options: { source?: string }) => {
       await withKeel(async (keel) => {
+        const { BUNDLED_SOURCE, syncBundledKnowledge } = await import('../../keel.js');
         if (options.source) {
           const report = await keel.syncSource(await sourceFor(keel, options.source));
           printReport(report);
@@ -62,9 +62,9 @@ export function kbCommand(): Command {
     .description('Sources with their version, last sync, counts and errors')
     .option('--json', 'as JSON')
     .action(async (options: { json?: boolean }) => {
-      await withKeel(async (keel) => {
+      await withStore(async (store) => {
         const sources = await Promise.all(
-          (await keel.store.listSources()).map((source) => describeSource(keel.store, source)),
+          (await store.listSources()).map((source) => describeSource(store, source)),
         );
         if (options.json) return printJson({ sources });
         if (sources.length === 0)

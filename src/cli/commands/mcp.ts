@@ -12,26 +12,22 @@ import { createLogger } from '../../telemetry/logger.js';
  * scopes); without, as the local operator, who already holds the data folder.
  */
 export function mcpCommand(): Command {
-  return new Command('mcp')
-    .description('Serve MCP over stdio (tools search_knowledge, ask, list_sources; documents)')
-    .action(async () => {
-      // stdout carries the protocol: logs go to stderr only.
-      const logger = createLogger(process.env.KEEL_LOG_LEVEL ?? 'warn', process.stderr);
-      const keel = await openKeel(loadConfig(), { logger });
-      await syncBundledKnowledge(keel);
-      const apiKey = process.env.KEEL_API_KEY;
-      const principal: Principal = apiKey
-        ? await keel.apiKeys.authenticate(apiKey)
-        : LOCAL_PRINCIPAL;
-      const server = createMcpServer(keel, principal);
-      const transport = new StdioServerTransport();
-      const closed = new Promise<void>((resolve) => {
-        transport.onclose = resolve;
-        process.stdin.once('end', resolve);
-      });
-      await server.connect(transport);
-      await closed;
-      await server.close();
-      await keel.close();
+  return new Command('mcp').action(async () => {
+    // stdout carries the protocol: logs go to stderr only.
+    const logger = createLogger(process.env.KEEL_LOG_LEVEL ?? 'warn', process.stderr);
+    const keel = await openKeel(loadConfig(), { logger });
+    await syncBundledKnowledge(keel);
+    const apiKey = process.env.KEEL_API_KEY;
+    const principal: Principal = apiKey ? await keel.apiKeys.authenticate(apiKey) : LOCAL_PRINCIPAL;
+    const server = createMcpServer(keel, principal);
+    const transport = new StdioServerTransport();
+    const closed = new Promise<void>((resolve) => {
+      transport.onclose = resolve;
+      process.stdin.once('end', resolve);
     });
+    await server.connect(transport);
+    await closed;
+    await server.close();
+    await keel.close();
+  });
 }

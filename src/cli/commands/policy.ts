@@ -15,9 +15,7 @@ function printActivation(activation: PolicyActivation): void {
 
 /** `keel policy list|show|diff|activate|rollback|test`. */
 export function policyCommand(): Command {
-  const command = new Command('policy').description(
-    'Policy versions: list, show, diff, activate, roll back, test',
-  );
+  const command = new Command('policy');
   command
     .command('list')
     .description('Known versions (the active one marked) and the activation history')

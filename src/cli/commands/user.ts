@@ -14,7 +14,7 @@ export async function userByEmail(keel: Keel, email: string) {
 
 /** `keel user create|disable|enable|list`: the operator acts as an admin. */
 export function userCommand(): Command {
-  const command = new Command('user').description('Users: create, disable, enable, list');
+  const command = new Command('user');
   command
     .command('create')
     .description('Create a user (password from KEEL_USER_PASSWORD or typed at a prompt)')
