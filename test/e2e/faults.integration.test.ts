@@ -13,7 +13,9 @@ import {
   waitForHttp,
   waitForOutput,
 } from '../helpers/keel-process.js';
+import { skipUnlessCi } from '../helpers/skip-unless-ci.js';
 import {
+  POSTGRES_BIN,
   type PrivateService,
   privateServicesAvailable,
   startPrivatePostgres,
@@ -32,7 +34,12 @@ const DOWNTIME_MS = 4_000;
 /** A job whose worker was killed comes back when its lock runs out (BullMQ: 30 s), plus retries. */
 const DRAIN_TIMEOUT_MS = 150_000;
 
-describe.skipIf(!privateServicesAvailable)('server mode under faults (separate processes)', () => {
+describe.skipIf(
+  skipUnlessCi(
+    privateServicesAvailable,
+    `PostgreSQL's initdb (looked in ${POSTGRES_BIN}) or redis-server`,
+  ),
+)('server mode under faults (separate processes)', () => {
   let postgres: PrivateService;
   let redis: PrivateService;
   let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AUTH_ENV } from '../helpers/auth-fixtures.js';
 import { seriesKey } from '../../src/jobs/processors/predictions.js';
 import { createTestKeel } from '../helpers/test-keel.js';
+import { skipUnlessCi } from '../helpers/skip-unless-ci.js';
 import {
   CHROMIUM,
   CHROMIUM_ARGS,
@@ -19,8 +20,7 @@ import {
 } from './web-harness.js';
 
 const hasChromium = existsSync(CHROMIUM);
-const missing = `no Chromium at ${CHROMIUM} (apt-get install -y chromium)`;
-if (!hasChromium && !process.env.CI) console.warn(`web e2e skipped: ${missing}`);
+const missing = `Chromium at ${CHROMIUM} (apt-get install -y chromium)`;
 
 const DESKTOP = { width: 1280, height: 820 };
 const PHONE = { width: 360, height: 740 };
@@ -43,7 +43,7 @@ async function waitForText(locator: Locator, pattern: RegExp, timeoutMs = 20_000
  * The tests run in order and share one browser session, as one person would click through.
  */
 // CI installs Chromium (.ci/run): there a missing browser fails the tests instead of skipping them.
-describe.skipIf(!hasChromium && !process.env.CI)('web app in Chromium', () => {
+describe.skipIf(skipUnlessCi(hasChromium, missing))('web app in Chromium', () => {
   let keel: Awaited<ReturnType<typeof createTestKeel>>;
   let host: Awaited<ReturnType<typeof startStaticHost>>;
   let apiOrigin = '';

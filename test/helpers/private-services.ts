@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,28 @@ import { freePort } from './keel-process.js';
  */
 
 const run = promisify(execFile);
-export const POSTGRES_BIN = process.env.KEEL_TEST_POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin';
+/**
+ * The folder holding `initdb` and `pg_ctl`, whichever PostgreSQL version is installed:
+ * KEEL_TEST_POSTGRES_BIN, else what `pg_config --bindir` says, else the newest Debian
+ * `/usr/lib/postgresql/<version>/bin` that has `initdb`.
+ */
+export function findPostgresBin(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.KEEL_TEST_POSTGRES_BIN) return env.KEEL_TEST_POSTGRES_BIN;
+  try {
+    const bindir = execFileSync('pg_config', ['--bindir'], { encoding: 'utf8' }).trim();
+    if (existsSync(join(bindir, 'initdb'))) return bindir;
+  } catch {
+    // No pg_config on the PATH (Debian puts it in the -dev package): look in the usual place.
+  }
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root)
+    ? readdirSync(root).filter((version) => existsSync(join(root, version, 'bin', 'initdb')))
+    : [];
+  const newest = versions.sort((left, right) => Number(right) - Number(left))[0];
+  return newest ? join(root, newest, 'bin') : undefined;
+}
+
+export const POSTGRES_BIN = findPostgresBin() ?? '/usr/lib/postgresql/bin-not-found';
 export const REDIS_SERVER = process.env.KEEL_TEST_REDIS_SERVER ?? '/usr/bin/redis-server';
 
 /** Whether this machine can run private services (the binaries CI installs). */
