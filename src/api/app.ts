@@ -5,7 +5,6 @@ import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import {
   type ZodTypeProvider,
-  jsonSchemaTransform,
   serializerCompiler,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
@@ -31,6 +30,7 @@ import { policyHistoryRoutes } from './routes/policy-history.js';
 import { usageSeriesRoutes } from './routes/usage-series.js';
 import { contentSecurityPolicy, webAppRoutes } from './web-app.js';
 import { accessHook } from './access.js';
+import { openApiTransform, openApiTransformObject, securitySchemes } from './openapi.js';
 import cookie from '@fastify/cookie';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -99,9 +99,13 @@ export async function buildApp(keel: Keel) {
         title: 'Keel API',
         version: '0.1.0',
         description: 'Governed answers with citations over a versioned knowledge base.',
+        license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
       },
+      servers: [{ url: '/', description: 'The Keel API that served this document' }],
+      components: { securitySchemes },
     },
-    transform: jsonSchemaTransform,
+    transform: openApiTransform,
+    transformObject: openApiTransformObject,
   });
 
   await app.register(cookie);

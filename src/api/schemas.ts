@@ -23,7 +23,7 @@ export const citationSchema = z.object({
   index: z.number().int(),
   path: z.string(),
   heading: z.string(),
-  lines: z.tuple([z.number().int(), z.number().int()]),
+  lines: z.array(z.number().int()).length(2).describe('First and last line, 1-based'),
   version: z.string(),
   score: z.number(),
 });
@@ -74,7 +74,7 @@ export const searchQuerySchema = z.object({
 export const hitSchema = z.object({
   path: z.string(),
   heading: z.string(),
-  lines: z.tuple([z.number().int(), z.number().int()]),
+  lines: z.array(z.number().int()).length(2).describe('First and last line, 1-based'),
   version: z.string(),
   score: z.number(),
   text: z.string(),

@@ -1,5 +1,6 @@
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { createMcpServer, type McpServices } from '../../mcp/server.js';
 import { errorBody } from '../error-handler.js';
 
@@ -20,6 +21,13 @@ export const mcpRoutes =
           summary:
             'Model Context Protocol (Streamable HTTP): tools search_knowledge, ask, list_sources',
           tags: ['mcp'],
+          body: z.unknown().describe('A JSON-RPC request, notification or batch (MCP)'),
+          response: {
+            200: z
+              .object({ jsonrpc: z.literal('2.0') })
+              .loose()
+              .describe('JSON-RPC response'),
+          },
         },
       },
       async (request, reply) => {
