@@ -32,6 +32,8 @@ import { contentSecurityPolicy, webAppRoutes } from './web-app.js';
 import { accessHook } from './access.js';
 import { openApiTransform, openApiTransformObject, securitySchemes } from './openapi.js';
 import cookie from '@fastify/cookie';
+import multipart from '@fastify/multipart';
+import { uploadRoutes } from './routes/uploads.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -109,6 +111,11 @@ export async function buildApp(keel: Keel) {
   });
 
   await app.register(cookie);
+  // Registered once for every multipart route (knowledge uploads, vision images); each route
+  // reads its own parts, and these limits bound any one file and the number of parts.
+  await app.register(multipart, {
+    limits: { fileSize: keel.config.server.uploadMaxFileBytes, files: 100, parts: 120, fields: 10 },
+  });
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
@@ -135,6 +142,7 @@ export async function buildApp(keel: Keel) {
   await app.register(openAiChatRoutes(keel));
   await app.register(mcpRoutes(keel));
   await app.register(kbRoutes(keel));
+  await app.register(uploadRoutes(keel));
   await app.register(policyRoutes(keel));
   await app.register(governorRoutes(keel));
   await app.register(authRoutes(keel));

@@ -26,6 +26,9 @@ export interface Config {
     host: string;
     port: number;
     maxBodyBytes: number;
+    /** `POST /v1/kb/uploads`: largest file, largest total per request. */
+    uploadMaxFileBytes: number;
+    uploadMaxRequestBytes: number;
     corsOrigins: string[];
     trustProxy: boolean | number | string[];
   };
@@ -231,6 +234,8 @@ function toConfig(variables: Variables, cwd: string): Config {
       host: variables.KEEL_HOST,
       port: variables.PORT,
       maxBodyBytes: variables.KEEL_MAX_BODY_BYTES,
+      uploadMaxFileBytes: variables.KEEL_UPLOAD_MAX_FILE_BYTES,
+      uploadMaxRequestBytes: variables.KEEL_UPLOAD_MAX_REQUEST_BYTES,
       corsOrigins: variables.KEEL_CORS_ORIGINS,
       trustProxy: variables.KEEL_TRUST_PROXY,
     },

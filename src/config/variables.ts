@@ -100,6 +100,14 @@ export const variableDocs = {
     secret: true,
   },
   KEEL_MAX_BODY_BYTES: { default: '262144', description: 'Largest accepted HTTP request body.' },
+  KEEL_UPLOAD_MAX_FILE_BYTES: {
+    default: '20971520',
+    description: 'Largest file accepted by `POST /v1/kb/uploads` (413 above it).',
+  },
+  KEEL_UPLOAD_MAX_REQUEST_BYTES: {
+    default: '52428800',
+    description: 'Largest total of the files in one upload request (413 above it).',
+  },
   KEEL_TRUST_PROXY: {
     default: 'false',
     description:
@@ -323,6 +331,8 @@ export const variablesSchema = z.object({
     .default('info'),
   KEEL_SECRET: z.string().optional(),
   KEEL_MAX_BODY_BYTES: positiveInt.max(64 * 1024 * 1024).default(262_144),
+  KEEL_UPLOAD_MAX_FILE_BYTES: positiveInt.max(1024 * 1024 * 1024).default(20 * 1024 * 1024),
+  KEEL_UPLOAD_MAX_REQUEST_BYTES: positiveInt.max(4 * 1024 * 1024 * 1024).default(50 * 1024 * 1024),
   KEEL_CORS_ORIGINS: list.default([]),
   KEEL_WEB_DIR: z.string().min(1).optional(),
   KEEL_API_ORIGIN: z

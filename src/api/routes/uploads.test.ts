@@ -1,0 +1,149 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestKeel } from '../../../test/helpers/test-keel.js';
+
+type TestKeel = Awaited<ReturnType<typeof createTestKeel>>;
+const fixtures = join(import.meta.dirname, '../../../test/fixtures/uploads');
+
+async function multipart(
+  files: { name: string; bytes: Buffer | string }[],
+  fields: Record<string, string> = {},
+) {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+  for (const file of files) form.append('file', new Blob([file.bytes]), file.name);
+  const encoded = new Response(form);
+  return {
+    payload: Buffer.from(await encoded.arrayBuffer()),
+    headers: { 'content-type': encoded.headers.get('content-type') ?? '' },
+  };
+}
+
+describe('POST /v1/kb/uploads (real PDF, DOCX and HTML files)', () => {
+  let keel: TestKeel;
+  beforeAll(async () => {
+    keel = await createTestKeel({ KEEL_UPLOAD_MAX_FILE_BYTES: '100000' }, { bundled: false });
+  });
+  afterAll(() => keel.close());
+
+  const upload = async (
+    files: { name: string; bytes: Buffer | string }[],
+    fields?: Record<string, string>,
+  ) =>
+    keel.app.inject({ method: 'POST', url: '/v1/kb/uploads', ...(await multipart(files, fields)) });
+  const fixture = (name: string) => readFile(join(fixtures, name));
+  const search = async (q: string) =>
+    (await keel.app.inject({ url: `/v1/kb/search?q=${encodeURIComponent(q)}&k=3` })).json().hits;
+
+  it('extracts, stores and indexes a PDF, a DOCX and an HTML page in one request', async () => {
+    const response = await upload([
+      { name: 'lamp.pdf', bytes: await fixture('lamp.pdf') },
+      { name: 'lamp.docx', bytes: await fixture('lamp.docx') },
+      { name: 'guide.html', bytes: await fixture('guide.html') },
+    ]);
+    expect(response.statusCode).toBe(201);
+    const body = response.json();
+    expect(body.source.name).toBe('uploads');
+    expect(body.files.map((file: { path: string }) => file.path)).toEqual([
+      'lamp.pdf.md',
+      'lamp.docx.md',
+      'guide.html.md',
+    ]);
+    expect(body.errors).toEqual([]);
+    for (const file of body.files) expect(await keel.keel.blobs.exists(file.blobKey)).toBe(true);
+
+    const hits = await search('dimmer wheel pulses blue');
+    const paths = hits.map(
+      (hit: { path: string; heading: string }) => `${hit.path}#${hit.heading}`,
+    );
+    expect(paths).toContain('lamp.docx.md#Lumo desk lamp > Pairing with the app');
+    expect(paths.some((path: string) => /^lamp\.pdf\.md#lamp > Page \d$/.test(path))).toBe(true);
+    const html = await search('unfold panels sunlight');
+    expect(html[0].path).toBe('guide.html.md');
+    expect(html[0].text).not.toContain('alert');
+  });
+
+  it('answers a question from an uploaded document with a citation to it', async () => {
+    const response = await keel.app.inject({
+      method: 'POST',
+      url: '/v1/chat',
+      payload: { message: 'How do I pair the lamp with the app?' },
+    });
+    expect(response.json().citations[0].path).toMatch(/^lamp\.(pdf|docx)\.md$/);
+  });
+
+  it('refuses a corrupt PDF with 422 and indexes nothing of it', async () => {
+    const response = await upload([{ name: 'broken.pdf', bytes: await fixture('corrupt.pdf') }]);
+    expect(response.statusCode).toBe(422);
+    expect(response.json().error.code).toBe('file_unreadable');
+    const hits = await keel.app.inject({ url: '/v1/kb/search?q=broken&k=20' });
+    expect(hits.json().hits.some((hit: { path: string }) => hit.path.startsWith('broken'))).toBe(
+      false,
+    );
+    // The process is still serving.
+    expect(
+      (await upload([{ name: 'ok.md', bytes: '# Ok\n\nStill serving uploads.\n' }])).statusCode,
+    ).toBe(201);
+  });
+
+  it('stores the good files of a request and reports the bad ones', async () => {
+    const response = await upload([
+      { name: 'notes.txt', bytes: 'Plain notes about the espresso grinder settings.' },
+      { name: 'broken.pdf', bytes: await fixture('corrupt.pdf') },
+    ]);
+    expect(response.statusCode).toBe(201);
+    expect(response.json().errors).toMatchObject([
+      { name: 'broken.pdf', status: 422, code: 'file_unreadable' },
+    ]);
+  });
+
+  it('answers 415 for a wrong type, 413 for a file over the limit, 400 without files', async () => {
+    const exe = await upload([{ name: 'setup.exe', bytes: 'MZ' }]);
+    expect(exe.statusCode).toBe(415);
+    expect(exe.json().error.code).toBe('file_type_unsupported');
+    const big = await upload([{ name: 'big.md', bytes: Buffer.alloc(200_000, 'a') }]);
+    expect(big.statusCode).toBe(413);
+    const none = await upload([], { source: '' });
+    expect(none.statusCode).toBe(400);
+    const json = await keel.app.inject({
+      method: 'POST',
+      url: '/v1/kb/uploads',
+      payload: { a: 1 },
+    });
+    expect(json.statusCode).toBe(415);
+  });
+
+  it('replaces a document on a second upload (a new stored version) and deletes it', async () => {
+    const first = await upload([
+      { name: 'kettle.md', bytes: '# Kettle\n\nDescale it every month with citric acid.\n' },
+    ]);
+    const second = await upload([
+      { name: 'kettle.md', bytes: '# Kettle\n\nDescale it every week with vinegar.\n' },
+    ]);
+    expect(second.json().files[0].blobKey).not.toBe(first.json().files[0].blobKey);
+    const hits = await search('descale kettle');
+    expect(hits[0].text).toContain('every week');
+    expect(hits.some((hit: { text: string }) => hit.text.includes('citric'))).toBe(false);
+
+    const removed = await keel.app.inject({ method: 'DELETE', url: '/v1/kb/uploads/kettle.md' });
+    expect(removed.statusCode).toBe(204);
+    expect(await keel.keel.blobs.exists(second.json().files[0].blobKey)).toBe(false);
+    expect(
+      (await search('descale kettle')).some((hit: { path: string }) => hit.path === 'kettle.md'),
+    ).toBe(false);
+    expect(
+      (await keel.app.inject({ method: 'DELETE', url: '/v1/kb/uploads/kettle.md' })).statusCode,
+    ).toBe(404);
+  });
+
+  it('refuses a source that is not an uploads source', async () => {
+    const sources = (await keel.app.inject({ url: '/v1/kb/sources' })).json().sources;
+    const uploads = sources.find((source: { name: string }) => source.name === 'uploads');
+    expect(uploads).toBeDefined();
+    const missing = await upload([{ name: 'a.md', bytes: '# A\n\nText here.\n' }], {
+      source: 'src_nope',
+    });
+    expect(missing.statusCode).toBe(404);
+  });
+});
