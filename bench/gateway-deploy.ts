@@ -113,7 +113,12 @@ export async function deploySingle(
     { nodeOptions: options.nodeOptions('serve') },
   );
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/health/ready`, { process: serve, timeoutMs: 120_000 });
+  try {
+    await waitForHttp(`${url}/health/ready`, { process: serve, timeoutMs: 120_000 });
+  } catch (error) {
+    await serve.stop('SIGKILL');
+    throw error;
+  }
   return { process: serve, url, key };
 }
 

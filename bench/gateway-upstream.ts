@@ -62,6 +62,14 @@ export async function startUpstream(latencyMs: number): Promise<Upstream> {
   let answered = 0;
   const server = createServer((request, response) => {
     void readBody(request).then((text) => {
+      // Keel's readiness probe lists models, the cheapest authenticated read of the API.
+      if (request.method === 'GET' && request.url === '/v1/models') {
+        send(response, 200, {
+          object: 'list',
+          data: [{ id: 'gpt-4o-mini', object: 'model', created: 0, owned_by: 'bench' }],
+        });
+        return;
+      }
       if (request.method !== 'POST' || request.url !== '/v1/chat/completions') {
         send(response, 404, { error: { message: `Unknown path ${request.url}` } });
         return;

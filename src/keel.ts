@@ -190,6 +190,7 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
         waitForRedis: false,
       })
     : createMemoryPubSub({ logger });
+  await policies.listen(events);
   const accounts = new AccountService(
     store.accounts,
     createPasswordHasher(config.auth.argon2),

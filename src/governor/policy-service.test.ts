@@ -1,10 +1,12 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EventEmitter } from 'node:events';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { installRoot } from '../config/config.js';
+import { createMemoryPubSub } from '../events/pubsub-memory.js';
 import { SqliteStore } from '../store/sqlite.js';
-import { PolicyService } from './policy-service.js';
+import { ACTIVE_RECHECK_MS, PolicyService } from './policy-service.js';
 
 describe('policy versions and activations', () => {
   let store: SqliteStore;
@@ -90,5 +92,38 @@ describe('policy versions and activations', () => {
     await expect(service.activate('zz', { actor: 'test', reason: '' })).rejects.toMatchObject({
       code: 'policy_version_invalid',
     });
+  });
+
+  it('serves the active version from memory: many calls, one database read', async () => {
+    await service.current();
+    const reads = vi.spyOn(store, 'listActivations');
+    const bundles = await Promise.all(Array.from({ length: 20 }, () => service.current()));
+    expect(new Set(bundles.map((bundle) => bundle.version)).size).toBe(1);
+    expect(reads).not.toHaveBeenCalled();
+  });
+
+  it('another process sees an activation at once through pub/sub, or within the recheck without it', async () => {
+    let now = 1_000_000;
+    const clock = () => now;
+    const bus = new EventEmitter();
+    const [here, there, deaf] = [
+      new PolicyService(store, dir, undefined, clock),
+      new PolicyService(store, dir, undefined, clock),
+      new PolicyService(store, dir, undefined, clock),
+    ];
+    await here.listen(createMemoryPubSub({ bus }));
+    await there.listen(createMemoryPubSub({ bus }));
+    const first = await here.current();
+    expect((await there.current()).version).toBe(first.version);
+    expect((await deaf.current()).version).toBe(first.version);
+
+    editPolicy('maxChars: 8000', 'maxChars: 100');
+    const activation = await here.activate(undefined, { actor: 'test', reason: 'tighter' });
+    await vi.waitFor(async () => expect((await there.current()).version).toBe(activation.version));
+    expect((await here.current()).version).toBe(activation.version);
+    // No event reaches `deaf` (a CLI on the SQLite file has no channel to the server).
+    expect((await deaf.current()).version).toBe(first.version);
+    now += ACTIVE_RECHECK_MS;
+    expect((await deaf.current()).version).toBe(activation.version);
   });
 });

@@ -1,5 +1,6 @@
 import { createTwoFilesPatch } from 'diff';
 import { NotFoundError, ValidationError } from '../errors.js';
+import type { PubSub } from '../events/pubsub.js';
 import { DEFAULT_WORKSPACE, type PolicyActivation, type PolicyStore } from '../store/store.js';
 import { type PolicyComparison, compareFiles } from './policy-compare.js';
 import {
@@ -8,6 +9,16 @@ import {
   readPolicyFiles,
   versionOf,
 } from './policy-bundle.js';
+
+/** Channel on which every process hears that some process activated a policy version. */
+export const POLICY_ACTIVATED_CHANNEL = 'policy-activated';
+
+/**
+ * How long the active version is trusted from memory before the database is asked again: the
+ * bound on how late a process that missed the activation event (pub/sub is at most once, and a
+ * CLI on the SQLite file has no channel to `keel serve`) starts running a new version.
+ */
+export const ACTIVE_RECHECK_MS = 1_000;
 
 export interface PolicyVersionSummary {
   version: string;
@@ -22,21 +33,55 @@ export interface PolicyVersionSummary {
  */
 export class PolicyService {
   private readonly compiled = new Map<string, PolicyBundle>();
+  /** The active version as last read or set here, and when (clock ms). */
+  private active: { version: string; at: number } | undefined;
+  private reading: Promise<string> | undefined;
+  /** Bumped by every activation heard or made, so a read begun before one cannot undo it. */
+  private generation = 0;
+  private events: PubSub | undefined;
 
   constructor(
     private readonly store: PolicyStore,
     private readonly policiesDir: string,
     private readonly workspaceId = DEFAULT_WORKSPACE,
+    private readonly clock: () => number = Date.now,
   ) {}
 
-  /** The bundle of the active version; on a database with no activation, activates the files on disk. */
+  /**
+   * Hears activations made by other processes (through Redis in server mode) and tells them
+   * about this one's, so every process switches version at once instead of within
+   * ACTIVE_RECHECK_MS.
+   */
+  async listen(events: PubSub): Promise<void> {
+    this.events = events;
+    await events.subscribe(POLICY_ACTIVATED_CHANNEL, () => {
+      this.generation += 1;
+      this.active = undefined;
+    });
+  }
+
+  /**
+   * The bundle of the active version; on a database with no activation, activates the files on
+   * disk. Called on every governed call, so the version comes from memory, re-read from the
+   * database at most every ACTIVE_RECHECK_MS and at once after an activation event.
+   */
   async current(): Promise<PolicyBundle> {
+    const active = this.active;
+    if (active && this.clock() - active.at < ACTIVE_RECHECK_MS) return this.bundle(active.version);
+    // Calls arriving together while the version is re-read share that one read.
+    this.reading ??= this.readActive().finally(() => (this.reading = undefined));
+    return this.bundle(await this.reading);
+  }
+
+  private async readActive(): Promise<string> {
+    const at = this.clock();
+    const generation = this.generation;
     const [latest] = await this.store.listActivations(this.workspaceId, 1);
-    if (!latest) {
-      const activation = await this.activate(undefined, { actor: 'system', reason: 'first start' });
-      return this.bundle(activation.version);
-    }
-    return this.bundle(latest.version);
+    const version =
+      latest?.version ??
+      (await this.activate(undefined, { actor: 'system', reason: 'first start' })).version;
+    if (generation === this.generation) this.active = { version, at };
+    return version;
   }
 
   async bundle(version: string): Promise<PolicyBundle> {
@@ -98,7 +143,7 @@ export class PolicyService {
     const target = version ? await this.resolve(version) : (await this.snapshotDisk()).version;
     await this.bundle(target);
     const [latest] = await this.store.listActivations(this.workspaceId, 1);
-    return this.store.recordActivation({
+    const activation = await this.store.recordActivation({
       workspaceId: this.workspaceId,
       version: target,
       previousVersion: latest?.version ?? null,
@@ -107,6 +152,13 @@ export class PolicyService {
       activatedAt: new Date().toISOString(),
       action: by.action ?? 'activate',
     });
+    this.generation += 1;
+    this.active = { version: target, at: this.clock() };
+    // Best effort: a process that misses it re-reads within ACTIVE_RECHECK_MS anyway.
+    await this.events
+      ?.publish(POLICY_ACTIVATED_CHANNEL, { version: target })
+      .catch(() => undefined);
+    return activation;
   }
 
   /** Re-activates the version that ran before the current one (or `to`), as a new activation. */
