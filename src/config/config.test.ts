@@ -75,6 +75,20 @@ describe('configuration', () => {
     ]);
   });
 
+  it.each(['null', '*', 'https://app.example.com/path', 'app.example.com'])(
+    'production refuses KEEL_CORS_ORIGINS=%s',
+    (origins) => {
+      const env = {
+        KEEL_PROFILE: 'production',
+        KEEL_SECRET: strongSecret,
+        KEEL_CORS_ORIGINS: `https://keel.example.com,${origins}`,
+      };
+      expect(checkConfig({ env, ...noFile }).problems).toEqual([
+        expect.objectContaining({ variable: 'KEEL_CORS_ORIGINS' }),
+      ]);
+    },
+  );
+
   it('production starts with a strong secret', () => {
     const config = loadConfig({
       env: { KEEL_PROFILE: 'production', KEEL_SECRET: strongSecret },

@@ -425,10 +425,12 @@ function crossCheck(config: Config): ConfigProblem[] {
   if (config.profile === 'production') {
     const weakness = checkSecretStrength(config.secret);
     if (weakness) problems.push({ variable: 'KEEL_SECRET', message: weakness });
-    if (config.server.corsOrigins.includes('*')) {
+    // "null" is the Origin of sandboxed iframes and file:// pages: allowing it allows anyone.
+    const notOrigins = config.server.corsOrigins.filter((origin) => !isWebOrigin(origin));
+    if (notOrigins.length > 0) {
       problems.push({
         variable: 'KEEL_CORS_ORIGINS',
-        message: 'must list origins, not "*", in production',
+        message: `must list origins (https://app.example.com), not ${notOrigins.map((origin) => JSON.stringify(origin)).join(', ')}, in production`,
       });
     }
   } else if (config.secret !== undefined) {
@@ -436,4 +438,14 @@ function crossCheck(config: Config): ConfigProblem[] {
     if (weakness) problems.push({ variable: 'KEEL_SECRET', message: weakness });
   }
   return problems;
+}
+
+/** `https://host[:port]` or `http://…` exactly as a browser sends it in `Origin`: no path, no `*`, no `null`. */
+function isWebOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+  } catch {
+    return false;
+  }
 }
