@@ -4,7 +4,7 @@
  */
 import { contentTerms } from './content-words.js';
 
-export type QuestionKind = 'definition' | 'how-to' | 'other';
+export type QuestionKind = 'definition' | 'how-to' | 'document' | 'other';
 
 export interface ReadQuestion {
   kind: QuestionKind;
@@ -19,19 +19,27 @@ const DEFINITION = /^\s*(?:what|who)\s*(?:is|are|'s)\s+(?:an?\s+|the\s+)?(.+?)[\
 const HOW_TO =
   /^\s*(?:how\s+(?:do|does|can|could|should|would|to|may)\b|how\s+\w+\s+i\b|steps?\b|what\s+(?:are\s+)?the\s+steps\b|(?:explain|show\s+me)\s+how\b)|\b(?:set\s*up|install|configure|enable|reset|create|add|remove|delete|update|upgrade|change|replace|connect|restore)\b.*\?\s*$/i;
 
+// "Write a short guide to setting up X": a generation job asking for a document, not an answer.
+const DOCUMENT =
+  /^\s*(?:please\s+)?(?:write|draft|compose|produce|create|prepare)\b.{0,60}\b(?:guide|document|overview|summary|article|page|manual|tutorial|handbook|how-to)\b/i;
+
 export function readQuestion(question: string): ReadQuestion {
-  const words = contentTerms(question);
+  // A document request's own words ("write a short guide") say nothing about its topic.
+  const request = DOCUMENT.exec(question);
+  const words = contentTerms(request ? question.slice(request[0].length) : question);
   const joinedPairs = new Map<string, string[]>();
   words.slice(1).forEach((word, position) => {
     const previous = words[position] ?? '';
     joinedPairs.set(previous + word, [previous, word]);
   });
   const definition = DEFINITION.exec(question);
-  const kind: QuestionKind = definition
-    ? 'definition'
-    : HOW_TO.test(question) && !/^\s*how\s+(?:long|many|much|often|old)\b/i.test(question)
-      ? 'how-to'
-      : 'other';
+  const kind: QuestionKind = DOCUMENT.test(question)
+    ? 'document'
+    : definition
+      ? 'definition'
+      : HOW_TO.test(question) && !/^\s*how\s+(?:long|many|much|often|old)\b/i.test(question)
+        ? 'how-to'
+        : 'other';
   return {
     kind,
     terms: [...new Set(words)],

@@ -122,6 +122,17 @@ describe('extractive provider', () => {
     expect(text).not.toMatch(/\|\s*PORT|OLLAMA_BASE_URL|#/);
   });
 
+  it('writes a requested guide offline as cited sections under their headings', async () => {
+    const { text, declined } = await provider.chat(
+      ask('Write a short guide to the factory reset and status light of the box', manual),
+    );
+    expect(declined).toBeUndefined();
+    expect(text).toContain('## Factory reset');
+    expect(text).toContain('## Status light');
+    expect(text).toContain('2. Hold the Power and Reset buttons together for 20 seconds.');
+    expect(text).toMatch(/\[2\]/);
+  });
+
   it('carries no boilerplate preface', async () => {
     const { text } = await provider.chat(ask('How are policies versioned?'));
     expect(text).not.toMatch(/language model|extractive/i);

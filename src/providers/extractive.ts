@@ -77,6 +77,19 @@ function procedureAnswer(section: Section): string[] {
   return pieces;
 }
 
+// A generated document quotes at most this many sections, each under its own heading.
+const DOCUMENT_SECTIONS = 6;
+
+/**
+ * Offline generation ("Write a short guide to …"): the relevant sections as one structured, cited
+ * Markdown document, each under its heading, in order of relevance.
+ */
+function documentAnswer(sections: Section[]): string[] {
+  return sections
+    .slice(0, DOCUMENT_SECTIONS)
+    .flatMap((section) => [`## ${section.title}`, ...procedureAnswer(section)]);
+}
+
 /** The defining paragraph of the section, sentence by sentence. */
 function definitionAnswer(section: Section, maxSentences: number): string[] {
   const paragraph = section.blocks.find((block) => block.kind === 'paragraph');
@@ -221,7 +234,8 @@ export function composeExtractiveAnswer(
   const supported = sections.filter(isSupported);
   const best = supported[0];
   let paragraphs: string[] = [];
-  if (best && question.kind === 'definition' && best.defines)
+  if (best && question.kind === 'document') paragraphs = documentAnswer(supported);
+  else if (best && question.kind === 'definition' && best.defines)
     paragraphs = definitionAnswer(best, maxSentences);
   else if (best && question.kind === 'how-to' && isProcedure(best))
     paragraphs = procedureAnswer(best);
