@@ -131,6 +131,16 @@ export function redactCredentials(text: string): string {
   return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, '$1***@');
 }
 
+/**
+ * The location as it may be shown (API, web, CLI, logs): a URL's `user:password@` removed.
+ *
+ * @example
+ *   withoutCredentials('https://bot:s3cret@git.example.com/kb.git'); // → 'https://git.example.com/kb.git'
+ */
+export function withoutCredentials(location: string): string {
+  return location.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/i, '$1');
+}
+
 async function isCheckoutOf(worktree: string, url: string): Promise<boolean> {
   // Checked first so `git config` cannot fall through to a repository the folder sits inside.
   if (!(await exists(join(worktree, '.git')))) return false;

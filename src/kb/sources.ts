@@ -10,7 +10,7 @@ import {
   type SourceConfig,
   type SourceStats,
 } from '../store/store.js';
-import { assertSafeGitUrl, isLocalGitLocation } from './git-source.js';
+import { assertSafeGitUrl, isLocalGitLocation, withoutCredentials } from './git-source.js';
 
 export interface SourceInput {
   name: string;
@@ -76,11 +76,16 @@ export async function requireSource(
   return source;
 }
 
+/** A source as shown to people and programs: counts added, credentials in its URL left out. */
 export async function describeSource(
   store: KnowledgeStore,
   source: Source,
 ): Promise<Source & SourceStats> {
-  return { ...source, ...(await store.sourceStats(source.id)) };
+  return {
+    ...source,
+    location: withoutCredentials(source.location),
+    ...(await store.sourceStats(source.id)),
+  };
 }
 
 /** Ids of the workspace's sources: what search and retrieval are confined to. */

@@ -116,6 +116,21 @@ describe('knowledge routes', () => {
     expect(response.json().error.code).toBe(code);
   });
 
+  it('never shows the credentials of a git URL, to the adder or in the list', async () => {
+    const payload = {
+      name: 'private-wiki',
+      kind: 'git',
+      location: 'https://bot:s3cret-pass@git.example.com/team/wiki.git',
+    };
+    const created = await keel.app.inject({ method: 'POST', url: '/v1/kb/sources', payload });
+    expect(created.statusCode).toBe(201);
+    expect(created.body).not.toContain('s3cret-pass');
+    expect(created.json().location).toBe('https://git.example.com/team/wiki.git');
+    const listed = await keel.app.inject({ method: 'GET', url: '/v1/kb/sources' });
+    expect(listed.body).not.toContain('s3cret-pass');
+    expect(listed.body).toContain('https://git.example.com/team/wiki.git');
+  });
+
   it('404s a sync of an unknown source', async () => {
     const response = await keel.app.inject({ method: 'POST', url: '/v1/kb/sources/src_nope/sync' });
     expect(response.statusCode).toBe(404);
