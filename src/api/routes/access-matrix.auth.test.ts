@@ -11,6 +11,9 @@
  * | --- | --- | --- | --- | --- | --- |
  * | `POST /v1/chat` | 401 | allowed | allowed | allowed | 403 |
  * | `POST /v1/governor/check` | 401 | allowed | allowed | allowed | 403 |
+ * | `POST /v1/chat/completions` | 401 | allowed | allowed | allowed | 403 |
+ * | `GET /v1/models` | 401 | allowed | allowed | allowed | 403 |
+ * | `POST /mcp` | 401 | allowed | allowed | allowed | allowed |
  * | `GET /v1/kb/search` | 401 | allowed | allowed | allowed | allowed |
  * | `GET /v1/kb/sources` | 401 | allowed | allowed | allowed | allowed |
  * | `POST /v1/kb/sources` (remote git URL) | 401 | 403 | allowed | allowed | 403 |
@@ -122,6 +125,17 @@ const admins = outcomes(401, 403, 403, ok, 403);
 export const ACCESS_MATRIX: MatrixRow[] = [
   { route: 'POST /v1/chat', body: { message: 'How do I roll back a policy?' }, expected: signedIn },
   { route: 'POST /v1/governor/check', body: { text: 'hello there' }, expected: signedIn },
+  {
+    route: 'POST /v1/chat/completions',
+    body: { model: 'keel', messages: [{ role: 'user', content: 'How do I roll back a policy?' }] },
+    expected: signedIn,
+  },
+  { route: 'GET /v1/models', expected: signedIn },
+  {
+    route: 'POST /mcp',
+    body: { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} },
+    expected: readers,
+  },
   { route: 'GET /v1/kb/search', url: '/v1/kb/search?q=policy', expected: readers },
   { route: 'GET /v1/kb/sources', expected: readers },
   {
