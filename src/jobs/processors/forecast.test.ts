@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { normals } from '../../../test/helpers/seeded-noise.js';
 import {
   type SeriesPoint,
+  confidenceScore,
   fitHolt,
   forecastHolt,
   holt,
   initialState,
+  seriesScale,
   varianceFactor,
 } from './forecast.js';
 
@@ -90,6 +92,31 @@ describe("Holt's linear method", () => {
       trend: 1,
     });
     expect(holt(values, 0.5, 0.1).errors).toBe(values.length);
+  });
+
+  it('scores confidence in 0..1: 1 for an exact line, lower for noise, falling with the horizon', () => {
+    const exact = forecastHolt(series(Array.from({ length: 12 }, (_, t) => 5 + 3 * t)), 3);
+    expect(exact.points.map((point) => point.confidence)).toEqual([1, 1, 1]);
+    expect(exact.confidence).toBe(1);
+
+    const noise = normals(3);
+    const quiet = forecastHolt(series(Array.from({ length: 60 }, (_, t) => 100 + t + noise())), 10);
+    const loud = forecastHolt(
+      series(Array.from({ length: 60 }, (_, t) => 100 + t + 30 * noise())),
+      10,
+    );
+    for (const forecast of [quiet, loud]) {
+      const scores = forecast.points.map((point) => point.confidence);
+      for (const score of scores) expect(score).toBeGreaterThan(0);
+      for (const score of scores) expect(score).toBeLessThan(1);
+      expect(scores).toEqual([...scores].sort((left, right) => right - left));
+    }
+    expect(loud.confidence).toBeLessThan(quiet.confidence);
+    // Half-width equal to the scale scores one half.
+    expect(confidenceScore(10, 10)).toBe(0.5);
+    // A series around zero is measured against its spread, not its near-zero mean.
+    expect(seriesScale([-2, 2, -2, 2])).toBe(2);
+    expect(seriesScale([0, 0])).toBe(1);
   });
 
   it('refuses a series shorter than ten points', () => {

@@ -21,6 +21,12 @@ export interface ForecastPoint {
   upper80: number;
   lower95: number;
   upper95: number;
+  /**
+   * 0..1: how tight the 95 % interval is against the series' own scale, 1 / (1 + w / s) with w
+   * the interval's half-width and s the mean absolute value of the series (its standard deviation
+   * when that is 0). 1 for an exact fit; ½ when the half-width equals the scale; falls with h.
+   */
+  confidence: number;
 }
 
 export interface Forecast {
@@ -33,6 +39,8 @@ export interface Forecast {
   sigma: number;
   /** The spacing of forecast points: the median gap between the series' timestamps. */
   stepMs: number;
+  /** The mean of the points' confidence scores, 0..1. */
+  confidence: number;
   points: ForecastPoint[];
 }
 
@@ -149,6 +157,25 @@ function medianGap(points: readonly SeriesPoint[]): number {
 }
 
 /**
+ * The yardstick interval widths are compared with: the series' typical magnitude, or its spread
+ * when it averages to 0 (a series of deltas), or 1 when it is constant 0.
+ */
+export function seriesScale(values: readonly number[]): number {
+  const meanAbsolute = values.reduce((sum, value) => sum + Math.abs(value), 0) / values.length;
+  if (meanAbsolute > 0) return meanAbsolute;
+  const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
+  const spread = Math.sqrt(
+    values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / values.length,
+  );
+  return spread > 0 ? spread : 1;
+}
+
+/** 1 / (1 + halfWidth / scale): 1 for no spread, towards 0 as the interval dwarfs the series. */
+export function confidenceScore(halfWidth95: number, scale: number): number {
+  return 1 / (1 + Math.max(0, halfWidth95) / scale);
+}
+
+/**
  * Fits Holt's method to a sorted series and forecasts `horizon` points, one median gap apart, with
  * 80 % and 95 % prediction intervals ŷ ± z·σ̂·√factor(h) (z = 1.2816 and 1.9600). σ̂ is the
  * residual standard deviation of the n one-step-ahead errors, √(SSE / (n − 4)): four degrees of
@@ -165,6 +192,7 @@ export function forecastHolt(points: readonly SeriesPoint[], horizon: number): F
   const sigma = Math.sqrt(fit.sse / (fit.errors - 4));
   const stepMs = medianGap(points);
   const last = points.at(-1)!.at;
+  const scale = seriesScale(points.map((point) => point.value));
   const forecast: ForecastPoint[] = [];
   for (let h = 1; h <= horizon; h++) {
     const value = fit.level + h * fit.trend;
@@ -176,6 +204,7 @@ export function forecastHolt(points: readonly SeriesPoint[], horizon: number): F
       upper80: value + Z80 * spread,
       lower95: value - Z95 * spread,
       upper95: value + Z95 * spread,
+      confidence: confidenceScore(Z95 * spread, scale),
     });
   }
   return {
@@ -185,6 +214,7 @@ export function forecastHolt(points: readonly SeriesPoint[], horizon: number): F
     rmse: Math.sqrt(fit.sse / fit.errors),
     sigma,
     stepMs,
+    confidence: forecast.reduce((sum, point) => sum + point.confidence, 0) / forecast.length,
     points: forecast,
   };
 }

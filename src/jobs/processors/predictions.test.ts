@@ -86,6 +86,12 @@ describe('predictions processor', () => {
     expect(file.createdAt).toBe(new Date(NOW).toISOString());
     expect(file.alpha).toBeGreaterThan(0);
     expect(file.beta).toBeLessThan(1);
+    // Every point carries a confidence score beside its intervals, falling with the horizon.
+    const scores = file.points.map((point) => point.confidence!);
+    expect(scores.every((score) => score > 0 && score <= 1)).toBe(true);
+    expect(scores).toEqual([...scores].sort((left, right) => right - left));
+    expect(file.confidence).toBeGreaterThan(0);
+    expect(record?.result).toMatchObject({ confidence: file.confidence });
     expect(file.points[0]!.at).toBe(new Date(START + 100 * DAY).toISOString());
     const future = all.slice(100);
     const inside = file.points.filter(

@@ -32,6 +32,8 @@ const pointSchema = z.object({
   upper80: z.number(),
   lower95: z.number(),
   upper95: z.number(),
+  /** 0..1 (see `ForecastPoint.confidence`); absent in forecasts stored before it existed. */
+  confidence: z.number().min(0).max(1).optional(),
 });
 
 /** The stored forecast: what `predictions/<workspace>/<series>/<job>.json` holds. */
@@ -44,6 +46,8 @@ export const predictionFileSchema = z.object({
   beta: z.number(),
   rmse: z.number(),
   sigma: z.number(),
+  /** The mean of the points' confidence, 0..1; absent in forecasts stored before it existed. */
+  confidence: z.number().min(0).max(1).optional(),
   observations: z.number().int(),
   points: z.array(pointSchema),
 });
@@ -55,6 +59,8 @@ export interface PredictionResult {
   alpha: number;
   beta: number;
   rmse: number;
+  /** 0..1, the mean confidence of the forecast points. */
+  confidence: number | null;
   observations: number;
   horizon: number;
 }
@@ -65,6 +71,7 @@ const summary = (blobKey: string, file: PredictionFile): PredictionResult => ({
   alpha: file.alpha,
   beta: file.beta,
   rmse: file.rmse,
+  confidence: file.confidence ?? null,
   observations: file.observations,
   horizon: file.points.length,
 });
@@ -137,6 +144,7 @@ export function createPredictionProcessor(
       beta: forecast.beta,
       rmse: forecast.rmse,
       sigma: forecast.sigma,
+      confidence: forecast.confidence,
       observations: points.length,
       points: forecast.points,
     };
