@@ -97,8 +97,25 @@ try {
   } else if (isKeelError(error)) {
     console.error(`error [${error.code}]: ${error.message}`);
     process.exitCode = 1;
+  } else if (isListenError(error)) {
+    console.error(
+      `error: ${error.address}:${error.port} is ${error.code === 'EADDRINUSE' ? 'already in use' : 'not allowed'}; ` +
+        'set another port (PORT, KEEL_ORCHESTRATOR_PORT or KEEL_WORKER_PORT).',
+    );
+    process.exitCode = 1;
   } else {
     console.error(`error: ${(error as Error).stack ?? String(error)}`);
     process.exitCode = 1;
   }
+}
+
+/** A server that could not bind its port: said in one sentence, not a stack trace. */
+function isListenError(
+  error: unknown,
+): error is NodeJS.ErrnoException & { address: string; port: number } {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return (
+    (code === 'EADDRINUSE' || code === 'EACCES') &&
+    (error as { syscall?: string }).syscall === 'listen'
+  );
 }

@@ -1,6 +1,7 @@
 import { createTwoFilesPatch } from 'diff';
 import { NotFoundError, ValidationError } from '../errors.js';
 import type { PubSub } from '../events/pubsub.js';
+import { RedisUnavailableError } from '../redis/connection.js';
 import { DEFAULT_WORKSPACE, type PolicyActivation, type PolicyStore } from '../store/store.js';
 import { type PolicyComparison, compareFiles } from './policy-compare.js';
 import {
@@ -19,6 +20,9 @@ export const POLICY_ACTIVATED_CHANNEL = 'policy-activated';
  * CLI on the SQLite file has no channel to `keel serve`) starts running a new version.
  */
 export const ACTIVE_RECHECK_MS = 1_000;
+
+/** How often a subscription refused while Redis is unreachable is tried again. */
+const LISTEN_RETRY_MS = 1_000;
 
 export interface PolicyVersionSummary {
   version: string;
@@ -52,12 +56,27 @@ export class PolicyService {
    * about this one's, so every process switches version at once instead of within
    * ACTIVE_RECHECK_MS.
    */
-  async listen(events: PubSub): Promise<void> {
+  async listen(events: PubSub, retryMs = LISTEN_RETRY_MS): Promise<void> {
     this.events = events;
-    await events.subscribe(POLICY_ACTIVATED_CHANNEL, () => {
-      this.generation += 1;
-      this.active = undefined;
-    });
+    const subscribe = () =>
+      events.subscribe(POLICY_ACTIVATED_CHANNEL, () => {
+        this.generation += 1;
+        this.active = undefined;
+      });
+    // Redis down at start must not stop the process: until the channel is back, the version is
+    // still re-read every ACTIVE_RECHECK_MS; the subscription is retried in the background.
+    const retry = () =>
+      setTimeout(() => {
+        subscribe().catch((error: unknown) => {
+          if (error instanceof RedisUnavailableError) retry();
+        });
+      }, retryMs).unref();
+    try {
+      await subscribe();
+    } catch (error) {
+      if (!(error instanceof RedisUnavailableError)) throw error;
+      retry();
+    }
   }
 
   /**

@@ -65,8 +65,10 @@ describe.skipIf(
   };
   const startWorker = async (name: string) => {
     // At info, a worker logs each job it completes: the failure report shows who ran what.
+    // Each worker serves its probes on a port of its own, as each pod would.
     const worker = start(name, ['worker', '--queues', 'webhooks', '--concurrency', '4'], {
       KEEL_LOG_LEVEL: 'info',
+      KEEL_WORKER_PORT: String(await freePort()),
     });
     await waitForOutput(worker, 'Keel worker is running', 90_000);
   };
