@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { type Principal, canAccessWorkspace } from '../auth/principal.js';
 import {
@@ -52,7 +53,7 @@ export async function addSource(
   } else {
     assertSafeGitUrl(location);
     // A local repository path is stored absolute so later syncs do not depend on the cwd.
-    if (isLocalGitLocation(location)) location = resolve(cwd, location);
+    if (isLocalGitLocation(location)) location = localRepositoryPath(location, cwd);
   }
   const config: SourceConfig = {
     ...(input.include && { include: input.include }),
@@ -62,6 +63,25 @@ export async function addSource(
   };
   const source: NewSource = { name: input.name, kind: input.kind, location, config, workspaceId };
   return store.createSource(source);
+}
+
+/**
+ * The absolute path of a repository on this machine, from a path or a `file://` URL. A
+ * `file://` URL is a local repository (only admins may add one, see `assertPublicGitUrl`): its
+ * path is taken as it is, never joined to the working directory; one naming another host is
+ * refused.
+ */
+function localRepositoryPath(location: string, cwd: string): string {
+  if (!/^file:/i.test(location)) return resolve(cwd, location);
+  try {
+    return fileURLToPath(location);
+  } catch (error) {
+    throw new ValidationError(
+      'source_location_invalid',
+      `${location} is not a file:// URL of a repository on this machine (${(error as Error).message})`,
+      { location },
+    );
+  }
 }
 
 /** A source the principal may reach; another workspace's source is "not found", not "forbidden". */

@@ -11,10 +11,12 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SearchService } from '../search/search-service.js';
 import { SqliteStore } from '../store/sqlite.js';
 import { createLogger } from '../telemetry/logger.js';
+import { addSource } from './sources.js';
 import { KnowledgeSync } from './sync.js';
 
 describe('knowledge sync', () => {
@@ -212,5 +214,35 @@ describe('knowledge sync', () => {
     expect(report).toMatchObject({ status: 'ok', added: 1, version: git('rev-parse', 'HEAD') });
     const [hit] = await search.search('hnsw', { k: 1 });
     expect(hit?.chunk.version).toBe(git('rev-parse', 'HEAD'));
+  });
+
+  it('takes a file:// URL as the local repository it names, whatever the working directory', async () => {
+    const repo = join(root, 'url repo');
+    mkdirSync(repo);
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim();
+    git('init', '-q', '-b', 'main');
+    writeFileSync(join(repo, 'notes.md'), '# Notes\n\nPgvector uses HNSW indexes.\n');
+    git('add', '.');
+    git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'first');
+    const elsewhere = join(root, 'elsewhere');
+    mkdirSync(elsewhere);
+    const input = { name: 'by-url', kind: 'git' as const, location: pathToFileURL(repo).href };
+    const source = await addSource(store, input, undefined, elsewhere);
+    expect(source.location).toBe(repo);
+    const report = await sync.sync(source);
+    expect(report).toMatchObject({ status: 'ok', added: 1, version: git('rev-parse', 'HEAD') });
+  });
+
+  it('refuses a file:// URL that names another host, with a 4xx', async () => {
+    const input = {
+      name: 'remote-file',
+      kind: 'git' as const,
+      location: 'file://fileserver/srv/kb.git',
+    };
+    await expect(addSource(store, input, undefined, root)).rejects.toMatchObject({
+      code: 'source_location_invalid',
+      status: 400,
+    });
   });
 });
