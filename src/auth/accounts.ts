@@ -45,6 +45,16 @@ export class AccountService {
     role: Role;
     workspaceId: string;
   }): Promise<User> {
+    return this.store.createUser(await this.checkedNewUser(input));
+  }
+
+  /** Validates a new account and hashes its password; throws the 4xx a caller should see. */
+  private async checkedNewUser(input: {
+    email: string;
+    password: string;
+    role: Role;
+    workspaceId: string;
+  }): Promise<{ email: string; passwordHash: string; role: Role; workspaceId: string }> {
     const email = input.email.trim().toLowerCase();
     if (!EMAIL.test(email))
       throw new ValidationError('email_invalid', 'That is not an e-mail address', {
@@ -62,12 +72,7 @@ export class AccountService {
       });
     }
     const passwordHash = await this.passwords.hash(input.password);
-    return this.store.createUser({
-      email,
-      passwordHash,
-      role: input.role,
-      workspaceId: input.workspaceId,
-    });
+    return { email, passwordHash, role: input.role, workspaceId: input.workspaceId };
   }
 
   /** Open sign-up (unless `KEEL_OPEN_REGISTRATION=false`): a user of the default workspace. */
@@ -101,6 +106,11 @@ export class AccountService {
     return token;
   }
 
+  /**
+   * Creates the first admin. Taking the setup token and creating the user happen in one store
+   * transaction, so of two concurrent requests with the right token exactly one makes an admin;
+   * the other gets 409 `setup_done`.
+   */
   async setup(input: { setupToken: string; email: string; password: string }): Promise<User> {
     const stored = await this.store.getSetting(SETUP_TOKEN_KEY);
     const matches = stored !== undefined && safeEqual(stored, hashToken(input.setupToken));
@@ -110,13 +120,19 @@ export class AccountService {
         'The setup token is wrong or was already used',
       );
     }
-    const admin = await this.createUser({
-      email: input.email,
-      password: input.password,
-      role: 'admin',
-      workspaceId: DEFAULT_WORKSPACE,
-    });
-    await this.store.setSetting(SETUP_TOKEN_KEY, null);
+    const admin = await this.store.createUserTakingSetting(
+      SETUP_TOKEN_KEY,
+      stored,
+      await this.checkedNewUser({
+        email: input.email,
+        password: input.password,
+        role: 'admin',
+        workspaceId: DEFAULT_WORKSPACE,
+      }),
+    );
+    if (!admin) {
+      throw new ConflictError('setup_done', 'The first admin has already been created; sign in');
+    }
     return admin;
   }
 

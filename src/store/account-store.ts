@@ -103,4 +103,14 @@ export interface AccountStore {
 
   getSetting(key: string): Promise<string | undefined>;
   setSetting(key: string, value: string | null): Promise<void>;
+  /**
+   * In one transaction: removes the setting `key` if it still holds `value`, and creates `user`
+   * if that worked and no user exists yet. Undefined when another call got there first, so of
+   * two concurrent calls exactly one creates its user.
+   */
+  createUserTakingSetting(
+    key: string,
+    value: string,
+    user: { email: string; passwordHash: string; role: Role; workspaceId: string },
+  ): Promise<User | undefined>;
 }

@@ -65,6 +65,19 @@ function toSession(row: Selectable<Database['sessions']>): Session {
  * Accounts on any Kysely dialect: every query here means the same on SQLite and PostgreSQL, so
  * both adapters share it. Emails are stored lower-cased so lookups are case-insensitive.
  */
+function userRow(user: { email: string; passwordHash: string; role: Role; workspaceId: string }) {
+  return {
+    id: newId('usr'),
+    email: user.email.toLowerCase(),
+    password_hash: user.passwordHash,
+    role: user.role,
+    workspace_id: user.workspaceId,
+    disabled_at: null,
+    last_login_at: null,
+    created_at: new Date().toISOString(),
+  };
+}
+
 export class KyselyAccountStore implements AccountStore {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -88,22 +101,37 @@ export class KyselyAccountStore implements AccountStore {
     return rows.map((row) => ({ id: row.id, name: row.name, createdAt: row.created_at }));
   }
 
+  async createUserTakingSetting(
+    key: string,
+    value: string,
+    user: { email: string; passwordHash: string; role: Role; workspaceId: string },
+  ): Promise<User | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      // On PostgreSQL a second transaction waits here on the row lock, then finds no row.
+      const taken = await trx
+        .deleteFrom('settings')
+        .where('key', '=', key)
+        .where('value', '=', value)
+        .executeTakeFirst();
+      if (Number(taken.numDeletedRows) !== 1) return undefined;
+      const users = await trx
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll<number>().as('count'))
+        .executeTakeFirstOrThrow();
+      if (Number(users.count) > 0) return undefined;
+      const row = userRow(user);
+      await trx.insertInto('users').values(row).execute();
+      return withoutSecret(toUser(row));
+    });
+  }
+
   async createUser(user: {
     email: string;
     passwordHash: string;
     role: Role;
     workspaceId: string;
   }): Promise<User> {
-    const row = {
-      id: newId('usr'),
-      email: user.email.toLowerCase(),
-      password_hash: user.passwordHash,
-      role: user.role,
-      workspace_id: user.workspaceId,
-      disabled_at: null,
-      last_login_at: null,
-      created_at: new Date().toISOString(),
-    };
+    const row = userRow(user);
     await this.db.insertInto('users').values(row).execute();
     return withoutSecret(toUser(row));
   }

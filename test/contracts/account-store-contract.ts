@@ -36,6 +36,31 @@ export function describeAccountStoreContract(name: string, open: () => Promise<S
       expect(await store.accounts.countUsers()).toBe(1);
     });
 
+    it('creates a user while taking a setting in one step: of concurrent calls exactly one wins', async () => {
+      await store.accounts.setSetting('setup_token_hash', 'token-hash');
+      const attempt = (email: string) =>
+        store.accounts.createUserTakingSetting('setup_token_hash', 'token-hash', {
+          email,
+          passwordHash: 'h',
+          role: 'admin',
+          workspaceId: 'default',
+        });
+      const results = await Promise.all(['a@b.co', 'c@d.co', 'e@f.co'].map(attempt));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await store.accounts.countUsers()).toBe(1);
+      expect(await store.accounts.getSetting('setup_token_hash')).toBeUndefined();
+      await store.accounts.setSetting('other', 'x');
+      expect(
+        await store.accounts.createUserTakingSetting('other', 'not-x', {
+          email: 'g@h.co',
+          passwordHash: 'h',
+          role: 'user',
+          workspaceId: 'default',
+        }),
+      ).toBeUndefined();
+      expect(await store.accounts.getSetting('other')).toBe('x');
+    });
+
     it('uses a refresh token once only, and revokes sessions', async () => {
       const user = await store.accounts.createUser({
         email: 'a@b.co',

@@ -54,6 +54,24 @@ describe('account rules', () => {
     expect(weak.json().error.code).toBe('password_weak');
   });
 
+  it('makes exactly one first admin from two concurrent setup requests; the other gets 409', async () => {
+    const keel = await start();
+    const setupToken = await keel.keel.accounts.issueSetupToken();
+    const setup = (email: string) =>
+      keel.app.inject({
+        method: 'POST',
+        url: '/v1/auth/setup',
+        payload: { setupToken, email, password: newPassword() },
+      });
+    const responses = await Promise.all([setup('one@example.com'), setup('two@example.com')]);
+    expect(responses.map((response) => response.statusCode).sort()).toEqual([201, 409]);
+    const refused = responses.find((response) => response.statusCode === 409)!;
+    expect(refused.json().error).toMatchObject({ code: 'setup_done', message: expect.any(String) });
+    expect(await keel.keel.store.accounts.countUsers()).toBe(1);
+    const again = await setup('three@example.com');
+    expect(again.statusCode).toBe(401);
+  });
+
   it('never leaves Keel without an enabled admin', async () => {
     const keel = await start();
     const admin = await setUpAdmin(keel);
