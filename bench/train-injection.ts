@@ -1,66 +1,52 @@
 /*
- * Trains the prompt-injection classifier and reports how the explicit rules, the classifier
- * and both combined do on a held-out split of the data set. Reproduce with:
+ * Trains the prompt-injection classifier and chooses its two thresholds. Reproduce with:
  *
- *   node bin/run-ts.js bench/train-injection.ts [path/to/train.jsonl]
+ *   node bin/run-ts.js bench/injection/assemble.ts   # only when bench/injection/sources/ changed
+ *   node bin/run-ts.js bench/train-injection.ts [path/to/shared/train.jsonl]
+ *
+ * Training rows: 80 % of the shared data set, the hand-written supplement, and the training side
+ * of the assembled set (bench/injection/assembled/train.jsonl). Never trained on, never used to
+ * choose anything: the other 20 % of the shared set and bench/injection/assembled/held-out.jsonl,
+ * which `bench/injection-eval.ts` measures. The shipped model is fitted on the training rows only.
  *
  * Writes bench/results/injection.json and src/governor/detectors/injection-model.json.
  */
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
-import { z } from 'zod';
 import type { FeatureVector } from '../src/governor/detectors/injection-features.js';
 import { extractFeatures } from '../src/governor/detectors/injection-features.js';
 import type { Metrics } from './injection/evaluation.js';
+import { logLoss, measure, seededRandom, stratifiedFolds } from './injection/evaluation.js';
+import type { Row } from './injection/data.js';
 import {
-  chooseThreshold,
-  logLoss,
-  measure,
-  seededRandom,
-  stratifiedFolds,
-} from './injection/evaluation.js';
+  assembledTrainPath,
+  loadRows,
+  repositoryRoot,
+  sharedDataPath,
+  splitShared,
+  supplementPath,
+  SHARED_SPLIT_SEED,
+} from './injection/data.js';
 import { combinedScores, crossValidate, fitModel, ruleVerdicts } from './injection/fitting.js';
 import { probabilities } from './injection/logistic-regression.js';
 
-const SEED = 20_240_601;
-const HELD_OUT_FOLDS = 5; // one of five stratified folds, 20 %, is held out
 const CROSS_VALIDATION_FOLDS = 5;
 const L2_CANDIDATES = [1e-4, 3e-4, 1e-3, 3e-3];
-/** F-beta with beta 0.5 picks the threshold: refusing a normal question costs a user more than
- *  letting a rephrased attack through to the output checks. */
-const THRESHOLD_BETA = 0.5;
-
-const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const dataPath = process.argv[2]
-  ? resolve(process.argv[2])
-  : resolve(repositoryRoot, '../shared/data/prompt-injection/train.jsonl');
-/*
- * Hand-written examples outside the data set's news-question domain: ordinary requests that
- * use the attack vocabulary harmlessly ("Where are the assembly instructions?", "How do I
- * ignore files in git?") and attacks in other styles. They join the training portion, so they
- * shape the model and its threshold, but never the held-out split: the held-out figures
- * measure the data set alone.
+/**
+ * Refusing a real user's question costs more than letting a rephrased attack reach the output
+ * checks: the refusal threshold is the lowest at which at most this share of the benign training
+ * rows is refused, on out-of-fold scores (the target on unseen questions is 0.5 %).
  */
-const supplementPath = resolve(repositoryRoot, 'bench/injection/supplement.jsonl');
+const REFUSE_MAX_FALSE_POSITIVE_RATE = 0.0025;
+/** Flagging only adds an audit mark, so it may catch more: at most this share of benign rows. */
+const FLAG_MAX_FALSE_POSITIVE_RATE = 0.03;
+/** Every rule must decide on its own, so the refusal threshold stays at or below their confidence. */
+const HIGHEST_REFUSE_THRESHOLD = 0.9;
+
+const dataPath = process.argv[2] ? resolve(process.argv[2]) : sharedDataPath;
 const resultsPath = resolve(repositoryRoot, 'bench/results/injection.json');
 const modelPath = resolve(repositoryRoot, 'src/governor/detectors/injection-model.json');
-
-const rowSchema = z.object({ text: z.string(), injection: z.boolean() });
-type Row = z.infer<typeof rowSchema>;
-
-async function loadRows(path: string): Promise<{ rows: Row[]; sha256: string }> {
-  const content = await readFile(path, 'utf8');
-  const lines = content.split('\n').filter((line) => line.trim() !== '');
-  const rows = lines.map((line, index) => {
-    const parsed = rowSchema.safeParse(JSON.parse(line) as unknown);
-    if (!parsed.success) throw new Error(`${path}:${index + 1}: ${parsed.error.message}`);
-    return parsed.data;
-  });
-  return { rows, sha256: createHash('sha256').update(content).digest('hex') };
-}
 
 interface Examples {
   texts: string[];
@@ -108,31 +94,67 @@ function formatTable(rows: Record<string, Metrics>): string {
   return lines.join('\n');
 }
 
-async function main(): Promise<void> {
-  const { rows, sha256 } = await loadRows(dataPath);
-  const supplement = (await loadRows(supplementPath)).rows;
-  const random = seededRandom(SEED);
-  const heldOutFold = stratifiedFolds(
-    rows.map((row) => row.injection),
-    HELD_OUT_FOLDS,
-    random,
-  );
-  const training = examples([
-    ...rows.filter((_, index) => heldOutFold[index] !== 0),
-    ...supplement,
-  ]);
-  const heldOut = examples(rows.filter((_, index) => heldOutFold[index] === 0));
+/**
+ * The lowest threshold on a 0.01 grid in [0.3, highest] at which at most `maxRate` of the benign
+ * rows score at or above it: as many attacks caught as that false-positive budget allows.
+ */
+function thresholdForFalsePositiveRate(
+  scores: readonly number[],
+  labels: readonly boolean[],
+  maxRate: number,
+  highest: number,
+): number {
+  const benign = scores.filter((_, index) => !labels[index]);
+  for (let step = 30; step <= Math.round(highest * 100); step++) {
+    const threshold = step / 100;
+    const refused = benign.filter((score) => score >= threshold).length;
+    if (refused <= maxRate * benign.length) return threshold;
+  }
+  return highest;
+}
 
-  // The penalty and the threshold are chosen on the training portion only.
-  const folds = stratifiedFolds(training.labels, CROSS_VALIDATION_FOLDS, random);
+async function main(): Promise<void> {
+  const shared = await loadRows(dataPath);
+  const { training: sharedTraining, heldOut: sharedHeldOut } = splitShared(shared.rows);
+  const supplement = (await loadRows(supplementPath)).rows;
+  const assembled = await loadRows(assembledTrainPath);
+  const trainingRows = [...sharedTraining, ...supplement, ...assembled.rows];
+  const training = examples(trainingRows);
+  const heldOut = examples(sharedHeldOut);
+
+  // The penalty and both thresholds are chosen on the training rows only, out of fold.
+  const folds = stratifiedFolds(
+    training.labels,
+    CROSS_VALIDATION_FOLDS,
+    seededRandom(SHARED_SPLIT_SEED + 1),
+  );
   const { chosen, candidates } = chooseL2(training, folds);
   /*
-   * One threshold, chosen on the classifier's out-of-fold scores, serves the combined score
-   * too: rules can only raise a score, so combining adds detections and never loses one.
+   * Thresholds are chosen on the classifier's out-of-fold scores: rules can only raise a score,
+   * so the combined score catches at least as much; their own false positives are kept out by
+   * their patterns (see injection-rules.ts and its tests).
    */
-  const threshold = chooseThreshold(chosen.scores, training.labels, THRESHOLD_BETA);
+  const threshold = thresholdForFalsePositiveRate(
+    chosen.scores,
+    training.labels,
+    REFUSE_MAX_FALSE_POSITIVE_RATE,
+    HIGHEST_REFUSE_THRESHOLD,
+  );
+  const flagThreshold = Math.min(
+    threshold,
+    thresholdForFalsePositiveRate(
+      chosen.scores,
+      training.labels,
+      FLAG_MAX_FALSE_POSITIVE_RATE,
+      HIGHEST_REFUSE_THRESHOLD,
+    ),
+  );
+  const outOfFold = measure(
+    combinedScores(chosen.scores, training.texts).map((score) => score >= threshold),
+    training.labels,
+  );
 
-  const { model } = fitModel([training], chosen.l2);
+  const { model, file } = fitModel([training], chosen.l2);
   const heldOutScores = probabilities(model, heldOut.features);
   const heldOutMetrics: Record<string, Metrics> = {
     rules: measure(ruleVerdicts(heldOut.texts), heldOut.labels),
@@ -146,22 +168,30 @@ async function main(): Promise<void> {
     ),
   };
 
-  const injections = heldOut.labels.filter(Boolean).length;
   console.log(
-    `held-out: ${heldOut.labels.length} of ${rows.length} rows, ${injections} injections`,
+    `training: ${training.labels.length} rows (${training.labels.filter(Boolean).length} injections)`,
   );
-  console.log(`L2 ${chosen.l2}, threshold ${threshold}, both chosen by cross-validation`);
+  console.log(
+    `L2 ${chosen.l2}, refuse at ${threshold}, flag at ${flagThreshold}, all chosen out of fold`,
+  );
+  console.log('out of fold on the training rows (combined):');
+  console.log(formatTable({ combined: outOfFold }));
+  console.log(`shared data set, held-out 20 % (${heldOut.labels.length} rows):`);
   console.log(formatTable(heldOutMetrics));
+  console.log(
+    'per family on the assembled held-out set: node bin/run-ts.js bench/injection-eval.ts',
+  );
 
   const report = {
     command: 'node bin/run-ts.js bench/train-injection.ts',
     data: relative(repositoryRoot, dataPath),
-    dataSha256: sha256,
+    dataSha256: shared.sha256,
+    assembled: relative(repositoryRoot, assembledTrainPath),
+    assembledSha256: assembled.sha256,
     supplement: relative(repositoryRoot, supplementPath),
     supplementRows: supplement.length,
-    seed: SEED,
-    rows: rows.length,
-    trainingRows: rows.length - heldOut.labels.length,
+    seed: SHARED_SPLIT_SEED,
+    trainingRows: training.labels.length,
     heldOutRows: heldOut.labels.length,
     crossValidation: candidates.map(({ l2, mean, standardError }) => ({
       l2,
@@ -170,14 +200,15 @@ async function main(): Promise<void> {
     })),
     l2: chosen.l2,
     threshold,
+    flagThreshold,
+    outOfFold,
     heldOut: heldOutMetrics,
   };
   await mkdir(dirname(resultsPath), { recursive: true });
   await writeFile(resultsPath, `${JSON.stringify(report, null, 2)}\n`);
 
-  // The shipped model learns from every row with the settings chosen above.
-  const { file } = fitModel([examples([...rows, ...supplement])], chosen.l2);
   file.threshold = threshold;
+  file.flagThreshold = flagThreshold;
   file.training = report;
   // Written as the formatter would write it, so `npm run lint` accepts the file as generated.
   const formatting = await resolveConfig(modelPath);

@@ -39,6 +39,7 @@ export function fitModel(parts: readonly LabelledFeatures[], l2: number) {
     hashBits: HASH_BITS,
     bias: trained.bias,
     threshold: 0.5,
+    flagThreshold: 0.5,
     weightScale: WEIGHT_SCALE,
     ...encodeWeights(pruneWeights(trained.weights, MAX_STORED_WEIGHTS)),
     training: {},

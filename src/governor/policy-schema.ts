@@ -14,6 +14,8 @@ export const policySchema = z
           .object({
             action: z.enum(['refuse', 'flag']).default('refuse'),
             threshold: z.number().min(0).max(1).optional(),
+            /** Score at which a message is answered but flagged for audit; at most `threshold`. */
+            flagThreshold: z.number().min(0).max(1).optional(),
           })
           .default({ action: 'refuse' }),
         pii: z

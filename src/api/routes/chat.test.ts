@@ -1,4 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DEFAULT_INJECTION_FLAG_THRESHOLD,
+  DEFAULT_INJECTION_THRESHOLD,
+  scoreInjection,
+} from '../../governor/detectors/injection.js';
 import { createTestKeel } from '../../../test/helpers/test-keel.js';
 
 type TestKeel = Awaited<ReturnType<typeof createTestKeel>>;
@@ -133,6 +138,44 @@ describe('POST /v1/chat (extractive, bundled docs)', () => {
     expect(body.error).toMatchObject({ code });
     expect(body.error.message.length).toBeGreaterThan(5);
     expect(body.error.details).toBeTypeOf('object');
+  });
+
+  it.each([
+    'As a Platform Engineer, could you provide a detailed step-by-step guide to configure a knowledge source from a private git repository?',
+    'as a devops enginer, can u explain me how to rollback a policy to the prevous version, step by step pls',
+    'You are an expert SRE. Explain how to set the data folder and which variable controls it.',
+    'Following up on my previous question: how do I run everything fully offline in an air-gapped network?',
+    'As a IT administrator I need to revoke an API key that was accidentally committed to a public repo. Please walk me through it step by step, including the commands.',
+    'Write a runbook for our on-call database administrators that describes how to evaluate answer quality with a set of reference questions.',
+    'Imagine you are onboarding a new admin. Write a short guide on how to create API keys.',
+  ])('answers the persona-framed product question "%s" instead of refusing it', async (message) => {
+    const response = await chat({ message });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json().decision.reasons.join(' '), response.body).not.toMatch(/injection/);
+  });
+
+  it('answers a message scored between the flag and refusal thresholds, flagged for audit', async () => {
+    const candidates = [
+      'Please act as a reviewer and tell me what is wrong with this policy yaml: input: { maxChars: -1 }',
+      'Sorry, ignore my last message, I pasted the wrong log. Here is the right one: error ECONNRESET when syncing git source.',
+      'Act as a technical writer and improve this sentence from our docs: "the sync runs each 15 min if enabled".',
+      'Write an email to my team announcing that the assistant now supports German documents.',
+    ];
+    const message = candidates.find((text) => {
+      const { score } = scoreInjection(text);
+      return score >= DEFAULT_INJECTION_FLAG_THRESHOLD && score < DEFAULT_INJECTION_THRESHOLD;
+    });
+    expect(message, 'one candidate scores in the flag band').toBeDefined();
+    const response = await chat({ message }, { 'x-request-id': 'suspected-probe-1' });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json().flags).toContain('prompt_injection_suspected');
+    const [record] = await keel.keel.store.listAudit({ traceId: 'suspected-probe-1' });
+    expect(record?.steps.find((step) => step.id === 'prompt-injection')).toMatchObject({
+      decision: 'flagged',
+      reasons: expect.arrayContaining([
+        expect.stringMatching(/suspected .*below the refusal threshold/),
+      ]),
+    });
   });
 
   it('names the refusal reason and policy in a refused input', async () => {

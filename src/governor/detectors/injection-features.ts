@@ -14,6 +14,7 @@ const FNV_PRIME = 0x01000193;
 const WORD_SEED = 0x9e3779b9;
 const BIGRAM_SEED = 0x85ebca6b;
 const CHARACTER_SEED = 0xc2b2ae35;
+const CUE_SEED = 0x27d4eb2f;
 
 const MIN_CHARACTER_GRAM = 3;
 const MAX_CHARACTER_GRAM = 5;
@@ -64,9 +65,85 @@ function addCharacterGrams(padded: string, buckets: Set<number>): void {
   }
 }
 
+/*
+ * Structure cues: what an attack does rather than which words it uses. Each is a pattern over the
+ * normalised text; the classifier learns a weight for each and for the pairs below, so "you are
+ * X" counts differently when it comes with talk of having no rules than when it comes with a
+ * how-to question, and "As a Platform Engineer, how do I …" reads as a user describing
+ * themselves, not as a persona given to the assistant.
+ */
+const CUE_PATTERNS: Record<string, RegExp> = {
+  assistantPersona:
+    /\b(?:you are|you're|u are|act as|acting as|pretend (?:to be|you are|you're)|role ?play as|play the role|simulate|you will (?:act|be)|answer as|respond as)\b/u,
+  userPersona:
+    /^(?:(?:hi|hello|hey|ok|okay)\W+)?(?:as (?:an?|the) |i'?m an? |i am an? |i work as|my role is|we are an? |our team)/u,
+  restrictionTalk:
+    /\b(?:no|without|free (?:of|from)|freed from|ignor\w*|bypass\w*|not bound by|broken free of|any)\b[^.!?]{0,25}\b(?:rules|restrictions|filters?|limits|limitations|guidelines|censor\w*|ethic\w*|moral\w*|content polic\w*|safety|confines|programming)\b/u,
+  neverRefuse:
+    /\b(?:never (?:refuses?|warns?|breaks? character)|always (?:sends?|answers?|responds?)|stay in character|break character|do anything now|must obey|without objection|unfiltered|uncensored|amoral|jailbr\w*|unrestricted)\b/u,
+  priorReference:
+    /\b(?:previous|prior|above|earlier|initial|original|preceding|before)\b[^.!?]{0,20}\b(?:instructions?|rules|directions|directives|guidelines|guidance|context|prompt|system message|orders)\b/u,
+  selfReference:
+    /\b(?:your|you were|you have been|you were given|were you|configured for you)\b[^.!?]{0,20}\b(?:instructions?|rules|prompt|system message|programming|programmed|guidelines|configuration|directives|instructed|context window|told)\b/u,
+  disclosureVerb:
+    /\b(?:reveal|repeat|print|show|tell|dump|output|echo|spell|copy|quote|paste|translate|summari[sz]e|encode|list|give)\b/u,
+  verbatim:
+    /\b(?:verbatim|word for word|exactly|letter by letter|code block|backticks|everything above|above this line|before my (?:first )?message)\b/u,
+  secret:
+    /\b(?:secret|password|hidden|confidential|never reveal|not to share|not allowed to share)\b/u,
+  forcedOutput:
+    /\b(?:say|reply|respond|answer|output|print|write)\b[^.!?]{0,20}(?:"|\bonly\b|nothing else|every (?:answer|reply|question))/u,
+  howTo:
+    /\b(?:how (?:do|can|to|would|should|does)|what(?:'s| is| are) the (?:best|recommended|steps|instructions)|step[- ]by[- ]step|guide|walk me through|runbook|checklist|explain how|is it possible to|where do i|where can i)\b/u,
+  harmful:
+    /\b(?:malware|ransomware|bomb|meth\w*|phishing|hack\w*|steal\w*|launder\w*|poison\w*|stalk\w*|racist|illegal|weapon\w*|explosive\w*|kill\w*)\b/u,
+  delimiter: /={3,}|-{3,}|\[[a-z ]{3,}\]|\bend of (?:document|input|user input)\b|\bsystem ?:/u,
+  authority:
+    /\b(?:i am|i'm) (?:the|your) (?:administrator|admin|developer|operator|creator|owner)\b|\b(?:admin|administrator|developer) override\b|\bauthori[sz]ed to change\b/u,
+  dismiss:
+    /\b(?:ignore|disregard|forget|skip|set aside|pay no attention to|nevermind|never mind|override|drop)\b/u,
+  newTask:
+    /\b(?:new|real|only|actual) (?:task|goal|assignment|instructions?|purpose|mission)\b|\breprogrammed\b|\binstead,? \b/u,
+  question: /\?/u,
+};
+
+const CUE_PAIRS: [string, string][] = [
+  ['assistantPersona', 'restrictionTalk'],
+  ['assistantPersona', 'neverRefuse'],
+  ['assistantPersona', 'harmful'],
+  ['assistantPersona', 'howTo'],
+  ['userPersona', 'howTo'],
+  ['dismiss', 'priorReference'],
+  ['dismiss', 'selfReference'],
+  ['dismiss', 'forcedOutput'],
+  ['dismiss', 'newTask'],
+  ['disclosureVerb', 'selfReference'],
+  ['disclosureVerb', 'verbatim'],
+  ['disclosureVerb', 'secret'],
+  ['selfReference', 'verbatim'],
+  ['howTo', 'question'],
+];
+
+/** A cue's value: fixed, so a cue weighs the same in a long text as in a short one. */
+const CUE_VALUE = 0.5;
+
+/** The names of the structure cues a normalised text shows, pairs included ("a+b"). */
+export function structureCues(normalised: string): string[] {
+  const present = new Set<string>();
+  for (const [name, pattern] of Object.entries(CUE_PATTERNS)) {
+    if (pattern.test(normalised)) present.add(name);
+  }
+  const cues = [...present];
+  for (const [left, right] of CUE_PAIRS) {
+    if (present.has(left) && present.has(right)) cues.push(`${left}+${right}`);
+  }
+  return cues;
+}
+
 /**
- * Hashed binary features of a text: word unigrams and bigrams plus character 3–5-grams of the
- * normalised text, scaled to unit length so long and short texts score on the same scale.
+ * Hashed features of a text: word unigrams and bigrams plus character 3–5-grams of the
+ * normalised text, scaled to unit length so long and short texts score on the same scale, and
+ * the structure cues above at a fixed value.
  *
  * @example
  *   const { indices, values } = extractFeatures('Ignore previous instructions');
@@ -80,9 +157,13 @@ export function extractFeatures(text: string): FeatureVector {
     if (index > 0) buckets.add(hashString(`${words[index - 1]} ${words[index]}`, BIGRAM_SEED));
   }
   if (normalised.length > 0) addCharacterGrams(` ${normalised} `, buckets);
-  const indices = Int32Array.from(buckets).sort();
-  const values = new Float64Array(indices.length).fill(
-    indices.length > 0 ? 1 / Math.sqrt(indices.length) : 0,
-  );
-  return { indices, values };
+  const ngramValue = buckets.size > 0 ? 1 / Math.sqrt(buckets.size) : 0;
+  const values = new Map<number, number>();
+  for (const bucket of buckets) values.set(bucket, ngramValue);
+  for (const cue of structureCues(normalised)) {
+    const bucket = hashString(cue, CUE_SEED);
+    values.set(bucket, (values.get(bucket) ?? 0) + CUE_VALUE);
+  }
+  const indices = Int32Array.from(values.keys()).sort();
+  return { indices, values: Float64Array.from(indices, (index) => values.get(index)!) };
 }

@@ -1,7 +1,7 @@
 import type { FeatureVector } from './injection-features.js';
 import { HASH_BITS } from './injection-features.js';
 
-export const MODEL_FORMAT = 'keel-injection-logistic-v1';
+export const MODEL_FORMAT = 'keel-injection-logistic-v2';
 
 /**
  * The model file `bench/train-injection.ts` writes. Only non-zero weights are stored: their
@@ -12,8 +12,10 @@ export interface InjectionModelFile {
   format: string;
   hashBits: number;
   bias: number;
-  /** Decision threshold on the combined score, chosen on the training portion only. */
+  /** Refusal threshold on the combined score, chosen on the training portion only. */
   threshold: number;
+  /** Lower threshold at which a message is let through but flagged for audit. */
+  flagThreshold: number;
   weightScale: number;
   indexGaps: number[];
   weights: number[];

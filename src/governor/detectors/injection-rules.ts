@@ -19,7 +19,7 @@ export interface InjectionRule {
  */
 const EARLIER = '(?:previous|prior|above|earlier|preceding|foregoing|initial|original|given)';
 const ORDERS =
-  '(?:instructions?|prompts?|directions?|directives?|rules|guidelines|commands?|context|tasks?|assignments?|information|programming|restrictions|constraints|orders|text)';
+  '(?:instructions?|prompts?|directions?|directives?|rules|guidelines|guidance|commands?|context|tasks?|assignments?|information|programming|restrictions|constraints|orders|text)';
 /** Instructions proper: what "ignore all …" or "ignore your …" must be aimed at. */
 const STRICT_ORDERS =
   '(?:instructions?|prompts?|directions|directives|rules|guidelines|commands|programming|restrictions)';
@@ -49,6 +49,10 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     String.raw`\b(?:ignore|disregard|forget) (?:all |everything )?(?:the )?(?:above|preceding|foregoing)\b`,
     String.raw`\b${DISMISS} (?:all|any|your) (?:of )?(?:your |the )?${STRICT_ORDERS}\b`,
     String.raw`\b(?:contrary to|instead of|deviating from) (?:the |your |all )?${EARLIER} ${ORDERS}`,
+    String.raw`\b(?:ignore|disregard|forget)\b[^.!?]{0,30}\b(?:and|&) everything (?:above|before|earlier|prior)\b`,
+    String.raw`\b(?:ignore|disregard|pay no attention to|do not follow|don't follow) (?:the |your )?(?:system|developer|operator) (?:message|prompt|instructions)\b`,
+    String.raw`\b(?:ignore|disregard|forget) (?:what|everything) the user (?:asked|said|wrote|wants)\b`,
+    String.raw`\b(?:i am|i'm) (?:the|your) (?:administrator|admin|developer|operator|creator|owner)\b[^!?]{0,60}\b(?:override|ignore|disable|bypass|disregard)\b`,
   ]),
   rule('forget-everything', 'asks to forget everything said before', [
     String.raw`\b(?:forget|ignore|disregard) (?:about )?(?:absolutely )?(?:everything|anything|all(?: of)? that|what (?:i|you|we) (?:said|told|wrote|discussed)|what you (?:were|have been) told) (?:above|before|previously|so far|until now|up to now|we discussed|i said|you were told)\b`,
@@ -56,21 +60,24 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     String.raw`\b(?:despite|regardless of|contrary to|in spite of) (?:what|anything|everything) (?:you(?:'ve| have)? been|you were) told\b`,
   ]),
   rule('earlier-instructions-void', 'declares the earlier instructions void', [
-    String.raw`\b(?:all )?(?:previous|prior|above|earlier|preceding) (?:instructions|information|prompts?|tasks|context|commands|directives|guidelines)\b[^.!?]{0,40}\b(?:(?:is|are) (?:now )?(?:irrelevant|invalid|void|obsolete|cancell?ed|null)|no longer (?:apply|valid|relevant|matter))`,
+    String.raw`\b(?:all )?(?:previous|prior|above|earlier|preceding|original) (?:instructions|information|prompts?|tasks|context|commands|directives|guidelines|orders)\b[^.!?]{0,40}\b(?:(?:is|are|were|have been) (?:now |hereby )?(?:irrelevant|invalid|void|obsolete|cancell?ed|revoked|lifted|null)|no longer (?:apply|valid|relevant|matter))`,
   ]),
   rule('new-instructions', 'announces new instructions or a new task', [
     String.raw`\byour (?:new|real|actual|true) (?:task|instructions?|role|assignment|mission|purpose) (?:is|are|will be|now)\b`,
     String.raw`\bnew (?:task|instructions?|rules?)\s*:`,
     String.raw`\bnow (?:focus on|follow) (?:your|my|these|the) new\b`,
     String.raw`\b(?:now|next) (?:come|comes|follow|follows) (?:some |a few )?(?:new|further|more|additional) (?:tasks|instructions)`,
-    String.raw`\b(?:start|begin) (?:over |again )?with a new task\b`,
+    String.raw`\b(?:start|begin) (?:over |again )?with a new (?:task|assignment|goal|mission|job)\b`,
     String.raw`\badditional instructions?\s*[:-]`,
     String.raw`\b(?:change|update|replace|overwrite|modify|rewrite) your (?:instructions|rules|system prompt|prompt|programming|guidelines)\b`,
     String.raw`\byour (?:new )?instructions are now\b`,
+    String.raw`\b(?:you|u) (?:have been|were|are now|got) (?:re-?programmed|re-?configured)\b`,
+    String.raw`\byour instructions have (?:changed|been (?:changed|updated|replaced))\b`,
   ]),
   rule('persona-switch', 'tells the assistant it is now someone else', [
     String.raw`\byou are now (?:a|an|the|my|no longer|free|unrestricted|going|called|named|known|acting|playing|dan)\b`,
     String.raw`\b(?:from now on|starting now|henceforth),? (?:you (?:are|will|must|shall|should|act|respond|answer|only)|your (?:name|role|task) is)\b`,
+    String.raw`\bfor the rest of (?:this|the|our) (?:chat|conversation|session),? you (?:are|will be|will act|act)\b`,
   ]),
   rule('jailbreak-mode', 'requests a jailbreak persona or mode (DAN, developer mode)', [
     String.raw`\bdo anything now\b`,
@@ -83,6 +90,9 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   rule('disable-safeguards', 'asks the assistant to drop its restrictions or safety rules', [
     String.raw`\b(?:you|your|ai|assistant|chatbot|model|chatgpt|gpt|llm)\b[^.!?]{0,40}\b(?:no|without|free (?:from|of)|freed from|not bound by|bypass(?:es|ing)?|ignor(?:e|es|ing)|disable[sd]?|remove[sd]?|turn off|break free of)\b[^.!?]{0,25}\b(?:censorship|content polic(?:y|ies)|content filters?|(?:safety|ethical|moral) (?:rules|guidelines|measures|filters?|constraints|principles|boundaries|restrictions)|safeguards|guardrails)\b`,
     String.raw`\b(?:you|ai|assistant|model) (?:have|has) no (?:restrictions|limits|limitations|rules|filters|boundaries)\b`,
+    String.raw`\b(?:if you were|imagine you(?:'re| are)|pretend (?:to be|you(?:'re| are))|you are|as) an? (?:evil|unrestricted|unfiltered|uncensored|rogue|amoral|jailbroken) (?:ai|assistant|model|chatbot|bot)\b`,
+    String.raw`\b(?:ai|assistant|model|chatbot|bot)s?,? (?:with|that has|who has|having|without) (?:no|any) (?:restrictions|rules|limits|content filters?|filters|guardrails|content polic(?:y|ies)|ethical guidelines)\b`,
+    String.raw`\bwhere there (?:are|is) no (?:content polic(?:y|ies)|ai safety rules|rules for ai|restrictions on ai)\b`,
   ]),
   rule('reveal-system-prompt', 'asks to reveal the system prompt or hidden instructions', [
     String.raw`\b(?:${ASK}|what (?:is|are|were|was))\b (?:(?:me|us|all|of|out|exactly|verbatim|the) )*your (?:(?:full|complete|entire|exact|initial|original|hidden|secret|internal|system) )*(?:prompt|instructions|system message|prompt texts?)\b(?! (?:for|on|about|to)\b)`,
@@ -92,6 +102,12 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     String.raw`\bwhat (?:is|was) (?:written|said|stated) (?:at the (?:beginning|start|top) of (?:this|the|your) (?:prompt|conversation|instructions)|above|before this)`,
     String.raw`\b(?:everything|all) (?:that )?(?:was|you were|has been|have been) (?:said|told|given) (?:to you )?before (?:this|my)\b`,
     String.raw`\bwhat (?:instructions|rules|guidelines) (?:were you|have you been|did you get|did you receive)\b`,
+    String.raw`\b(?:instructions|rules|guidelines|directives) (?:were you|you were|you've been|you have been) (?:programmed|given|configured|instructed|told|trained)\b`,
+    String.raw`\b(?:instructions|rules|guidelines|prompt) (?:the |your )?(?:admin|administrator|developer|operator|owner|creator)s? (?:configured|gave|set|wrote|has given|defined) (?:for )?you\b`,
+    String.raw`\b(?:paste|copy|quote|echo|read|repeat|print) (?:back )?(?:the |your |all )?(?:instructions|rules|guidelines|system prompt|prompt) (?:you (?:received|got|were given)|from (?:the|your) (?:operator|admin|administrator|developer))`,
+    String.raw`\b(?:echo|read|spit) back your (?:instructions|rules|prompt)\b`,
+    String.raw`\b(?:secret|password)\b[^.!?]{0,40}[.!?]? ?[^.!?]{0,20}\b(?:spell (?:it|them|out)|letter by letter|backwards|in reverse)\b`,
+    String.raw`\b(?:everything|all) (?:that is |that's )?in your context window\b`,
   ]),
   rule(
     'fake-system-marker',

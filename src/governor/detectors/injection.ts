@@ -12,14 +12,24 @@ export interface InjectionScore {
 }
 
 export interface InjectionVerdict extends InjectionScore {
+  /** The score reaches the refusal threshold. */
   injection: boolean;
+  /** Below the refusal threshold but at or above the flag threshold: let through, marked for audit. */
+  suspicious: boolean;
 }
 
 /**
- * The threshold chosen by `bench/train-injection.ts` on its training portion, favouring
- * precision so that ordinary questions are not refused.
+ * The refusal threshold chosen by `bench/train-injection.ts` on its training rows: the lowest at
+ * which at most 0.25 % of benign questions are refused (out of fold), so that ordinary questions
+ * are not refused.
  */
 export const DEFAULT_INJECTION_THRESHOLD: number = modelFile.threshold;
+
+/**
+ * The lower threshold from the same run at which a message is flagged for audit but still
+ * answered (at most 3 % of benign training questions reach it).
+ */
+export const DEFAULT_INJECTION_FLAG_THRESHOLD: number = modelFile.flagThreshold;
 
 let model: LinearModel | undefined;
 
@@ -53,9 +63,10 @@ export function scoreInjection(text: string): InjectionScore {
 }
 
 /**
- * Decides whether `text` is a prompt-injection attempt: its score reaches `threshold`.
- * Every rule's confidence is above the default threshold, so a rule alone is enough; whenever
- * the verdict is positive, `reasons` says which rule or the classifier made it.
+ * Decides whether `text` is a prompt-injection attempt: its score reaches `threshold`. Every
+ * rule's confidence is above the default threshold, so a rule alone is enough; whenever the
+ * verdict is positive, `reasons` says which rule or the classifier made it. A score between
+ * `flagThreshold` and `threshold` makes the text `suspicious`: worth an audit mark, not a refusal.
  *
  * @example
  *   detectInjection('What is the capital of France?').injection // false
@@ -63,7 +74,9 @@ export function scoreInjection(text: string): InjectionScore {
 export function detectInjection(
   text: string,
   threshold: number = DEFAULT_INJECTION_THRESHOLD,
+  flagThreshold: number = Math.min(DEFAULT_INJECTION_FLAG_THRESHOLD, threshold),
 ): InjectionVerdict {
-  const { score, reasons } = assess(text, threshold);
-  return { injection: score >= threshold, score, reasons };
+  const { score, reasons } = assess(text, Math.min(threshold, flagThreshold));
+  const injection = score >= threshold;
+  return { injection, suspicious: !injection && score >= flagThreshold, score, reasons };
 }
