@@ -8,7 +8,7 @@ import { type TokenService, createTokenService } from './auth/tokens.js';
 import type { Config } from './config/config.js';
 import { ValidationError } from './errors.js';
 import { type LoginGuard, createLoginGuard } from './limits/login-guard.js';
-import { DEFAULT_PRICES } from './limits/prices.js';
+import { DEFAULT_PRICES, costOf } from './limits/prices.js';
 import { QuotaService } from './limits/quotas.js';
 import type { RateLimiter } from './limits/rate-limiter.js';
 import { createMemoryRateLimiter } from './limits/rate-limiter-memory.js';
@@ -16,6 +16,7 @@ import { createRedisRateLimiter } from './limits/rate-limiter-redis.js';
 import type { Cache } from './cache/cache.js';
 import { createMemoryCache } from './cache/cache-memory.js';
 import { createRedisCache } from './cache/cache-redis.js';
+import { countLookups } from './cache/counted-cache.js';
 import type { PubSub } from './events/pubsub.js';
 import type { BlobStore } from './blobs/blob-store.js';
 import { openBlobStore } from './blobs/open-blob-store.js';
@@ -38,12 +39,14 @@ import { KnowledgeSync, type SyncReport } from './kb/sync.js';
 import { createChatProvider, createEmbeddingProvider } from './providers/factory.js';
 import { createProviderProbe } from './providers/provider-probe.js';
 import type { ChatProvider } from './providers/provider.js';
+import type { ProviderInstruments } from './providers/instrumented.js';
 import { SearchService } from './search/search-service.js';
 import { openStorage } from './store/open-storage.js';
 import type { Source, Store } from './store/store.js';
 import { createLogger } from './telemetry/logger.js';
 import { type Metrics, createMetrics } from './telemetry/metrics.js';
 import { openJobQueue } from './jobs/open-job-queue.js';
+import { instrumentJobQueue } from './jobs/instrumented-queue.js';
 import { availableQueues } from './jobs/processors.js';
 import { createImageProvider } from './providers/images-openai.js';
 import type { JobQueue, JobWorker } from './jobs/queue.js';
@@ -90,9 +93,10 @@ export interface Keel {
 function providerResolver(
   config: Config,
   logger: Logger,
+  instruments: ProviderInstruments,
 ): (agent: Agent | undefined) => ChatProvider {
   const cache = new Map<string, ChatProvider>();
-  const fallback = createChatProvider(config, { logger });
+  const fallback = createChatProvider(config, { logger, instruments });
   return (agent) => {
     if (!agent?.provider) return fallback;
     const key = `${agent.provider}:${agent.model ?? ''}`;
@@ -102,7 +106,7 @@ function providerResolver(
       const providers = { ...config.providers, chat: name };
       if (agent.model && name !== 'extractive')
         providers[name] = { ...providers[name], model: agent.model };
-      provider = createChatProvider({ ...config, providers }, { logger });
+      provider = createChatProvider({ ...config, providers }, { logger, instruments });
       cache.set(key, provider);
     }
     return provider;
@@ -149,8 +153,13 @@ async function tokenServiceFor(config: Config): Promise<TokenService> {
 export async function openKeel(config: Config, options: { logger?: Logger } = {}): Promise<Keel> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics();
+  const prices = { ...DEFAULT_PRICES, ...config.limits.prices };
+  const instruments: ProviderInstruments = {
+    metrics,
+    costOf: (provider, model, usage) => costOf(prices, provider, model, usage),
+  };
   const { store, vectorIndex } = await openStorage(config, { logger });
-  const embedder = createEmbeddingProvider(config);
+  const embedder = createEmbeddingProvider(config, instruments);
   const embeddings =
     embedder && vectorIndex && new EmbeddingBackfill(store, vectorIndex, embedder, logger);
   const search = new SearchService(
@@ -179,9 +188,12 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
   const limiter = redis ? createRedisRateLimiter({ connection: redis }) : createMemoryRateLimiter();
   const onCacheUnavailable = (error: unknown) =>
     logger.warn({ err: (error as Error).message }, 'cache unavailable; answering without it');
-  const cache = redis
-    ? createRedisCache({ connection: redis, onUnavailable: onCacheUnavailable })
-    : createMemoryCache({ onUnavailable: onCacheUnavailable });
+  const cache = countLookups(
+    redis
+      ? createRedisCache({ connection: redis, onUnavailable: onCacheUnavailable })
+      : createMemoryCache({ onUnavailable: onCacheUnavailable }),
+    metrics,
+  );
   const events = config.redis.url
     ? await openRedisPubSub({
         url: config.redis.url,
@@ -204,7 +216,7 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
     store,
     policies,
     search,
-    providerFor: providerResolver(config, logger),
+    providerFor: providerResolver(config, logger, instruments),
     cache,
     secret: config.secret,
   });
@@ -224,12 +236,16 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
     memory: { conversations: store.conversations, blobs },
     ...(imageProvider && { images: { provider: imageProvider, blobs } }),
   };
-  const jobs = openJobQueue({
-    redisUrl: config.redis.url,
-    dataDir: config.dataDir,
-    logger,
-    accepts: availableQueues(optionalJobGroups),
-  });
+  const jobs = instrumentJobQueue(
+    openJobQueue({
+      redisUrl: config.redis.url,
+      dataDir: config.dataDir,
+      logger,
+      accepts: availableQueues(optionalJobGroups),
+    }),
+    metrics,
+  );
+  metrics.observeQueues(() => jobs.depth());
   const workers = new Set<JobWorker>();
   /** Counts and logs a finished sync, whether it ran here in process or as an ingest job. */
   const recordSync = (report: SyncReport): SyncReport => {
@@ -263,10 +279,7 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
     providerReady: createProviderProbe(config),
     accounts,
     apiKeys: new ApiKeyService(store.accounts),
-    quotas: new QuotaService(store.usage, config.limits.quotas, {
-      ...DEFAULT_PRICES,
-      ...config.limits.prices,
-    }),
+    quotas: new QuotaService(store.usage, config.limits.quotas, prices),
     limiter,
     cache,
     events,

@@ -34,10 +34,12 @@ import {
   type JobRecord,
   type JobState,
   type JobWorker,
+  type QueueDepth,
   RETENTION_MS,
   RunningJobs,
   type WorkOptions,
   checkProgress,
+  emptyDepth,
   followJob,
   jobNotFound,
   notRetryable,
@@ -330,6 +332,26 @@ export class BullmqJobQueue implements JobQueue {
     });
     this.workers.add(worker);
     return worker;
+  }
+
+  async depth(): Promise<QueueDepth[]> {
+    const depth = emptyDepth(this.options.accepts);
+    for (const queue of this.options.accepts) {
+      // Retries wait in `delayed`; BullMQ's `failed` set is our dead letter.
+      const counts = await redisCall('count jobs', () =>
+        this.queue(queue).getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'failed'),
+      );
+      const waiting = (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0);
+      for (const entry of depth.filter((item) => item.queue === queue)) {
+        entry.count =
+          entry.state === 'waiting'
+            ? waiting
+            : entry.state === 'running'
+              ? (counts.active ?? 0)
+              : (counts.failed ?? 0);
+      }
+    }
+    return depth;
   }
 
   async ping(): Promise<void> {

@@ -19,12 +19,14 @@ import {
   type JobRecord,
   type JobState,
   type JobWorker,
+  type QueueDepth,
   RETENTION_MS,
   type RunningJob,
   RunningJobs,
   type WorkOptions,
   backoffDelayMs,
   checkProgress,
+  emptyDepth,
   followJob,
   jobNotFound,
   notRetryable,
@@ -131,6 +133,10 @@ function prepare(database: BetterSqlite3.Database) {
       backoff_ms, run_at, created_at) values (@id, @queue, @payload, 'queued', @priority,
       @maxAttempts, @backoffMs, @runAt, @now) on conflict (id) do nothing`),
     get: database.prepare<[string], JobRow>('select * from jobs where id = ?'),
+    depth: database.prepare<[], { queue: QueueName; state: JobState; count: number }>(
+      `select queue, state, count(*) as count from jobs
+        where state in ('queued', 'failed', 'running', 'dead') group by queue, state`,
+    ),
     list: database.prepare<Record<string, unknown>, JobRow>(`select * from jobs
       where (@queue is null or queue = @queue) and (@state is null or state = @state)
         and (@workspace is null or json_extract(payload, '$.workspaceId') = @workspace)
@@ -320,6 +326,16 @@ export class SqliteJobQueue implements JobQueue {
     });
     this.workers.add(worker);
     return worker;
+  }
+
+  async depth(): Promise<QueueDepth[]> {
+    const depth = emptyDepth(this.options.accepts);
+    for (const row of this.statements.depth.all()) {
+      const state = row.state === 'running' ? 'running' : row.state === 'dead' ? 'dead' : 'waiting';
+      const entry = depth.find((item) => item.queue === row.queue && item.state === state);
+      if (entry) entry.count += row.count;
+    }
+    return depth;
   }
 
   async ping(): Promise<void> {

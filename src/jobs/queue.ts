@@ -110,6 +110,20 @@ export interface JobWorker {
   close(options?: CloseOptions): Promise<void>;
 }
 
+/** The jobs of one queue in one group of states (see `JobQueue.depth`). */
+export interface QueueDepth {
+  queue: QueueName;
+  state: 'waiting' | 'running' | 'dead';
+  count: number;
+}
+
+/** Every accepted queue in every depth state, at 0 until counted. */
+export function emptyDepth(queues: readonly QueueName[]): QueueDepth[] {
+  return queues.flatMap((queue) =>
+    (['waiting', 'running', 'dead'] as const).map((state) => ({ queue, state, count: 0 })),
+  );
+}
+
 export interface JobListFilter {
   queue?: QueueName;
   state?: JobState;
@@ -147,6 +161,11 @@ export interface JobQueue {
   /** The job's events from now until its last one (immediately, if it has already finished). */
   events(id: string, options?: { signal?: AbortSignal }): AsyncIterable<JobEvent>;
   work(queues: readonly QueueName[], processors: JobProcessors, options?: WorkOptions): JobWorker;
+  /**
+   * How many jobs of each accepted queue wait (queued, or failed and waiting for their retry), run,
+   * or lie dead right now: the queue depth `/metrics` reports. Queues with no such jobs give 0.
+   */
+  depth(): Promise<QueueDepth[]>;
   /** Throws when the backend cannot answer (readiness probe). */
   ping(): Promise<void>;
   /** Closes this handle's workers gracefully, then its connections. */

@@ -4,6 +4,7 @@ import { isKeelError } from '../errors.js';
 import type { AnswerOptions, Answerer } from '../governor/answerer.js';
 import type { ChatRequestInput, GovernedAnswer } from '../governor/governor.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import { QuotaExceededError, type QuotaExceededDetails } from './errors.js';
 import type { QuotaService } from './quotas.js';
 
 /**
@@ -15,12 +16,22 @@ import type { QuotaService } from './quotas.js';
  *   const answer = await governedCall(keel, request.principal, { message: 'What is Keel?' }, { traceId });
  */
 export async function governedCall(
-  keel: { answers: Answerer; quotas: QuotaService; metrics: Pick<Metrics, 'governorDecisions'> },
+  keel: {
+    answers: Answerer;
+    quotas: QuotaService;
+    metrics: Pick<Metrics, 'governorDecisions' | 'quotaRefusals'>;
+  },
   principal: Principal,
   question: ChatRequestInput,
   options: Omit<AnswerOptions, 'workspaceId' | 'actor'> & { traceId: string; actor?: string },
 ): Promise<GovernedAnswer> {
-  const ticket = await keel.quotas.reserve(principal, options.traceId);
+  const ticket = await keel.quotas.reserve(principal, options.traceId).catch((error: unknown) => {
+    if (error instanceof QuotaExceededError) {
+      const { scope, period, metric } = error.details as unknown as QuotaExceededDetails;
+      keel.metrics.quotaRefusals.inc({ scope, period, metric });
+    }
+    throw error;
+  });
   try {
     const result = await keel.answers.answer(question, {
       ...options,

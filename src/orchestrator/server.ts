@@ -53,8 +53,8 @@ export interface OrchestratorServices {
   store: Pick<Store, 'ping'>;
   /** Rejects while the chat provider is unreachable (readiness). */
   providerReady: () => Promise<void>;
-  /** The process's Prometheus registry, served at `/metrics`. */
-  metrics: Pick<Metrics, 'registry'>;
+  /** The process's Prometheus registry, served at `/metrics`, and its HTTP request metrics. */
+  metrics: Pick<Metrics, 'registry' | 'httpRequests' | 'httpDuration'>;
   governor: Pick<Governor, 'check' | 'answer'>;
 }
 
@@ -98,6 +98,12 @@ export async function buildOrchestratorApp(keel: OrchestratorServices, secret: s
         isKeelError(error) || error instanceof z.ZodError ? status : (fastifyStatus ?? status),
       )
       .send(body);
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    keel.metrics.httpRequests.inc({ method: request.method, route, status: reply.statusCode });
+    keel.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
 
   app.get('/health/live', async () => ({ status: 'ok' }));

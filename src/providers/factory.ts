@@ -8,6 +8,11 @@ import { ExtractiveChatProvider } from './extractive.js';
 import { FallbackChatProvider } from './fallback.js';
 import { GeminiChatProvider, GeminiEmbeddingProvider } from './gemini.js';
 import type { RemoteProviderOptions } from './http.js';
+import {
+  type ProviderInstruments,
+  instrumentChatProvider,
+  instrumentEmbeddingProvider,
+} from './instrumented.js';
 import { OllamaChatProvider, OllamaEmbeddingProvider } from './ollama.js';
 import { OpenAiChatProvider, OpenAiEmbeddingProvider } from './openai.js';
 import type { ChatProvider, EmbeddingProvider } from './provider.js';
@@ -59,10 +64,14 @@ export function createNamedChatProvider(name: ChatProviderName, config: Config):
  */
 export function createChatProvider(
   config: Config,
-  options: { logger?: Logger } = {},
+  options: { logger?: Logger; instruments?: ProviderInstruments } = {},
 ): ChatProvider {
   const names = [...new Set([config.providers.chat, ...config.providers.fallback])];
-  const chain = names.map((name) => createNamedChatProvider(name, config));
+  const { instruments } = options;
+  const chain = names.map((name) => {
+    const adapter = createNamedChatProvider(name, config);
+    return instruments ? instrumentChatProvider(adapter, instruments) : adapter;
+  });
   const [only] = chain;
   if (only && chain.length === 1) return only;
   const { logger } = options;
@@ -85,7 +94,15 @@ export function createChatProvider(
  *   const embedder = createEmbeddingProvider(loadConfig());
  *   const vectors = embedder ? await embedder.embed(['How do I roll back a policy?']) : [];
  */
-export function createEmbeddingProvider(config: Config): EmbeddingProvider | undefined {
+export function createEmbeddingProvider(
+  config: Config,
+  instruments?: ProviderInstruments,
+): EmbeddingProvider | undefined {
+  const adapter = createEmbeddingAdapter(config);
+  return adapter && instruments ? instrumentEmbeddingProvider(adapter, instruments) : adapter;
+}
+
+function createEmbeddingAdapter(config: Config): EmbeddingProvider | undefined {
   const name = config.providers.embeddings;
   if (name === 'none') return undefined;
   const model = config.providers.embeddingModel ?? DEFAULT_EMBEDDING_MODELS[name];

@@ -195,6 +195,32 @@ export function describeQueueContract(
       expect(await stateOf(queue, job.id, 'completed')).toMatchObject({ result: 'recovered' });
     });
 
+    it('counts waiting, running and dead jobs per queue (the depth /metrics reports)', async () => {
+      const count = (depth: Awaited<ReturnType<JobQueue['depth']>>, state: string) =>
+        depth.find((entry) => entry.queue === 'ingest' && entry.state === state)?.count;
+      expect(count(await queue.depth(), 'waiting')).toBe(0);
+      const dead = await queue.enqueue('ingest', source(1), { attempts: 1 });
+      await queue.enqueue('ingest', source(2));
+      await queue.enqueue('ingest', source(3));
+      expect(count(await queue.depth(), 'waiting')).toBe(3);
+      const held = gate();
+      work({
+        ingest: async ({ id }) => {
+          if (id === dead.id) throw new Error('boom');
+          await held.opened;
+        },
+      });
+      await stateOf(queue, dead.id, 'dead');
+      const depth = await until(
+        () => queue.depth(),
+        (value) => count(value, 'running') === 1,
+      );
+      expect(count(depth, 'waiting')).toBe(1);
+      expect(count(depth, 'dead')).toBe(1);
+      expect(depth.map((entry) => entry.queue)).toContain('webhooks');
+      held.open();
+    });
+
     it('makes a job dead at once on an error that is not retryable', async () => {
       const job = await queue.enqueue('ingest', source(1), { attempts: 5, backoffMs: 10 });
       work({

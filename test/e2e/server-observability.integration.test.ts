@@ -1,0 +1,214 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeOpenAiServer, startOpenAiServer } from '../fixtures/providers/openai-server.js';
+import {
+  type KeelProcess,
+  freePort,
+  runKeel,
+  startKeel,
+  waitForHttp,
+} from '../helpers/keel-process.js';
+import { type TestDatabase, createTestDatabase } from '../helpers/postgres-database.js';
+import {
+  type PrivateService,
+  privateServicesAvailable,
+  startPrivateRedis,
+} from '../helpers/private-services.js';
+import { skipUnlessCi } from '../helpers/skip-unless-ci.js';
+
+/*
+ * Server mode as separate OS processes — `keel api`, `keel orchestrator`, `keel worker` — over a
+ * PostgreSQL database of this test's own, a private Redis (BullMQ) and a local server speaking
+ * OpenAI's protocol. What an operator scrapes from each process after real calls.
+ */
+
+const QUESTION = 'How do I roll back a policy?';
+
+/** `name{labels} value` lines of one metric family, as Prometheus reads them. */
+function samples(text: string, family: string): { labels: string; value: number }[] {
+  const pattern = new RegExp(`^${family}(\\{[^}]*\\})? ([0-9.e+-]+)$`, 'gm');
+  return [...text.matchAll(pattern)].map((match) => ({
+    labels: match[1] ?? '',
+    value: Number(match[2]),
+  }));
+}
+
+const valueOf = (text: string, family: string, ...labels: string[]) =>
+  samples(text, family)
+    .filter((sample) => labels.every((label) => sample.labels.includes(label)))
+    .reduce((sum, sample) => sum + sample.value, 0);
+
+describe.skipIf(skipUnlessCi(privateServicesAvailable, 'redis-server'))(
+  'server mode observability (api, orchestrator, worker as processes)',
+  () => {
+    let database: TestDatabase;
+    let redis: PrivateService;
+    let upstream: FakeOpenAiServer;
+    let workDir: string;
+    let env: Record<string, string>;
+    const processes: KeelProcess[] = [];
+    const urls = { api: '', orchestrator: '', worker: '' };
+
+    const logs = () =>
+      processes
+        .map((process) => `── ${process.name}\n${process.output().slice(-3_000)}`)
+        .join('\n');
+
+    beforeAll(async () => {
+      [database, redis, upstream] = await Promise.all([
+        createTestDatabase(),
+        startPrivateRedis(),
+        startOpenAiServer(),
+      ]);
+      workDir = await mkdtemp(join(tmpdir(), 'keel-observability-'));
+      const [apiPort, orchestratorPort, workerPort] = [
+        await freePort(),
+        await freePort(),
+        await freePort(),
+      ];
+      urls.api = `http://127.0.0.1:${apiPort}`;
+      urls.orchestrator = `http://127.0.0.1:${orchestratorPort}`;
+      urls.worker = `http://127.0.0.1:${workerPort}`;
+      env = {
+        KEEL_DATA_DIR: join(workDir, 'data'),
+        KEEL_PROFILE: 'development',
+        KEEL_AUTH: 'off',
+        KEEL_LOG_LEVEL: 'warn',
+        KEEL_SECRET: randomBytes(32).toString('hex'),
+        KEEL_INTERNAL_SECRET: randomBytes(32).toString('hex'),
+        KEEL_LLM: 'openai',
+        OPENAI_API_KEY: 'sk-test',
+        OPENAI_BASE_URL: `${upstream.url}/v1`,
+        OPENAI_MODEL: 'gpt-4o-mini',
+        KEEL_EMBEDDINGS: 'none',
+        // Two governed calls a day for the workspace: the third is a quota refusal.
+        KEEL_QUOTAS: JSON.stringify({ workspace: { day: { calls: 2 } } }),
+        KEEL_ORCHESTRATOR_PORT: String(orchestratorPort),
+        KEEL_ORCHESTRATOR_URL: urls.orchestrator,
+        KEEL_WORKER_PORT: String(workerPort),
+        PORT: String(apiPort),
+        DATABASE_URL: database.url,
+        REDIS_URL: redis.url,
+      };
+      await runKeel(['migrate'], env);
+      const start = (name: string, args: string[]) => {
+        const started = startKeel(name, args, env);
+        processes.push(started);
+        return started;
+      };
+      const orchestrator = start('orchestrator', ['orchestrator']);
+      await waitForHttp(`${urls.orchestrator}/health/ready`, {
+        process: orchestrator,
+        timeoutMs: 120_000,
+      });
+      const api = start('api', ['api']);
+      const worker = start('worker', ['worker', '--queues', 'generate']);
+      await waitForHttp(`${urls.api}/health/ready`, { process: api, timeoutMs: 120_000 });
+      await waitForHttp(`${urls.worker}/health/live`, { process: worker, timeoutMs: 120_000 });
+    }, 300_000);
+
+    afterAll(async () => {
+      await Promise.all(processes.map((process) => process.stop('SIGKILL')));
+      await Promise.all([database?.drop(), redis?.destroy(), upstream?.close()]);
+      if (workDir) await rm(workDir, { recursive: true, force: true });
+    }, 60_000);
+
+    const post = (path: string, body: unknown) =>
+      fetch(`${urls.api}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(30_000),
+      });
+    const metrics = async (url: string) => (await fetch(`${url}/metrics`)).text();
+
+    it('exposes provider, cache, quota, queue and job metrics on each process after real calls', async () => {
+      expect((await post('/v1/chat', { message: QUESTION })).status, logs()).toBe(200);
+      // The same question again: the orchestrator's answer cache serves it.
+      expect((await post('/v1/chat', { message: QUESTION })).status, logs()).toBe(200);
+      const refused = await post('/v1/chat', { message: QUESTION });
+      expect(refused.status).toBe(429);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
+        'quota_exceeded',
+      );
+      const enqueued = await post('/v1/jobs', {
+        queue: 'generate',
+        payload: { prompt: 'Write a short guide to rolling back a policy.' },
+      });
+      expect(enqueued.status, logs()).toBe(202);
+      const { id } = (await enqueued.json()) as { id: string };
+      const deadline = Date.now() + 90_000;
+      for (;;) {
+        const job = (await (await fetch(`${urls.api}/v1/jobs/${id}`)).json()) as { state: string };
+        if (job.state === 'completed') break;
+        if (Date.now() > deadline) throw new Error(`job ${JSON.stringify(job)}\n${logs()}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+
+      const api = await metrics(urls.api);
+      expect(valueOf(api, 'keel_http_requests_total', 'route="/v1/chat"', 'status="200"')).toBe(2);
+      expect(valueOf(api, 'keel_governor_decisions_total', 'status="allowed"')).toBe(2);
+      expect(
+        valueOf(
+          api,
+          'keel_quota_refusals_total',
+          'scope="workspace"',
+          'period="day"',
+          'metric="calls"',
+        ),
+      ).toBe(1);
+      expect(valueOf(api, 'keel_jobs_enqueued_total', 'queue="generate"')).toBe(1);
+      expect(samples(api, 'keel_queue_jobs').length).toBeGreaterThan(0);
+
+      // The orchestrator calls the model: latency, tokens and cost by provider and model.
+      const orchestrator = await metrics(urls.orchestrator);
+      const model = ['provider="openai"', 'model="gpt-4o-mini"'];
+      expect(
+        valueOf(
+          orchestrator,
+          'keel_provider_request_duration_seconds_count',
+          ...model,
+          'outcome="ok"',
+        ),
+      ).toBe(2);
+      expect(
+        valueOf(orchestrator, 'keel_provider_tokens_total', ...model, 'direction="input"'),
+      ).toBe(2 * 112);
+      expect(
+        valueOf(orchestrator, 'keel_provider_tokens_total', ...model, 'direction="output"'),
+      ).toBe(2 * 17);
+      // 224 input tokens at $0.15 and 34 output tokens at $0.60 per million.
+      expect(valueOf(orchestrator, 'keel_provider_cost_usd_total', ...model)).toBeCloseTo(
+        (224 * 0.15 + 34 * 0.6) / 1e6,
+        12,
+      );
+      expect(
+        valueOf(orchestrator, 'keel_cache_lookups_total', 'cache="answer"', 'result="hit"'),
+      ).toBe(1);
+      expect(
+        valueOf(orchestrator, 'keel_cache_lookups_total', 'cache="answer"', 'result="miss"'),
+      ).toBe(2);
+      expect(valueOf(orchestrator, 'keel_http_requests_total', 'route="/internal/v1/answer"')).toBe(
+        3,
+      );
+
+      const worker = await metrics(urls.worker);
+      expect(
+        valueOf(worker, 'keel_job_attempts_total', 'queue="generate"', 'outcome="completed"'),
+      ).toBe(1);
+      expect(samples(worker, 'keel_queue_jobs')).toContainEqual({
+        labels: '{queue="generate",state="waiting"}',
+        value: 0,
+      });
+
+      // Bounded labels: no job id, no question text, in any process's metrics.
+      for (const text of [api, orchestrator, worker]) {
+        expect(text).not.toContain(id);
+        expect(text).not.toContain('roll back');
+      }
+    }, 180_000);
+  },
+);
