@@ -31,6 +31,11 @@ export interface PolicyBundle {
 }
 
 const POLICY_FILE = /\.(ya?ml|md)$/i;
+/**
+ * Files in the policies folder that are not policy: `kustomization.yaml` makes the folder the
+ * `keel-policies` ConfigMap of deploy/kubernetes. Not part of any version's content.
+ */
+const NOT_POLICY = new Set(['kustomization.yaml']);
 
 export function hashContent(content: string): string {
   return createHash('sha256').update(content).digest('hex').slice(0, 12);
@@ -57,7 +62,9 @@ export async function readPolicyFiles(dir: string): Promise<Record<string, strin
   for (const entry of entries) {
     if (!entry.isFile() || !POLICY_FILE.test(entry.name)) continue;
     const absolute = join(entry.parentPath, entry.name);
-    files[relative(dir, absolute).split(sep).join('/')] = await readFile(absolute, 'utf8');
+    const path = relative(dir, absolute).split(sep).join('/');
+    if (NOT_POLICY.has(path)) continue;
+    files[path] = await readFile(absolute, 'utf8');
   }
   return files;
 }
