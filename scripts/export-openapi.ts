@@ -1,8 +1,8 @@
 // Writes Keel's OpenAPI document (as GET /v1/openapi.json serves it) to a file, for linting
 // (`npm run lint:openapi`) and client generators. Usage: node bin/run-ts.js scripts/export-openapi.ts out.json
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { buildApp } from '../src/api/app.js';
 import { loadConfig } from '../src/config/config.js';
 import { openKeel } from '../src/keel.js';
@@ -15,6 +15,8 @@ const config = loadConfig({
 });
 const keel = await openKeel(config, { logger: createLogger('silent') });
 const app = await buildApp(keel);
+// A fresh checkout has no data/ folder yet.
+mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, `${JSON.stringify(app.swagger(), null, 2)}\n`);
 await app.close();
 await keel.close();

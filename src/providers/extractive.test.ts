@@ -127,6 +127,9 @@ describe('extractive provider', () => {
       ask('Write a short guide to the factory reset and status light of the box', manual),
     );
     expect(declined).toBeUndefined();
+    expect(text.split('\n')[0]).toBe(
+      '# A short guide to the factory reset and status light of the box',
+    );
     expect(text).toContain('## Factory reset');
     expect(text).toContain('## Status light');
     expect(text).toContain('2. Hold the Power and Reset buttons together for 20 seconds.');

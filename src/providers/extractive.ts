@@ -80,14 +80,39 @@ function procedureAnswer(section: Section): string[] {
 // A generated document quotes at most this many sections, each under its own heading.
 const DOCUMENT_SECTIONS = 6;
 
+const TITLE_CHARS = 80;
+
 /**
- * Offline generation ("Write a short guide to …"): the relevant sections as one structured, cited
- * Markdown document, each under its heading, in order of relevance.
+ * The document's title, from the request: "Write a short guide to setting up the box" is titled
+ * "A short guide to setting up the box"; a request that names nothing takes the first heading.
  */
-function documentAnswer(sections: Section[]): string[] {
-  return sections
-    .slice(0, DOCUMENT_SECTIONS)
-    .flatMap((section) => [`## ${section.title}`, ...procedureAnswer(section)]);
+export function documentTitle(request: string, sections: Section[]): string {
+  const topic = request
+    .replace(/^\s*(?:please\s+)?(?:write|draft|compose|produce|create|prepare)\s+(?:me\s+)?/i, '')
+    .replace(/[\s?.!:;]+$/, '')
+    .replace(/\s+/g, ' ');
+  const words = topic.split(' ');
+  let title = '';
+  for (const word of words) {
+    if (title.length + word.length + 1 > TITLE_CHARS) break;
+    title = title ? `${title} ${word}` : word;
+  }
+  if (title.length < topic.length) title = `${title}…`;
+  if (title === '') title = sections[0]?.title ?? 'Document';
+  return title.charAt(0).toLocaleUpperCase() + title.slice(1);
+}
+
+/**
+ * Offline generation ("Write a short guide to …"): a titled, structured, cited Markdown document
+ * of the relevant sections, each under its heading, in order of relevance.
+ */
+function documentAnswer(request: string, sections: Section[]): string[] {
+  return [
+    `# ${documentTitle(request, sections)}`,
+    ...sections
+      .slice(0, DOCUMENT_SECTIONS)
+      .flatMap((section) => [`## ${section.title}`, ...procedureAnswer(section)]),
+  ];
 }
 
 /** The defining paragraph of the section, sentence by sentence. */
@@ -234,7 +259,8 @@ export function composeExtractiveAnswer(
   const supported = sections.filter(isSupported);
   const best = supported[0];
   let paragraphs: string[] = [];
-  if (best && question.kind === 'document') paragraphs = documentAnswer(supported);
+  if (best && question.kind === 'document')
+    paragraphs = documentAnswer(request.question, supported);
   else if (best && question.kind === 'definition' && best.defines)
     paragraphs = definitionAnswer(best, maxSentences);
   else if (best && question.kind === 'how-to' && isProcedure(best))

@@ -59,6 +59,8 @@
  * | `POST /v1/jobs/{id}/retry` | 401 | 403 | allowed | allowed | 403 |
  * | `POST /v1/jobs/{id}/cancel` | 401 | 403 | allowed | allowed | 403 |
  * | `GET /v1/jobs/{id}/output` | 401 | allowed | allowed | allowed | allowed |
+ * | `GET /v1/jobs/{id}/versions` | 401 | allowed | allowed | allowed | allowed |
+ * | `GET /v1/jobs/{id}/versions/{version}` | 401 | allowed | allowed | allowed | allowed |
  * | `GET /v1/series` | 401 | allowed | allowed | allowed | 403 |
  * | `PUT /v1/series/{seriesId}` | 401 | allowed | allowed | allowed | 403 |
  * | `GET /v1/series/{seriesId}` | 401 | allowed | allowed | allowed | 403 |
@@ -239,6 +241,12 @@ export const ACCESS_MATRIX: MatrixRow[] = [
   { route: 'POST /v1/jobs/{id}/retry', url: '/v1/jobs/job_missing/retry', expected: managers },
   { route: 'POST /v1/jobs/{id}/cancel', url: '/v1/jobs/job_missing/cancel', expected: managers },
   { route: 'GET /v1/jobs/{id}/output', url: '/v1/jobs/job_missing/output', expected: readers },
+  { route: 'GET /v1/jobs/{id}/versions', url: '/v1/jobs/job_missing/versions', expected: readers },
+  {
+    route: 'GET /v1/jobs/{id}/versions/{version}',
+    url: '/v1/jobs/job_missing/versions/1',
+    expected: readers,
+  },
   // Time series go with forecasts (the `predictions` queue): anyone with the `chat` scope.
   { route: 'GET /v1/series', expected: signedIn },
   {

@@ -10,6 +10,7 @@ import { assertMayManage, authorizeEnqueue, canSeeJob, requireJob } from '../job
 import { errorSchema } from '../schemas.js';
 import { jobEventRoutes } from './job-events.js';
 import { jobOutputRoutes } from './job-output.js';
+import { jobVersionRoutes } from './job-versions.js';
 import {
   jobLinks,
   jobListQuerySchema,
@@ -160,4 +161,5 @@ export const jobRoutes =
 
     await app.register(jobEventRoutes(keel));
     await app.register(jobOutputRoutes(keel));
+    await app.register(jobVersionRoutes(keel));
   };

@@ -3,7 +3,7 @@ import { PolicyRefusalError, UpstreamError } from '../../errors.js';
 import type { Answerer } from '../../governor/answerer.js';
 import type { Citation } from '../../governor/step.js';
 import type { JobProcessor, JobProgressReport } from '../queue.js';
-import { GeneratedDocuments, type VersionMetadata } from './generated-versions.js';
+import { GeneratedDocuments, type VersionMetadata, titleOf } from './generated-versions.js';
 
 export interface GenerateDependencies {
   /** The governor (or the orchestrator client): policies apply to generated content too. */
@@ -110,6 +110,7 @@ export function createGenerateProcessor(
       userId: payload.userId,
       createdAt: new Date(now()).toISOString(),
       characters: answer.answer.length,
+      title: titleOf(answer.answer),
       agent: answer.agent,
       provider: answer.provider,
       model: answer.model,

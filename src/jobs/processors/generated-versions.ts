@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { BlobStore } from '../../blobs/blob-store.js';
 import { UpstreamError } from '../../errors.js';
-import { keySegment, putBlobJson, readBlobJson } from './blob-io.js';
+import { keySegment, putBlobJson, readBlobJson, readBlobText } from './blob-io.js';
 
 /**
  * Generated documents as numbered versions in the blob store:
@@ -26,6 +26,8 @@ export const versionMetadataSchema = z.object({
   userId: z.string(),
   createdAt: z.string(),
   characters: z.number().int(),
+  /** The document's first `# ` heading (or its first line); absent in versions stored before. */
+  title: z.string().optional(),
   agent: z.string().nullable(),
   provider: z.string().nullable(),
   model: z.string().nullable(),
@@ -41,6 +43,16 @@ const VERSION_FILE = /\/v(\d+)\.md$/;
 // Job ids are printable ASCII by construction (queue.ts), so they fit blob metadata as they are.
 const JOB_ID_HEADER = 'job-id';
 const MAX_WRITE_TRIES = 5;
+// Generated text is a model's answer: far below this, which only guards the reader's memory.
+const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
+
+/** A document's title: its first `# ` heading, else its first line, shortened. */
+export function titleOf(text: string): string {
+  const heading = /^#\s+(.+?)\s*#*\s*$/m.exec(text)?.[1];
+  const line = heading ?? text.split('\n').find((candidate) => candidate.trim() !== '') ?? '';
+  const plain = line.replace(/\s*\[\d+\]/g, '').trim();
+  return plain.length > 120 ? `${plain.slice(0, 119)}…` : plain;
+}
 
 export class GeneratedDocuments {
   /** Per-document queues of version writes, so two jobs in this process never pick the same N. */
@@ -97,6 +109,35 @@ export class GeneratedDocuments {
         return complete;
       }
     });
+  }
+
+  /** Every complete version's metadata, oldest first (a version still being written is left out). */
+  async list(folder: string): Promise<VersionMetadata[]> {
+    const listed: VersionMetadata[] = [];
+    for (const entry of await this.versions(folder)) {
+      const metadata = await readBlobJson(
+        this.blobs,
+        `${folder}v${entry.version}.json`,
+        versionMetadataSchema,
+      );
+      if (metadata) listed.push(metadata);
+    }
+    return listed;
+  }
+
+  /** One complete version: its text and metadata; undefined when there is no such version. */
+  async read(
+    folder: string,
+    version: number,
+  ): Promise<{ text: string; metadata: VersionMetadata } | undefined> {
+    const metadata = await readBlobJson(
+      this.blobs,
+      `${folder}v${version}.json`,
+      versionMetadataSchema,
+    );
+    if (!metadata) return undefined;
+    const text = await readBlobText(this.blobs, `${folder}v${version}.md`, MAX_DOCUMENT_BYTES);
+    return text === undefined ? undefined : { text, metadata };
   }
 
   /** Every version in the folder with the job that wrote it, oldest first. */
