@@ -171,11 +171,6 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
         'Vector search failed; answering from lexical search',
       ),
   );
-  const sync = new KnowledgeSync(store, {
-    dataDir: config.dataDir,
-    logger,
-    ...(embeddings && { embeddings }),
-  });
   const policies = new PolicyService(store, config.policiesDir);
   await policies.current();
   const redis = config.redis.url
@@ -185,6 +180,12 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
   // /health/ready, and every connection reconnects on its own once Redis is back.
   if (redis) await redisAtStart(redis, logger);
   const blobs = await openBlobStore(config, { createBucket: config.profile === 'development' });
+  const sync = new KnowledgeSync(store, {
+    dataDir: config.dataDir,
+    logger,
+    blobs,
+    ...(embeddings && { embeddings }),
+  });
   const limiter = redis ? createRedisRateLimiter({ connection: redis }) : createMemoryRateLimiter();
   const onCacheUnavailable = (error: unknown) =>
     logger.warn({ err: (error as Error).message }, 'cache unavailable; answering without it');

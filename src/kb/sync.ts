@@ -15,6 +15,8 @@ import { checkoutGitSource } from './git-source.js';
 import { readDocument } from './read-document.js';
 import { walkFiles } from './walk-files.js';
 import type { EmbeddingBackfill } from './embedding-backfill.js';
+import type { BlobStore } from '../blobs/blob-store.js';
+import { mirrorUploads, uploadedName } from './uploads/upload-mirror.js';
 
 export interface SyncReport {
   sourceId: string;
@@ -58,7 +60,13 @@ export class KnowledgeSync {
 
   constructor(
     private readonly store: Store,
-    private readonly options: { dataDir: string; logger: Logger; embeddings?: EmbeddingBackfill },
+    private readonly options: {
+      dataDir: string;
+      logger: Logger;
+      embeddings?: EmbeddingBackfill;
+      /** Where uploads sources keep their texts; without it they cannot be synced. */
+      blobs?: BlobStore;
+    },
   ) {}
 
   isRunning(sourceId: string): boolean {
@@ -135,6 +143,14 @@ export class KnowledgeSync {
       });
       return { root: worktree, commit };
     }
+    if (source.config.uploads) {
+      if (!this.options.blobs) {
+        throw new KeelError('source_unavailable', 'Uploads need the blob store', 503);
+      }
+      const root = join(this.options.dataDir, 'uploads-mirror', source.id);
+      await mirrorUploads(this.options.blobs, source.location, root);
+      return { root };
+    }
     const info = await stat(source.location).catch(() => undefined);
     if (!info?.isDirectory()) {
       throw new KeelError(
@@ -177,7 +193,9 @@ export class KnowledgeSync {
       ...(source.config.include && { include: source.config.include }),
       ...(source.config.exclude && { exclude: source.config.exclude }),
     };
-    for await (const file of walkFiles(root, walkOptions)) {
+    for await (const walked of walkFiles(root, walkOptions)) {
+      // An upload is indexed and cited under the name it was uploaded with.
+      const file = source.config.uploads ? { ...walked, path: uploadedName(walked.path) } : walked;
       seen.add(file.path);
       const previous = stored.get(file.path);
       if (previous && sameStats(previous, file) && !hadErrors.has(file.path)) {

@@ -23,6 +23,11 @@ export interface SourceConfig {
   fields?: { id?: string; title?: string; text?: string };
   /** For git sources. */
   branch?: string;
+  /**
+   * An uploads source: its documents are the extracted texts in the blob store under the
+   * source's `location` (a key prefix), so every process syncs it from there.
+   */
+  uploads?: boolean;
 }
 
 export type SourceKind = 'folder' | 'git';

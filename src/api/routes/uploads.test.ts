@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestKeel } from '../../../test/helpers/test-keel.js';
+import { KnowledgeSync } from '../../kb/sync.js';
+import { createLogger } from '../../telemetry/logger.js';
 
 type TestKeel = Awaited<ReturnType<typeof createTestKeel>>;
 const fixtures = join(import.meta.dirname, '../../../test/fixtures/uploads');
@@ -45,10 +49,11 @@ describe('POST /v1/kb/uploads (real PDF, DOCX and HTML files)', () => {
     expect(response.statusCode).toBe(201);
     const body = response.json();
     expect(body.source.name).toBe('uploads');
+    // Documents are indexed and cited under the names they were uploaded with.
     expect(body.files.map((file: { path: string }) => file.path)).toEqual([
-      'lamp.pdf.md',
-      'lamp.docx.md',
-      'guide.html.md',
+      'lamp.pdf',
+      'lamp.docx',
+      'guide.html',
     ]);
     expect(body.errors).toEqual([]);
     for (const file of body.files) expect(await keel.keel.blobs.exists(file.blobKey)).toBe(true);
@@ -57,10 +62,10 @@ describe('POST /v1/kb/uploads (real PDF, DOCX and HTML files)', () => {
     const paths = hits.map(
       (hit: { path: string; heading: string }) => `${hit.path}#${hit.heading}`,
     );
-    expect(paths).toContain('lamp.docx.md#Lumo desk lamp > Pairing with the app');
-    expect(paths.some((path: string) => /^lamp\.pdf\.md#lamp > Page \d$/.test(path))).toBe(true);
+    expect(paths).toContain('lamp.docx#Lumo desk lamp > Pairing with the app');
+    expect(paths.some((path: string) => /^lamp\.pdf#lamp > Page \d$/.test(path))).toBe(true);
     const html = await search('unfold panels sunlight');
-    expect(html[0].path).toBe('guide.html.md');
+    expect(html[0].path).toBe('guide.html');
     expect(html[0].text).not.toContain('alert');
   });
 
@@ -70,7 +75,28 @@ describe('POST /v1/kb/uploads (real PDF, DOCX and HTML files)', () => {
       url: '/v1/chat',
       payload: { message: 'How do I pair the lamp with the app?' },
     });
-    expect(response.json().citations[0].path).toMatch(/^lamp\.(pdf|docx)\.md$/);
+    const [citation] = response.json().citations;
+    expect(citation.path).toMatch(/^lamp\.(pdf|docx)$/);
+    expect(citation.heading).toMatch(/^(lamp > Page \d|Lumo desk lamp > Pairing with the app)$/);
+    expect(citation.lines[0]).toBeGreaterThan(0);
+  });
+
+  it('indexes from the blob store, so another process needs none of the API’s files', async () => {
+    const source = (await keel.keel.store.listSources()).find(
+      (candidate) => candidate.name === 'uploads',
+    )!;
+    // The API's local copy is gone, as on another machine: a worker syncs from the blob store.
+    rmSync(join(keel.dataDir, 'uploads-mirror'), { recursive: true, force: true });
+    const worker = new KnowledgeSync(keel.keel.store, {
+      dataDir: mkdtempSync(join(tmpdir(), 'keel-other-process-')),
+      logger: createLogger('silent'),
+      blobs: keel.keel.blobs,
+    });
+    const report = await worker.sync(source);
+    expect(report).toMatchObject({ status: 'ok', removed: 0, added: 0 });
+    expect(report.documents).toBeGreaterThanOrEqual(3);
+    const hits = await search('dimmer wheel pulses blue');
+    expect(hits.some((hit: { path: string }) => hit.path === 'lamp.pdf')).toBe(true);
   });
 
   it('refuses a corrupt PDF with 422 and indexes nothing of it', async () => {
@@ -124,6 +150,11 @@ describe('POST /v1/kb/uploads (real PDF, DOCX and HTML files)', () => {
     expect(second.json().files[0].blobKey).not.toBe(first.json().files[0].blobKey);
     const hits = await search('descale kettle');
     expect(hits[0].text).toContain('every week');
+    const listed = await keel.app.inject({ url: '/v1/kb/uploads' });
+    expect(listed.statusCode).toBe(200);
+    expect(
+      listed.json().documents.find((document: { name: string }) => document.name === 'kettle.md'),
+    ).toMatchObject({ format: 'markdown', versions: 2, bytes: second.json().files[0].bytes });
     expect(hits.some((hit: { text: string }) => hit.text.includes('citric'))).toBe(false);
 
     const removed = await keel.app.inject({ method: 'DELETE', url: '/v1/kb/uploads/kettle.md' });
@@ -135,6 +166,9 @@ describe('POST /v1/kb/uploads (real PDF, DOCX and HTML files)', () => {
     expect(
       (await keel.app.inject({ method: 'DELETE', url: '/v1/kb/uploads/kettle.md' })).statusCode,
     ).toBe(404);
+    const after = (await keel.app.inject({ url: '/v1/kb/uploads' })).json().documents;
+    expect(after.map((document: { name: string }) => document.name)).not.toContain('kettle.md');
+    expect(after.map((document: { name: string }) => document.name)).toContain('lamp.pdf');
   });
 
   it('refuses a source that is not an uploads source', async () => {

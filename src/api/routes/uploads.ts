@@ -64,7 +64,6 @@ export const uploadRoutes =
     const uploads = new Uploads({
       store: keel.store,
       blobs: keel.blobs,
-      dataDir: keel.config.dataDir,
       syncSource: (source) => keel.syncSource(source),
     });
 
@@ -137,6 +136,47 @@ export const uploadRoutes =
           documents: report.documents,
           chunks: report.chunks,
         });
+      },
+    );
+
+    app.get(
+      '/v1/kb/uploads',
+      {
+        config: { access: { role: 'user', scope: 'kb:read' } },
+        schema: {
+          summary:
+            "The workspace's uploaded documents: name, format, size and number of uploaded versions",
+          tags: ['knowledge'],
+          querystring: z.object({ source: z.string().min(1).max(64).optional() }),
+          response: {
+            200: z.object({
+              /** Null until the workspace's first upload. */
+              source: z
+                .object({ id: z.string(), name: z.string(), version: z.string().nullable() })
+                .nullable(),
+              documents: z.array(
+                z.object({
+                  name: z.string(),
+                  format: z.string(),
+                  bytes: z.number().int(),
+                  versions: z.number().int(),
+                  uploadedAt: z.string(),
+                }),
+              ),
+            }),
+            404: errorSchema,
+            422: errorSchema,
+          },
+        },
+      },
+      async (request) => {
+        const source = await uploads.existing(request.principal.workspaceId, request.query.source);
+        if (!source) return { source: null, documents: [] };
+        const documents = await uploads.list(source);
+        return {
+          source: { id: source.id, name: source.name, version: source.version },
+          documents: documents.map(({ blobKey: _key, ...document }) => document),
+        };
       },
     );
 

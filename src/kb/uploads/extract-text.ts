@@ -30,7 +30,7 @@ export class UnreadableFileError extends KeelError {
 
 /**
  * What Keel indexes of an upload: Markdown (chunked by headings) or the JSON/JSONL text as it is,
- * and the file name the indexed copy is stored under (`report.pdf.md`, `data.json`).
+ * and the file name the indexed copy is stored under (`report.pdf.md`, `data.json`); the document is cited as the uploaded name (`report.pdf`).
  */
 export interface ExtractedText {
   text: string;
