@@ -1,5 +1,6 @@
 import type { EmbeddingProvider } from '../providers/provider.js';
 import type { Chunk, KnowledgeStore } from '../store/store.js';
+import { definitionSubject, headingDefines } from './definition-boost.js';
 import { fuseRanks } from './fusion.js';
 import { queryTerms } from './query-terms.js';
 import type { VectorIndex } from '../store/vector-index.js';
@@ -68,6 +69,8 @@ export class SearchService {
         .sort((left, right) => right[1] - left[1])
         .map(([id, score]) => ({ id, score, fused: score }));
     }
+    const subject = definitionSubject(query);
+    if (subject) ranked = await this.definitionsFirst(ranked, subject);
     const top = ranked.slice(0, options.k);
     const chunks = await this.store.getChunks(top.map((entry) => entry.id));
     const byId = new Map(chunks.map((chunk) => [chunk.id, chunk]));
@@ -86,6 +89,26 @@ export class SearchService {
         },
       ];
     });
+  }
+
+  /**
+   * "What is X?": a section headed by X itself ("What Keel is", "Encapsulation") is where X is
+   * defined, so it goes first among the candidates; BM25 alone ranks any page that repeats the
+   * word X, and a product's name is on every page of its documentation.
+   */
+  private async definitionsFirst<T extends { id: number }>(
+    ranked: T[],
+    subject: string[],
+  ): Promise<T[]> {
+    const chunks = await this.store.getChunks(ranked.map((entry) => entry.id));
+    const defining = new Set(
+      chunks.filter((chunk) => headingDefines(chunk.heading, subject)).map((chunk) => chunk.id),
+    );
+    if (defining.size === 0) return ranked;
+    return [
+      ...ranked.filter((entry) => defining.has(entry.id)),
+      ...ranked.filter((entry) => !defining.has(entry.id)),
+    ];
   }
 
   private async vectorSearch(query: string, k: number, sourceIds?: string[]) {
