@@ -16,6 +16,7 @@ import { mcpRoutes } from './routes/mcp.js';
 import { governorRoutes } from './routes/governor.js';
 import { healthRoutes } from './routes/health.js';
 import { kbRoutes } from './routes/kb.js';
+import { kbExampleRoutes } from './routes/kb-examples.js';
 import { policyRoutes } from './routes/policies.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { authRoutes } from './routes/auth.js';
@@ -142,6 +143,7 @@ export async function buildApp(keel: Keel) {
   await app.register(openAiChatRoutes(keel));
   await app.register(mcpRoutes(keel));
   await app.register(kbRoutes(keel));
+  await app.register(kbExampleRoutes(keel));
   await app.register(uploadRoutes(keel));
   await app.register(policyRoutes(keel));
   await app.register(governorRoutes(keel));

@@ -22,6 +22,7 @@
  * | `POST /v1/kb/sources/{id}/sync` | 401 | 403 | allowed | allowed | 403 |
  * | `POST /v1/kb/uploads` | 401 | 403 | allowed | allowed | 403 |
  * | `GET /v1/kb/uploads` | 401 | allowed | allowed | allowed | allowed |
+ * | `GET /v1/kb/examples` | 401 | allowed | allowed | allowed | allowed |
  * | `DELETE /v1/kb/uploads/{name}` | 401 | 403 | allowed | allowed | 403 |
  * | `GET /v1/policies` | 401 | allowed | allowed | allowed | allowed |
  * | `POST /v1/policies/activate` | 401 | 403 | 403 | allowed | 403 |
@@ -166,6 +167,7 @@ export const ACCESS_MATRIX: MatrixRow[] = [
   },
   { route: 'POST /v1/kb/uploads', body: {}, expected: managers },
   { route: 'GET /v1/kb/uploads', expected: readers },
+  { route: 'GET /v1/kb/examples', expected: readers },
   { route: 'DELETE /v1/kb/uploads/{name}', url: '/v1/kb/uploads/missing.md', expected: managers },
   { route: 'GET /v1/policies', expected: readers },
   {

@@ -1,0 +1,34 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Keel } from '../../keel.js';
+import { exampleQuestions } from '../../kb/example-questions.js';
+
+const examplesSchema = z.object({
+  questions: z.array(z.object({ question: z.string(), path: z.string(), heading: z.string() })),
+});
+
+/** `GET /v1/kb/examples`: questions the workspace's knowledge answers, for an empty chat. */
+export const kbExampleRoutes =
+  (keel: Keel): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get(
+      '/v1/kb/examples',
+      {
+        config: { access: { role: 'user', scope: 'kb:read' } },
+        schema: {
+          summary:
+            "A few example questions drawn from the headings of the workspace's indexed documents",
+          tags: ['knowledge'],
+          querystring: z.object({ limit: z.coerce.number().int().min(1).max(12).default(4) }),
+          response: { 200: examplesSchema },
+        },
+      },
+      async (request) => ({
+        questions: await exampleQuestions(
+          keel.store,
+          request.principal.workspaceId,
+          request.query.limit,
+        ),
+      }),
+    );
+  };
