@@ -5,6 +5,7 @@ import { ConfigError } from '../errors.js';
 import { buildApp } from '../api/app.js';
 import type { QueueName } from '../jobs/contracts.js';
 import { type Keel, openKeel, readinessChecks, syncBundledKnowledge } from '../keel.js';
+import { applyPolicyPin } from '../governor/policy-promotion.js';
 import { buildOrchestratorApp } from '../orchestrator/server.js';
 import { startProbeServer } from '../telemetry/probe-server.js';
 
@@ -61,9 +62,34 @@ async function startApi(keel: Keel): Promise<Closable> {
   return app;
 }
 
+/**
+ * Opens Keel for a serving process and applies the environment's policy pin
+ * (`KEEL_POLICY_VERSION`) before anything is served; a pin this environment cannot run stops
+ * the start with one sentence (and closes what was opened, so the process exits).
+ */
+async function openPinned(config: Config): Promise<Keel> {
+  const keel = await openKeel(config);
+  try {
+    const outcome = await applyPolicyPin({
+      pin: config.policyVersion,
+      policies: keel.policies,
+      store: keel.store,
+      policiesDir: config.policiesDir,
+      secret: config.secret,
+    });
+    if (outcome === 'activated') {
+      keel.logger.info({ version: config.policyVersion }, 'activated the pinned policy version');
+    }
+    return keel;
+  } catch (error) {
+    await keel.close();
+    throw error;
+  }
+}
+
 /** `keel serve`: the whole of Keel in one process on SQLite, jobs included. */
 export async function runServe(): Promise<void> {
-  const keel = await openKeel(loadConfig());
+  const keel = await openPinned(loadConfig());
   await syncBundledKnowledge(keel);
   keel.startWorker();
   closeOnSignals(keel, [await startApi(keel)]);
@@ -71,7 +97,7 @@ export async function runServe(): Promise<void> {
 
 /** `keel api`: the public API alone; answers come from KEEL_ORCHESTRATOR_URL when set. */
 export async function runApi(): Promise<void> {
-  const keel = await openKeel(loadConfig());
+  const keel = await openPinned(loadConfig());
   closeOnSignals(keel, [await startApi(keel)]);
 }
 
@@ -87,7 +113,7 @@ export async function runOrchestrator(): Promise<void> {
       { variable: 'KEEL_INTERNAL_SECRET', message: weakness ?? 'is missing' },
     ]);
   }
-  const keel = await openKeel(config);
+  const keel = await openPinned(config);
   await syncBundledKnowledge(keel);
   const app = await buildOrchestratorApp(keel, secret);
   await app.listen({ host: config.server.host, port: config.orchestrator.port });
@@ -104,7 +130,7 @@ export async function runWorker(options: {
   queues: QueueName[] | undefined;
   concurrency: number;
 }): Promise<void> {
-  const keel = await openKeel(loadConfig());
+  const keel = await openPinned(loadConfig());
   const { config } = keel;
   const worker = keel.startWorker({
     concurrency: options.concurrency,

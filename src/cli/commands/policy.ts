@@ -13,7 +13,7 @@ function printActivation(activation: PolicyActivation): void {
   );
 }
 
-/** `keel policy list|show|diff|activate|rollback|test`. */
+/** `keel policy list|show|diff|activate|rollback|promote|test`. */
 export function policyCommand(): Command {
   const command = new Command('policy');
   command
@@ -96,6 +96,45 @@ export function policyCommand(): Command {
           }),
         ),
       );
+    });
+  command
+    .command('promote')
+    .description(
+      'Bring a policy version from the previous environment (dev → staging → production) and activate it here',
+    )
+    .argument('<version>', 'version (or unique prefix) that ran in the source environment')
+    .requiredOption(
+      '--from <source>',
+      "the source environment's database: a postgres:// URL (password from PGPASSWORD) or its data folder",
+    )
+    .option('--reason <text>', 'why (recorded)')
+    .action(async (version: string, options: { from: string; reason?: string }) => {
+      const [{ openPromotionSource }, { promotePolicy }] = await Promise.all([
+        import('../promotion-source.js'),
+        import('../../governor/policy-promotion.js'),
+      ]);
+      await withKeel(async (keel) => {
+        const source = await openPromotionSource(options.from, keel);
+        try {
+          const result = await promotePolicy({
+            source: source.store,
+            sourceLabel: source.label,
+            version,
+            target: keel.policies,
+            targetStore: keel.store,
+            secret: keel.config.secret,
+            actor: actor(),
+            ...(options.reason && { reason: options.reason }),
+          });
+          console.log(
+            result.activated
+              ? `Promoted policy version ${result.version} from ${source.label} and activated it here (was ${result.previousVersion ?? 'none'}).`
+              : `Policy version ${result.version} is already active here; nothing changed.`,
+          );
+        } finally {
+          await source.store.close();
+        }
+      });
     });
   command
     .command('test')
