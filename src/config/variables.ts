@@ -90,7 +90,7 @@ export const variableDocs = {
   KEEL_POLICY_VERSION: {
     default: '(none)',
     description:
-      'The policy version this environment runs (its content hash): the files in `KEEL_POLICIES_DIR` must be that version, and `keel migrate` activates it once per new pin (`keel policy promote` sets it).',
+      'The policy version this environment runs (12 hex characters, `keel policy list`): activated at start and by `keel migrate` from the database (where `keel policy promote` puts it) or the policies folder; without it there, Keel refuses to start.',
   },
   KEEL_LOG_LEVEL: { default: 'info', description: 'pino level: `fatal` … `trace`, or `silent`.' },
   KEEL_SECRET: {
