@@ -1,4 +1,12 @@
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, type Locator, type Page, chromium } from 'playwright-core';
@@ -276,5 +284,68 @@ describe.skipIf(skipUnlessCi(hasChromium, missing))('web app in Chromium', () =>
       `predictions-${job.id}.json`,
     );
     await screenshot(page, shots, '08-job-output');
+  }, 90_000);
+
+  it('uploads files with progress and errors per file, and offers example questions', async () => {
+    await page.setViewportSize(DESKTOP);
+    // The invite test left a plain user signed in; uploads take a manager or admin.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('E-mail').fill(ADMIN.email);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
+    await page.goto(`${appOrigin}/#/knowledge`);
+    const fixtures = join(ROOT, 'test', 'fixtures', 'uploads');
+    await page.getByLabel('Files to upload').setInputFiles([
+      {
+        name: 'lamp.pdf',
+        mimeType: 'application/pdf',
+        buffer: readFileSync(join(fixtures, 'lamp.pdf')),
+      },
+      {
+        name: 'broken.pdf',
+        mimeType: 'application/pdf',
+        buffer: readFileSync(join(fixtures, 'corrupt.pdf')),
+      },
+    ]);
+    const lamp = page.getByRole('listitem', { name: 'Upload lamp.pdf' });
+    const broken = page.getByRole('listitem', { name: 'Upload broken.pdf' });
+    await waitForText(lamp, /Indexed/, 60_000);
+    await waitForText(broken, /Not added.*broken\.pdf/, 60_000);
+    // The user reads what went wrong, not the API's internal code.
+    expect(await broken.textContent()).not.toMatch(/file_unreadable/);
+    await screenshot(page, shots, '09-knowledge-upload');
+
+    await page.goto(`${appOrigin}/#/chat`);
+    await page
+      .getByRole('button', { name: 'New chat' })
+      .click()
+      .catch(() => undefined);
+    const examples = page.getByRole('group', { name: 'Example questions' });
+    await examples.getByRole('button').first().waitFor();
+    expect(await examples.getByRole('button').count()).toBeGreaterThanOrEqual(2);
+    await examples.getByRole('button', { name: 'What is Keel?' }).click();
+    const answer = page.getByRole('article', { name: 'Answer' }).last();
+    await waitForText(answer, /composed without a language model/, 60_000);
+    await screenshot(page, shots, '10-chat-example-answered');
+  }, 150_000);
+
+  it('keeps the action buttons of Jobs and Users on a 390 px screen', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const [route, button] of [
+      ['jobs', /^(Show|Hide) the output of job/],
+      ['admin/users', /^(Enable|Disable) /],
+    ] as const) {
+      await page.goto(`${appOrigin}/#/${route}`);
+      const first = page.locator('table.data').getByRole('button', { name: button }).first();
+      await first.waitFor();
+      const box = await first.boundingBox();
+      expect(box, route).not.toBeNull();
+      expect(box!.x, route).toBeGreaterThanOrEqual(0);
+      expect(box!.x + box!.width, route).toBeLessThanOrEqual(390);
+      const wide = await page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
+      expect(Number(wide), route).toBeLessThanOrEqual(0);
+      await screenshot(page, shots, `11-${route.replace('/', '-')}-390px`);
+    }
   }, 90_000);
 });

@@ -122,3 +122,49 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
     );
   }
 }
+
+/** What `POST /v1/kb/uploads` answers for one file. */
+export interface UploadResult {
+  files: { name: string; path: string; bytes: number }[];
+  errors: { name: string; status: number; code: string; message: string }[];
+}
+
+function sendUpload(
+  file: File,
+  onProgress: (fraction: number) => void,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    // fetch() reports no upload progress; XMLHttpRequest does.
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', apiUrl('/v1/kb/uploads'));
+    xhr.withCredentials = true;
+    xhr.setRequestHeader('accept', 'application/json');
+    if (accessToken) xhr.setRequestHeader('authorization', `Bearer ${accessToken}`);
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable) onProgress(event.loaded / event.total);
+    };
+    xhr.onload = () => resolve({ status: xhr.status, text: xhr.responseText });
+    xhr.onerror = () => reject(networkError(new Error('the upload was interrupted')));
+    const form = new FormData();
+    form.append('file', file, file.name);
+    xhr.send(form);
+  });
+}
+
+/**
+ * Uploads one file into the workspace's knowledge, reporting the share of bytes sent; a 401 with
+ * an expired token refreshes and retries once, like {@link request}.
+ */
+export async function uploadFile(
+  file: File,
+  onProgress: (fraction: number) => void,
+): Promise<UploadResult> {
+  let reply = await sendUpload(file, onProgress);
+  if (reply.status === 401 && accessToken) {
+    if (await refreshSession()) reply = await sendUpload(file, onProgress);
+    else sessionLost();
+  }
+  const response = new Response(reply.text, { status: reply.status });
+  if (!response.ok) throw await errorFromResponse(response);
+  return (await response.json()) as UploadResult;
+}

@@ -9,6 +9,13 @@ import { CitationPanel } from './citation-panel';
 import { ConversationList, loadConversations } from './conversation-list';
 import { MessageView } from './message-view';
 import { useChat } from './use-chat';
+import { atLeast, useSession } from '../auth/session';
+import { UploadList } from '../knowledge/upload-drop';
+import { useUploads } from '../knowledge/use-uploads';
+
+interface ExampleQuestions {
+  questions: { question: string; path: string; heading: string }[];
+}
 
 /**
  * Chat. Keyboard: Enter sends, Shift+Enter is a new line, Esc closes the passage or stops the
@@ -26,6 +33,17 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
     [history.reload],
   );
   const chat = useChat(conversationId, onSettled);
+  const { me } = useSession();
+  const examples = useResource(
+    (signal) => api<ExampleQuestions>('/v1/kb/examples', { query: { limit: 4 }, signal }),
+    [],
+  );
+  // An attached file joins the workspace's knowledge (uploads need a manager), so every later
+  // question in any conversation of the workspace can draw on it; it is not private to this chat.
+  const canAttach = atLeast(me, 'manager');
+  const noop = useCallback(() => undefined, []);
+  const attachments = useUploads(noop);
+  const attachRef = useRef<HTMLInputElement>(null);
   const [draft, setDraft] = useState('');
   const [agent, setAgent] = useState('');
   const [cited, setCited] = useState<Citation>();
@@ -114,6 +132,22 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
             <Empty>
               Ask a question about your knowledge base. Answers cite their sources; press a numbered
               chip to read the passage.
+              {(examples.data?.questions.length ?? 0) > 0 && (
+                <span className="examples" role="group" aria-label="Example questions">
+                  {examples.data?.questions.map((example) => (
+                    <button
+                      key={example.question}
+                      type="button"
+                      className="example"
+                      title={`From ${example.path}`}
+                      onClick={() => void chat.send(example.question, agent || undefined)}
+                      disabled={chat.busy}
+                    >
+                      {example.question}
+                    </button>
+                  ))}
+                </span>
+              )}
             </Empty>
           )}
           {chat.messages.map((message) => (
@@ -162,6 +196,29 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
                 ))}
               </select>
             </label>
+            {canAttach && (
+              <>
+                <button
+                  type="button"
+                  onClick={() => attachRef.current?.click()}
+                  title="Adds the file to the workspace's knowledge, for every conversation"
+                >
+                  Attach file
+                </button>
+                <input
+                  ref={attachRef}
+                  className="visually-hidden"
+                  type="file"
+                  multiple
+                  accept=".md,.markdown,.txt,.json,.jsonl,.html,.htm,.pdf,.docx"
+                  aria-label="File to add to the knowledge base"
+                  onChange={(event) => {
+                    void attachments.add([...(event.target.files ?? [])]);
+                    event.target.value = '';
+                  }}
+                />
+              </>
+            )}
             {chat.busy ? (
               <button type="button" onClick={chat.stop} aria-keyshortcuts="Escape">
                 Stop
@@ -172,6 +229,7 @@ export function ChatPage({ conversationId }: { conversationId: string | undefine
               </button>
             )}
           </div>
+          <UploadList items={attachments.items} />
         </form>
       </section>
       {cited && <CitationPanel citation={cited} onClose={closeCitation} />}

@@ -103,6 +103,14 @@ export function MessageView({ message, selected, onCite, onRetry, canRetry }: Me
             </button>
           )}
           {message.agent && <span className="hint">agent: {message.agent}</span>}
+          {message.provider === 'extractive' && (
+            <span
+              className="hint"
+              title="Quoted from your documents by Keel's built-in composer; no language model is configured"
+            >
+              composed without a language model
+            </span>
+          )}
         </div>
       )}
     </article>

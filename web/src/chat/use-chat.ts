@@ -15,6 +15,8 @@ export interface ChatMessage {
   /** The question this answer replies to (for retry). */
   question?: string;
   agent?: string | null;
+  /** The provider that wrote the answer; `extractive` quoted the documents without a model. */
+  provider?: string | null;
   streaming?: boolean;
   error?: string;
 }
@@ -150,6 +152,7 @@ export function useChat(
           decision: answer.decision,
           flags: answer.flags ?? [],
           agent: answer.agent ?? null,
+          provider: answer.provider ?? null,
           streaming: false,
         }));
       } catch (error) {

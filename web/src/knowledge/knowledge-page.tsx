@@ -6,6 +6,7 @@ import { useResource } from '../ui/use-resource';
 import { AddSourceForm } from './add-source-form';
 import { SearchPlayground } from './search-playground';
 import { SourcesTable } from './sources-table';
+import { UploadDrop } from './upload-drop';
 import { useSync } from './use-sync';
 
 export function KnowledgePage() {
@@ -25,6 +26,7 @@ export function KnowledgePage() {
           )
         }
       </Async>
+      {canManage && <UploadDrop onUploaded={sources.reload} />}
       {canManage && <AddSourceForm onAdded={sources.reload} />}
       <SearchPlayground />
     </div>

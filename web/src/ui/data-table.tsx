@@ -10,8 +10,9 @@ export interface Column<Row> {
 }
 
 /**
- * The app's data table: scrolls sideways on narrow screens, headers scoped to columns, and an
- * optional full-width row under a row (a job's output, say).
+ * The app's data table: on a phone each row stacks into a card whose cells carry their column's
+ * name (`data-label`), so every cell and action button shows without sideways scrolling; headers
+ * scoped to columns, and an optional full-width row under a row (a job's output, say).
  *
  * @example
  *   <DataTable rows={keys} rowKey={(key) => key.id}
@@ -53,7 +54,11 @@ export function DataTable<Row>({
               <Fragment key={rowKey(row, index)}>
                 <tr>
                   {columns.map((column) => (
-                    <td key={column.header} className={column.className}>
+                    <td
+                      key={column.header}
+                      className={column.className}
+                      data-label={column.hiddenHeader ? undefined : column.header}
+                    >
                       {column.cell(row, index)}
                     </td>
                   ))}

@@ -15,15 +15,21 @@ function niceMax(value: number): number {
   return step * magnitude;
 }
 
-/** A small SVG line chart (no chart library: a few series over time is all the app draws). */
+/**
+ * A small SVG line chart (no chart library: a few series over time is all the app draws). With
+ * `span`, the time axis covers the whole chosen period, so usage on two days of 30 shows where in
+ * the month it was, not stretched edge to edge.
+ */
 export function LineChart({
   series,
   title,
   format,
+  span,
 }: {
   series: ChartSeries[];
   title: string;
   format: (value: number) => string;
+  span?: { from: string; to: string };
 }) {
   const times = [...new Set(series.flatMap((line) => line.points.map((point) => point.at)))].sort();
   const max = niceMax(
@@ -31,9 +37,18 @@ export function LineChart({
   );
   const innerWidth = WIDTH - PAD.left - PAD.right;
   const innerHeight = HEIGHT - PAD.top - PAD.bottom;
+  const from = span ? Date.parse(span.from) : NaN;
+  const to = span ? Date.parse(span.to) : NaN;
+  const timed = Number.isFinite(from) && Number.isFinite(to) && to > from;
   const x = (at: string) =>
     PAD.left +
-    (times.length <= 1 ? innerWidth / 2 : (times.indexOf(at) / (times.length - 1)) * innerWidth);
+    (timed
+      ? Math.min(1, Math.max(0, (Date.parse(at) - from) / (to - from))) * innerWidth
+      : times.length <= 1
+        ? innerWidth / 2
+        : (times.indexOf(at) / (times.length - 1)) * innerWidth);
+  const firstLabel = timed && span ? span.from : (times[0] ?? '');
+  const lastLabel = timed && span ? span.to : (times[times.length - 1] ?? '');
   const y = (value: number) => PAD.top + innerHeight - (value / max) * innerHeight;
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((fraction) => fraction * max);
   const label = (at: string) => at.slice(5, at.length > 10 ? 16 : 10).replace('T', ' ');
@@ -56,11 +71,11 @@ export function LineChart({
         {times.length > 0 && (
           <>
             <text x={PAD.left} y={HEIGHT - 8} className="axis">
-              {label(times[0] ?? '')}
+              {label(firstLabel)}
             </text>
-            {times.length > 1 && (
+            {(timed || times.length > 1) && (
               <text x={WIDTH - PAD.right} y={HEIGHT - 8} textAnchor="end" className="axis">
-                {label(times[times.length - 1] ?? '')}
+                {label(lastLabel)}
               </text>
             )}
           </>

@@ -16,17 +16,18 @@ export function UsagePage() {
   const [scope, setScope] = useState<Scope>('me');
   const [groupBy, setGroupBy] = useState<'user' | 'workspace'>('user');
   const [days, setDays] = useState(30);
+  const [span, setSpan] = useState<{ from: string; to: string }>();
   const usage = useResource(
-    (signal) =>
-      api<UsageSeries>('/v1/usage/series', {
-        query: {
-          scope,
-          groupBy,
-          bucket: days <= 2 ? 'hour' : 'day',
-          from: new Date(Date.now() - days * 86_400_000).toISOString(),
-        },
+    (signal) => {
+      const to = new Date();
+      const from = new Date(to.getTime() - days * 86_400_000);
+      // The charts' time axis is the period asked for, not just the buckets that have usage.
+      setSpan({ from: from.toISOString(), to: to.toISOString() });
+      return api<UsageSeries>('/v1/usage/series', {
+        query: { scope, groupBy, bucket: days <= 2 ? 'hour' : 'day', from: from.toISOString() },
         signal,
-      }),
+      });
+    },
     [scope, groupBy, days],
   );
 
@@ -86,6 +87,7 @@ export function UsagePage() {
                   </p>
                   <LineChart
                     title={`Tokens per ${data.bucket}`}
+                    {...(span && { span })}
                     format={(value) => formatNumber(Math.round(value))}
                     series={data.series.map((line) => ({
                       label: line.label,
@@ -97,6 +99,7 @@ export function UsagePage() {
                   />
                   <LineChart
                     title={`Cost per ${data.bucket} (USD)`}
+                    {...(span && { span })}
                     format={formatUsd}
                     series={data.series.map((line) => ({
                       label: line.label,
