@@ -22,6 +22,7 @@ import { apiKeyRoutes } from './routes/api-keys.js';
 import { authRoutes } from './routes/auth.js';
 import { usageRoutes } from './routes/usage.js';
 import { jobRoutes } from './routes/jobs.js';
+import { scheduleRoutes } from './routes/schedules.js';
 import { seriesRoutes } from './routes/series.js';
 import { userRoutes } from './routes/users.js';
 import { auditRoutes } from './routes/audit.js';
@@ -158,6 +159,7 @@ export async function buildApp(keel: Keel) {
   await app.register(inviteRoutes(keel));
   await app.register(webAppRoutes(keel));
   await app.register(jobRoutes(keel));
+  await app.register(scheduleRoutes(keel));
   await app.register(seriesRoutes(keel));
   app.get(
     '/v1/openapi.json',

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeQueueContract } from '../../test/contracts/queue-contract.js';
+import { describeScheduleContract } from '../../test/contracts/schedule-contract.js';
 import {
   closeRedisConnection,
   createRedisConnection,
@@ -59,6 +60,7 @@ function bullmqBackend() {
 }
 
 describeQueueContract('bullmq', async () => bullmqBackend());
+describeScheduleContract('bullmq', async () => bullmqBackend());
 
 describe('bullmq job queue', () => {
   it('answers 503 while Redis is unreachable, without crashing', async () => {

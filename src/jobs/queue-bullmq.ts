@@ -47,6 +47,7 @@ import {
   processorFor,
   runAttempt,
 } from './queue.js';
+import { BullmqJobSchedules } from './queue-bullmq-schedules.js';
 
 type BullJob = Job<JobPayloads[QueueName], unknown, string>;
 type BullState = Exclude<Awaited<ReturnType<BullJob['getState']>>, 'unknown'>;
@@ -165,6 +166,7 @@ export class BullmqJobQueue implements JobQueue {
   private readonly workers = new Set<BullmqJobWorker>();
   private readonly lastErrorLog = new Map<string, number>();
   private waiting: Redis | undefined;
+  readonly schedules: BullmqJobSchedules;
 
   private constructor(private readonly options: BullmqJobQueueOptions) {
     this.prefix = options.prefix ?? 'keel';
@@ -172,6 +174,13 @@ export class BullmqJobQueue implements JobQueue {
       name: 'keel-jobs',
       commandTimeoutMs: CALL_TIMEOUT_MS,
       ...(options.logger && { logger: options.logger }),
+    });
+    this.schedules = new BullmqJobSchedules({
+      connection: this.connection,
+      prefix: this.prefix,
+      accepts: options.accepts,
+      queue: (name) => this.queue(name),
+      call: redisCall,
     });
   }
 

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { describeQueueContract } from '../../test/contracts/queue-contract.js';
+import { describeScheduleContract } from '../../test/contracts/schedule-contract.js';
 import { QUEUE_NAMES } from './contracts.js';
 import { SqliteJobQueue } from './queue-sqlite.js';
 
@@ -29,6 +30,7 @@ function sqliteBackend(pollMs = 25) {
 }
 
 describeQueueContract('sqlite', async () => sqliteBackend());
+describeScheduleContract('sqlite', async () => sqliteBackend());
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -34,6 +34,7 @@ import {
   processorFor,
   runAttempt,
 } from './queue.js';
+import { SCHEDULES_SCHEMA, SqliteJobSchedules } from './queue-sqlite-schedules.js';
 
 /**
  * The jobs table lives in its own file (`jobs.db` beside `keel.db`), not in the store's: SQLite
@@ -114,13 +115,19 @@ function toRecord(row: JobRow): JobRecord {
   };
 }
 
+/** The file's migrations in order; `user_version` counts those applied. */
+const MIGRATIONS = [SCHEMA, SCHEDULES_SCHEMA];
+
 function migrate(database: BetterSqlite3.Database): void {
-  // Immediate: two processes opening a fresh file at once create the table once.
+  // Immediate: two processes opening a fresh file at once migrate it once.
   database
     .transaction(() => {
-      if ((database.pragma('user_version', { simple: true }) as number) >= 1) return;
-      database.exec(SCHEMA);
-      database.pragma('user_version = 1');
+      const applied = database.pragma('user_version', { simple: true }) as number;
+      for (const [index, migration] of MIGRATIONS.entries()) {
+        if (index < applied) continue;
+        database.exec(migration);
+      }
+      database.pragma(`user_version = ${MIGRATIONS.length}`);
     })
     .immediate();
 }
@@ -211,6 +218,8 @@ export class SqliteJobQueue implements JobQueue {
   private readonly emitter = new EventEmitter();
   private readonly workers = new Set<SqliteJobWorker>();
   private readonly statements: ReturnType<typeof prepare>;
+  /** Fired by this handle's workers: see `SqliteJobSchedules.fireDue`. */
+  readonly schedules: SqliteJobSchedules;
   private lastSweep = 0;
   private lastPrune = 0;
 
@@ -220,6 +229,12 @@ export class SqliteJobQueue implements JobQueue {
   ) {
     this.emitter.setMaxListeners(0);
     this.statements = prepare(database);
+    this.schedules = new SqliteJobSchedules(
+      database,
+      options.accepts,
+      (job) => this.insert(job.id, job),
+      options.logger,
+    );
   }
 
   static open(options: SqliteJobQueueOptions): SqliteJobQueue {
@@ -244,17 +259,7 @@ export class SqliteJobQueue implements JobQueue {
   ): Promise<JobRecord<Q>> {
     const job = prepareEnqueue(this.options.accepts, queue, payload, options);
     const id = job.jobId ?? randomUUID();
-    const now = Date.now();
-    this.statements.insert.run({
-      id,
-      queue,
-      payload: JSON.stringify(job.payload),
-      priority: job.priority,
-      maxAttempts: job.attempts,
-      backoffMs: job.backoffMs,
-      runAt: now + job.delayMs,
-      now,
-    });
+    this.insert(id, job);
     const record = toRecord(this.row(id));
     if (record.queue !== queue) {
       throw new ConflictError('job_id_conflict', `Job id ${id} is taken by queue ${record.queue}`, {
@@ -349,6 +354,26 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   // ── used by the workers of this handle ──────────────────────────────────────────────────────
+
+  /** Writes a prepared job row (a second insert of the same id changes nothing). */
+  private insert(id: string, job: ReturnType<typeof prepareEnqueue>): void {
+    const now = Date.now();
+    this.statements.insert.run({
+      id,
+      queue: job.queue,
+      payload: JSON.stringify(job.payload),
+      priority: job.priority,
+      maxAttempts: job.attempts,
+      backoffMs: job.backoffMs,
+      runAt: now + job.delayMs,
+      now,
+    });
+  }
+
+  /** Enqueues the jobs of due schedule ticks; wakes this handle's workers when there were some. */
+  fireSchedules(): void {
+    if (this.schedules.fireDue() > 0) this.emitter.emit('job-ready');
+  }
 
   /** Takes the next due job of `queues` for `leaseMs`, or undefined when none is due. */
   claim(queues: readonly QueueName[], token: string, leaseMs: number): JobRow | undefined {
@@ -512,6 +537,7 @@ class SqliteJobWorker implements JobWorker {
     while (this.active) {
       this.guard(() => {
         this.owner.sweep(Math.min(1_000, this.options.leaseMs / 2));
+        this.owner.fireSchedules();
         for (let row = this.claimNext(); row; row = this.claimNext()) this.start(row);
       });
       let timer: NodeJS.Timeout | undefined;

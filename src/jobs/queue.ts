@@ -1,5 +1,6 @@
 import { ConflictError, KeelError, NotFoundError, ValidationError } from '../errors.js';
 import { type JobPayloads, type QueueName, QUEUE_DEFAULTS, parsePayload } from './contracts.js';
+import type { JobSchedules } from './schedules.js';
 
 /**
  * The durable job queue port. Two adapters implement it: `queue-sqlite.ts` (single process, one
@@ -166,6 +167,8 @@ export interface JobQueue {
    * or lie dead right now: the queue depth `/metrics` reports. Queues with no such jobs give 0.
    */
   depth(): Promise<QueueDepth[]>;
+  /** Recurring jobs (cron + time zone), one job per tick across every worker. */
+  readonly schedules: JobSchedules;
   /** Throws when the backend cannot answer (readiness probe). */
   ping(): Promise<void>;
   /** Closes this handle's workers gracefully, then its connections. */
@@ -217,6 +220,7 @@ export function prepareEnqueue<Q extends QueueName>(
   }
   const defaults = QUEUE_DEFAULTS[queue];
   return {
+    queue,
     payload: parsePayload(queue, payload),
     jobId: options.jobId,
     delayMs: intOption('delayMs', options.delayMs, 0, 366 * 86_400_000) ?? 0,

@@ -77,4 +77,50 @@ describe('keel worker and keel jobs, end to end on a fresh data folder', () => {
     },
     cliTestTimeout(10),
   );
+
+  it(
+    'adds, lists, pauses, resumes and deletes a schedule with keel jobs schedule',
+    async () => {
+      const added = await keel(
+        'jobs',
+        'schedule',
+        'add',
+        'nightly-sync',
+        '--queue',
+        'ingest',
+        '--cron',
+        '0 3 * * *',
+        '--timezone',
+        'Europe/Paris',
+        '--payload',
+        '{"sourceId":"src_1"}',
+      );
+      expect(added.code, added.out).toBe(0);
+      expect(added.out).toContain(
+        'Scheduled nightly-sync  ingest  "0 3 * * *" Europe/Paris  next ',
+      );
+      const listed = JSON.parse((await keel('jobs', 'schedule', 'list', '--json')).out) as {
+        schedules: { id: string; payload: unknown; paused: boolean }[];
+      };
+      expect(listed.schedules).toMatchObject([
+        {
+          id: 'nightly-sync',
+          payload: { sourceId: 'src_1', workspaceId: 'default' },
+          paused: false,
+        },
+      ]);
+      expect((await keel('jobs', 'schedule', 'pause', 'nightly-sync')).out).toContain('paused');
+      expect((await keel('jobs', 'schedule', 'resume', 'nightly-sync')).out).toContain('next ');
+      expect((await keel('jobs', 'schedule', 'delete', 'nightly-sync')).out).toContain(
+        'Deleted schedule nightly-sync.',
+      );
+      const gone = await keel('jobs', 'schedule', 'delete', 'nightly-sync');
+      expect(gone.code).toBe(1);
+      expect(gone.out).toContain('schedule_not_found');
+      const bad = await keel('jobs', 'schedule', 'add', 'x', '--queue', 'ingest', '--cron', 'soon');
+      expect(bad.code).toBe(1);
+      expect(bad.out).toContain('invalid_cron');
+    },
+    cliTestTimeout(8),
+  );
 });

@@ -63,6 +63,12 @@
  * | `GET /v1/jobs/{id}/output` | 401 | allowed | allowed | allowed | allowed |
  * | `GET /v1/jobs/{id}/versions` | 401 | allowed | allowed | allowed | allowed |
  * | `GET /v1/jobs/{id}/versions/{version}` | 401 | allowed | allowed | allowed | allowed |
+ * | `POST /v1/schedules` | 401 | 403 | allowed | allowed | 403 |
+ * | `GET /v1/schedules` | 401 | allowed | allowed | allowed | allowed |
+ * | `GET /v1/schedules/{id}` | 401 | allowed | allowed | allowed | allowed |
+ * | `POST /v1/schedules/{id}/pause` | 401 | 403 | allowed | allowed | 403 |
+ * | `POST /v1/schedules/{id}/resume` | 401 | 403 | allowed | allowed | 403 |
+ * | `DELETE /v1/schedules/{id}` | 401 | 403 | allowed | allowed | 403 |
  * | `GET /v1/series` | 401 | allowed | allowed | allowed | 403 |
  * | `PUT /v1/series/{seriesId}` | 401 | allowed | allowed | allowed | 403 |
  * | `GET /v1/series/{seriesId}` | 401 | allowed | allowed | allowed | 403 |
@@ -251,6 +257,25 @@ export const ACCESS_MATRIX: MatrixRow[] = [
     url: '/v1/jobs/job_missing/versions/1',
     expected: readers,
   },
+  // Schedules: a bad cron expression (400) or a missing id (404) proves the caller got in.
+  {
+    route: 'POST /v1/schedules',
+    body: { id: 'matrix', queue: 'predictions', payload: {}, cron: 'never' },
+    expected: managers,
+  },
+  { route: 'GET /v1/schedules', expected: readers },
+  { route: 'GET /v1/schedules/{id}', url: '/v1/schedules/missing', expected: readers },
+  {
+    route: 'POST /v1/schedules/{id}/pause',
+    url: '/v1/schedules/missing/pause',
+    expected: managers,
+  },
+  {
+    route: 'POST /v1/schedules/{id}/resume',
+    url: '/v1/schedules/missing/resume',
+    expected: managers,
+  },
+  { route: 'DELETE /v1/schedules/{id}', url: '/v1/schedules/missing', expected: managers },
   // Time series go with forecasts (the `predictions` queue): anyone with the `chat` scope.
   { route: 'GET /v1/series', expected: signedIn },
   {
