@@ -26,6 +26,7 @@ export function instrumentJobQueue(
     events: (id, options) => queue.events(id, options),
     work: (queues, processors, options) => queue.work(queues, processors, options),
     depth: () => queue.depth(),
+    schedules: queue.schedules,
     ping: () => queue.ping(),
     close: () => queue.close(),
   };
