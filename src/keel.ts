@@ -220,6 +220,12 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
     providerFor: providerResolver(config, logger, instruments),
     cache,
     secret: config.secret,
+    embedder,
+    onEmbeddingError: (error) =>
+      logger.warn(
+        { err: (error as Error).message },
+        'Embedding the question for memory recall failed; recalling lexically',
+      ),
   });
   const answers: Answerer = config.orchestrator.url
     ? new OrchestratorClient({
@@ -234,7 +240,13 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
   const optionalJobGroups = {
     generate: { answers, blobs },
     predictions: { blobs },
-    memory: { conversations: store.conversations, blobs },
+    memory: {
+      conversations: store.conversations,
+      memories: store.memories,
+      policy: () => policies.current(),
+      check: (text: string) => governor.check(text),
+      embedder,
+    },
     ...(imageProvider && { images: { provider: imageProvider, blobs } }),
   };
   const jobs = instrumentJobQueue(

@@ -27,6 +27,7 @@ import { seriesRoutes } from './routes/series.js';
 import { userRoutes } from './routes/users.js';
 import { auditRoutes } from './routes/audit.js';
 import { conversationRoutes } from './routes/conversations.js';
+import { memoryRoutes } from './routes/memories.js';
 import { inviteRoutes } from './routes/invites.js';
 import { policyHistoryRoutes } from './routes/policy-history.js';
 import { usageSeriesRoutes } from './routes/usage-series.js';
@@ -154,6 +155,7 @@ export async function buildApp(keel: Keel) {
   await app.register(usageRoutes(keel));
   await app.register(usageSeriesRoutes(keel));
   await app.register(conversationRoutes(keel));
+  await app.register(memoryRoutes(keel));
   await app.register(auditRoutes(keel));
   await app.register(policyHistoryRoutes(keel));
   await app.register(inviteRoutes(keel));

@@ -28,6 +28,12 @@ export const citationSchema = z.object({
   score: z.number(),
 });
 
+export const memorySummarySchema = z.object({
+  id: z.string(),
+  kind: z.string().describe('preference, fact or instruction'),
+  text: z.string(),
+});
+
 export const answerSchema = z.object({
   answer: z.string(),
   citations: z.array(citationSchema),
@@ -40,6 +46,12 @@ export const answerSchema = z.object({
   knowledgeVersions: z.record(z.string(), z.string()),
   flags: z.array(z.string()),
   traceId: z.string(),
+  memories: z
+    .array(memorySummarySchema)
+    .optional()
+    .describe(
+      "The asking user's long-term memories the model was given as `<user-memory>` data (the most relevant to the question; empty when memory is off or none applied)",
+    ),
   conversationId: z
     .string()
     .optional()

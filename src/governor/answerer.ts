@@ -6,6 +6,8 @@ export interface AnswerOptions {
   workspaceId?: string;
   /** Who asked, for the audit record (`user:<email>`, `api-key:<id>`, `local`). */
   actor?: string;
+  /** The person asking (never an API key): their long-term memories may inform the answer. */
+  userId?: string;
   /** Streaming: answer text that has passed output validation, sentence by sentence. */
   onDelta?: (text: string) => void;
   /** Streaming: the output policy refused the answer; no more text follows. */

@@ -16,6 +16,7 @@ import type {
   StepRecord,
 } from './step.js';
 import type { Cache } from '../cache/cache.js';
+import type { EmbeddingProvider } from '../providers/provider.js';
 import { createAnswerCache } from './steps/answer-cache.js';
 import { createAuditStep } from './steps/audit.js';
 import { type ProviderForAgent, createGenerationStep } from './steps/generation.js';
@@ -23,6 +24,7 @@ import { inputSizeStep } from './steps/input-size.js';
 import { outputValidationStep } from './steps/output-validation.js';
 import { piiStep } from './steps/pii.js';
 import { promptInjectionStep } from './steps/prompt-injection.js';
+import { createMemoryStep } from './steps/memory.js';
 import { createRetrievalStep } from './steps/retrieval.js';
 import { routingStep } from './steps/routing.js';
 import { topicRulesStep } from './steps/topic-rules.js';
@@ -50,6 +52,8 @@ export interface GovernedAnswer {
   knowledgeVersions: Record<string, string>;
   flags: string[];
   traceId: string;
+  /** The asking user's long-term memories the model was given (empty when none applied). */
+  memories: { id: string; kind: string; text: string }[];
 }
 
 export interface InputCheck {
@@ -79,6 +83,9 @@ export class Governor {
       providerFor: ProviderForAgent;
       secret: string | undefined;
       cache: Cache;
+      /** Ranks memories by meaning too, when an embedding provider is configured. */
+      embedder?: EmbeddingProvider | undefined;
+      onEmbeddingError?: (error: unknown) => void;
     },
   ) {
     this.answerCache = createAnswerCache({
@@ -89,6 +96,11 @@ export class Governor {
     this.answerSteps = [
       ...INPUT_STEPS,
       routingStep,
+      createMemoryStep({
+        memories: deps.store.memories,
+        embedder: deps.embedder,
+        ...(deps.onEmbeddingError && { onEmbeddingError: deps.onEmbeddingError }),
+      }),
       this.answerCache.step,
       createRetrievalStep({ search: deps.search, store: deps.store }),
       createGenerationStep(deps.providerFor),
@@ -111,6 +123,7 @@ export class Governor {
       input: request.message,
       decision: { status: 'allowed', reasons: [] },
       passages: [],
+      memories: [],
       knowledgeVersions: {},
       citations: [],
       flags: [],
@@ -149,6 +162,7 @@ export class Governor {
     if (options.signal) context.signal = options.signal;
     if (options.workspaceId) context.workspaceId = options.workspaceId;
     if (options.actor) context.actor = options.actor;
+    if (options.userId) context.userId = options.userId;
     await runPipeline(context, this.answerSteps, [this.auditStep]);
     if (!context.stopped) {
       context.stream?.finish(context);
@@ -175,6 +189,7 @@ export class Governor {
       knowledgeVersions: context.knowledgeVersions,
       flags: context.flags,
       traceId: context.traceId,
+      memories: context.memories.map(({ id, kind, text }) => ({ id, kind, text })),
     };
   }
 }

@@ -85,6 +85,17 @@ export const agentSchema = z
       })
       .default({ keywords: [], patterns: [] }),
     default: z.boolean().default(false),
+    /**
+     * Long-term memory of each user: on unless the policy turns it off. `k` caps how many of a
+     * user's memories (the most relevant to the question) one answer may see.
+     */
+    memory: z
+      .object({
+        enabled: z.boolean().default(true),
+        k: z.number().int().min(1).max(20).default(5),
+      })
+      .strict()
+      .default({ enabled: true, k: 5 }),
   })
   .strict();
 

@@ -3,6 +3,7 @@ import type { Agent, PolicyBundle } from './policy-bundle.js';
 import type { Source } from '../store/store.js';
 import type { ChatRequestInput } from './governor.js';
 import type { StreamGate } from './stream-gate.js';
+import type { RecalledMemory } from '../memory/recall.js';
 
 export type DecisionStatus = 'allowed' | 'redacted' | 'refused';
 
@@ -27,6 +28,8 @@ export interface GovernorContext {
   workspaceId: string;
   /** Who asked, when known; written to the audit record. */
   actor?: string;
+  /** The person asking (not an API key): whose long-term memories the answer may use. */
+  userId?: string;
   startedAt: number;
   bundle: PolicyBundle;
   request: ChatRequestInput;
@@ -35,6 +38,8 @@ export interface GovernorContext {
   decision: { status: DecisionStatus; reasons: string[] };
   agent?: Agent;
   passages: Passage[];
+  /** The user's memories relevant to the question (memory step); data, never instructions. */
+  memories: RecalledMemory[];
   knowledgeVersions: Record<string, string>;
   result?: ChatResult;
   answer?: string;

@@ -23,7 +23,10 @@ export async function governedCall(
   },
   principal: Principal,
   question: ChatRequestInput,
-  options: Omit<AnswerOptions, 'workspaceId' | 'actor'> & { traceId: string; actor?: string },
+  options: Omit<AnswerOptions, 'workspaceId' | 'actor' | 'userId'> & {
+    traceId: string;
+    actor?: string;
+  },
 ): Promise<GovernedAnswer> {
   const ticket = await keel.quotas.reserve(principal, options.traceId).catch((error: unknown) => {
     if (error instanceof QuotaExceededError) {
@@ -37,6 +40,8 @@ export async function governedCall(
       ...options,
       workspaceId: principal.workspaceId,
       actor: options.actor ?? actorOf(principal),
+      // An API key acts for an integration, not a person: it neither reads nor makes memories.
+      ...(principal.kind !== 'api-key' && { userId: principal.userId }),
     });
     keel.metrics.governorDecisions.inc({ status: result.decision.status });
     await ticket.settle({ provider: result.provider, model: result.model, usage: result.usage });

@@ -150,6 +150,7 @@ export class OrchestratorClient implements Answerer {
       traceId: options.traceId ?? crypto.randomUUID(),
       workspaceId: options.workspaceId ?? 'default',
       ...(options.actor && { actor: options.actor }),
+      ...(options.userId && { userId: options.userId }),
       stream: Boolean(options.onDelta),
     };
     const response = await this.post('/internal/v1/answer', payload, {

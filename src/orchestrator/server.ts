@@ -18,6 +18,7 @@ const answerBody = z.object({
   traceId: z.string().min(1).max(128),
   workspaceId: z.string().min(1).max(64),
   actor: z.string().min(1).max(400).optional(),
+  userId: z.string().min(1).max(200).optional(),
   stream: z.boolean().default(false),
 });
 const checkBody = z.object({ text: z.string() });
@@ -133,6 +134,7 @@ export async function buildOrchestratorApp(keel: OrchestratorServices, secret: s
       traceId: body.traceId,
       workspaceId: body.workspaceId,
       ...(body.actor && { actor: body.actor }),
+      ...(body.userId && { userId: body.userId }),
     };
     if (!body.stream) return keel.governor.answer(body.request, options);
     const abort = new AbortController();

@@ -6,6 +6,7 @@ import { KyselyDocuments } from './kysely-documents.js';
 import { searchAudit } from './kysely-audit.js';
 import { KyselyConversations } from './kysely-conversations.js';
 import { KyselyInvites } from './kysely-invites.js';
+import { KyselyMemories } from './kysely-memories.js';
 import { KyselySources } from './kysely-sources.js';
 import type { Database } from './schema.js';
 import type { AuditStore, KnowledgeStore, LexicalHit, PolicyStore, Store } from './store.js';
@@ -22,6 +23,7 @@ export abstract class KyselyStore implements Store {
   abstract readonly usage: UsageStore;
   readonly conversations: KyselyConversations;
   readonly invites: KyselyInvites;
+  readonly memories: KyselyMemories;
 
   private readonly sources: KyselySources;
   private readonly documents: KyselyDocuments;
@@ -39,6 +41,7 @@ export abstract class KyselyStore implements Store {
     this.governance = new KyselyGovernance(db, readDb, lockAuditChain);
     this.conversations = new KyselyConversations(db, readDb);
     this.invites = new KyselyInvites(db);
+    this.memories = new KyselyMemories(db);
     this.auditReader = readDb;
   }
 

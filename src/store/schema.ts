@@ -187,4 +187,23 @@ export interface Database {
     expires_at: string;
     used_at: string | null;
   };
+  memories: {
+    id: string;
+    workspace_id: string;
+    user_id: string;
+    agent_id: string;
+    kind: string;
+    text: string;
+    conversation_id: string;
+    message_id: string;
+    embedding: string | null;
+    created_at: string;
+    forgotten_at: string | null;
+  };
+  memory_settings: {
+    workspace_id: string;
+    user_id: string;
+    enabled: number;
+    updated_at: string;
+  };
 }

@@ -10,6 +10,7 @@
 import type { AccountStore } from './account-store.js';
 import type { ConversationStore } from './conversation-store.js';
 import type { InviteStore } from './invite-store.js';
+import type { MemoryStore } from './memory-store.js';
 import type { UsageStore } from './usage-store.js';
 
 export const DEFAULT_WORKSPACE = 'default';
@@ -266,6 +267,7 @@ export interface Store extends KnowledgeStore, PolicyStore, AuditStore {
   readonly usage: UsageStore;
   readonly conversations: ConversationStore;
   readonly invites: InviteStore;
+  readonly memories: MemoryStore;
   /** Throws when the database cannot answer (readiness probe). */
   ping(): Promise<void>;
   close(): Promise<void>;

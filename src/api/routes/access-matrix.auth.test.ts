@@ -76,6 +76,11 @@
  * | `GET /v1/conversations` | 401 | allowed | allowed | allowed | 403 |
  * | `GET /v1/conversations/{id}` | 401 | allowed | allowed | allowed | 403 |
  * | `DELETE /v1/conversations/{id}` | 401 | allowed | allowed | allowed | 403 |
+ * | `GET /v1/memories` | 401 | allowed | allowed | allowed | 403 |
+ * | `DELETE /v1/memories` | 401 | allowed | allowed | allowed | 403 |
+ * | `DELETE /v1/memories/{id}` | 401 | allowed | allowed | allowed | 403 |
+ * | `GET /v1/memories/settings` | 401 | allowed | allowed | allowed | 403 |
+ * | `PUT /v1/memories/settings` | 401 | allowed | allowed | allowed | 403 |
  * | `GET /v1/audit` | 401 | 403 | allowed | allowed | 403 |
  * | `GET /v1/policies/activations` | 401 | allowed | allowed | allowed | allowed |
  * | `GET /v1/policies/diff` | 401 | 403 | 403 | allowed | 403 |
@@ -294,6 +299,12 @@ export const ACCESS_MATRIX: MatrixRow[] = [
     url: '/v1/conversations/cnv_missing',
     expected: signedIn,
   },
+  // Long-term memory: a person's own, like their history.
+  { route: 'GET /v1/memories', expected: signedIn },
+  { route: 'DELETE /v1/memories', expected: signedIn },
+  { route: 'DELETE /v1/memories/{id}', url: '/v1/memories/mem_missing', expected: signedIn },
+  { route: 'GET /v1/memories/settings', expected: signedIn },
+  { route: 'PUT /v1/memories/settings', body: { enabled: true }, expected: signedIn },
   { route: 'GET /v1/audit', expected: managers },
   { route: 'GET /v1/policies/activations', expected: readers },
   { route: 'GET /v1/policies/diff', url: '/v1/policies/diff?from=deadbeef', expected: admins },

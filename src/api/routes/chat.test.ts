@@ -66,6 +66,7 @@ describe('POST /v1/chat (extractive, bundled docs)', () => {
       'pii',
       'topic-rules',
       'routing',
+      'memory',
       'answer-cache',
       'retrieval',
       'generation',

@@ -8,6 +8,7 @@ import { governedCall } from '../../limits/governed-call.js';
 import { answerSchema, chatBodySchema, errorSchema } from '../schemas.js';
 import { SseStream } from '../sse.js';
 import { type ChatHistory, openChatHistory } from '../chat-history.js';
+import { captureMemories } from '../memory-capture.js';
 
 /** `POST /v1/chat`: one governed answer, as JSON or (with `stream: true`) as SSE. */
 export const chatRoutes =
@@ -44,7 +45,18 @@ export const chatRoutes =
         });
         const governed = async (
           live: Pick<AnswerOptions, 'onDelta' | 'onRefusal' | 'signal'> = {},
-        ) => remembered(history, governedCall(keel, principal, question, { traceId, ...live }));
+        ) => {
+          const answer = await remembered(
+            history,
+            governedCall(keel, principal, question, { traceId, ...live }),
+          );
+          if (answer.conversationId)
+            await captureMemories(keel, principal, {
+              answer,
+              conversationId: answer.conversationId,
+            });
+          return answer;
+        };
         if (!stream) return governed();
         const sse = new SseStream(reply);
         const abort = new AbortController();

@@ -53,6 +53,8 @@ async function cacheKey(
     String(context.request.k ?? ''),
     String(context.request.maxOutputTokens ?? ''),
     String(context.request.temperature ?? ''),
+    // The model sees the user's memories, so they change the answer (and keep it theirs).
+    context.memories.map((memory) => memory.id).join(','),
     context.input,
   ];
   return `answer:${createHash('sha256').update(parts.join('\u0000')).digest('hex')}`;

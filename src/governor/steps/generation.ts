@@ -58,7 +58,12 @@ export function createGenerationStep(providerFor: ProviderForAgent): GovernorSte
     async run(context) {
       const provider = providerFor(context.agent);
       const request: ChatRequest = {
-        messages: buildMessages(context.agent?.promptText ?? '', context.passages, context.input),
+        messages: buildMessages(
+          context.agent?.promptText ?? '',
+          context.passages,
+          context.input,
+          context.memories,
+        ),
         question: context.input,
         passages: context.passages,
         ...(context.request.maxOutputTokens !== undefined && {

@@ -41,18 +41,26 @@ function kindOf(sentence: string): MemoryItem['kind'] | undefined {
   return undefined;
 }
 
+/** Reasons the input policy gives when it refuses a message (output refusals have others). */
+const INPUT_REFUSAL = /^(?:prompt_injection|pii_blocked|topic_denied|empty_input|input_too_long)\b/;
+
+const inputRefused = (message: ConversationMessage | undefined) =>
+  message?.role === 'assistant' &&
+  message.decision?.status === 'refused' &&
+  message.decision.reasons.some((reason) => INPUT_REFUSAL.test(reason));
+
 /**
  * Statements a user made about themselves (facts, preferences, standing instructions) in one
  * conversation, in the order they were said. Questions are skipped, and so is every user message
- * whose answer the governor refused: a message refused as an injection must not come back later
- * as a "memory" the agent trusts.
+ * the input policy refused: a message refused as an injection must not come back later as a
+ * "memory" the agent trusts. (An answer refused for want of a supporting passage says nothing
+ * against the message: its statements are kept.)
  */
 export function extractMemories(messages: ConversationMessage[]): MemoryItem[] {
   const found = new Map<string, MemoryItem>();
   messages.forEach((message, index) => {
     if (message.role !== 'user') return;
-    const answer = messages[index + 1];
-    if (answer?.role === 'assistant' && answer.decision?.status === 'refused') return;
+    if (inputRefused(messages[index + 1])) return;
     for (const sentence of sentencesOf(message.content)) {
       if (sentence.length < MIN_LENGTH || sentence.length > MAX_LENGTH) continue;
       const kind = kindOf(sentence);

@@ -1,49 +1,44 @@
-import { z } from 'zod';
-import type { BlobStore } from '../../blobs/blob-store.js';
+import { createHash } from 'node:crypto';
 import { NotFoundError } from '../../errors.js';
+import type { InputCheck } from '../../governor/governor.js';
+import type { PolicyBundle } from '../../governor/policy-bundle.js';
+import { admitMemory } from '../../memory/admission.js';
+import type { EmbeddingProvider } from '../../providers/provider.js';
 import type { ConversationStore } from '../../store/conversation-store.js';
+import type { Memory, MemoryStore } from '../../store/memory-store.js';
 import type { JobProcessor } from '../queue.js';
-import { keySegment, putBlobJson, readBlobJson } from './blob-io.js';
 import { extractMemories } from './memory-extraction.js';
 
 export interface MemoryDependencies {
   conversations: ConversationStore;
-  blobs: BlobStore;
-  now?: () => number;
+  memories: MemoryStore;
+  /** The active policy: whether the agent keeps memories, and what the input policy blocks. */
+  policy: () => Promise<PolicyBundle>;
+  /** The input policy dry-run (`Governor.check`): what may be stored. */
+  check: (text: string) => Promise<InputCheck>;
+  /** Embeds each stored memory, so recall can rank by meaning; lexical recall works without. */
+  embedder?: EmbeddingProvider | undefined;
+}
+
+/** One id per user, workspace and fact: unguessable from outside, equal for a repeated fact. */
+export function memoryId(scope: { workspaceId: string; userId: string }, factId: string): string {
+  const hash = createHash('sha256')
+    .update(`${scope.workspaceId}\u0000${scope.userId}\u0000${factId}`)
+    .digest('hex');
+  return `mem_${hash.slice(0, 24)}`;
 }
 
 /**
- * One file per conversation, so jobs for different conversations of the same user never write
- * the same object; an agent's memory of a user is everything under the user's prefix.
- */
-export const memoryPrefix = (workspaceId: string, agentId: string, userId: string) =>
-  `memory/${keySegment('workspaceId', workspaceId)}/${keySegment('agentId', agentId)}/${keySegment('userId', userId)}/`;
-
-const memoryFileSchema = z.object({
-  conversationId: z.string(),
-  extractedAt: z.string(),
-  items: z.array(
-    z.object({
-      id: z.string(),
-      text: z.string(),
-      kind: z.enum(['preference', 'fact', 'instruction']),
-      messageId: z.string(),
-      at: z.string(),
-    }),
-  ),
-});
-export type MemoryFile = z.infer<typeof memoryFileSchema>;
-
-/**
  * Long-term memory extraction (Arbor & Kumori's `memory-processing` queue): reads the user's
- * conversation and stores what they said about themselves under `memoryPrefix`. Re-running is
- * safe: the file for a conversation is rewritten whole from the conversation as it is now, so a
- * retried or duplicated job gives the same file, and a later run picks up new messages.
+ * conversation and stores what they said about themselves, as far as the input policy allows,
+ * in the store's memories of that user and workspace. Re-running is safe: a memory is keyed by
+ * its scope and normalised text, so a retried or duplicated job adds nothing, a later run adds
+ * only new statements, and a memory its user deleted is not brought back.
  */
 export function createMemoryProcessor(dependencies: MemoryDependencies): JobProcessor<'memory'> {
-  const now = dependencies.now ?? Date.now;
   return async ({ payload, signal, report }) => {
     const { workspaceId, agentId, conversationId, userId } = payload;
+    const scope = { workspaceId, userId };
     const conversation = await dependencies.conversations.get(conversationId, userId);
     if (!conversation || conversation.workspaceId !== workspaceId) {
       throw new NotFoundError(
@@ -52,36 +47,40 @@ export function createMemoryProcessor(dependencies: MemoryDependencies): JobProc
         { conversationId },
       );
     }
+    const bundle = await dependencies.policy();
+    const agent = bundle.agents.find((candidate) => candidate.id === agentId);
+    if (agent && !agent.memory.enabled) return { memories: 0, skipped: 'agent_memory_off' };
+    if (!(await dependencies.memories.enabled(scope)))
+      return { memories: 0, skipped: 'user_memory_off' };
     await report({ progress: 0.2, message: `Reading ${conversation.messageCount} messages` });
     const messages = await dependencies.conversations.messages(conversationId, userId);
     signal.throwIfAborted();
-    const items = extractMemories(messages);
-    const key = `${memoryPrefix(workspaceId, agentId, userId)}${keySegment('conversationId', conversationId)}.json`;
-    const file: MemoryFile = {
-      conversationId,
-      extractedAt: new Date(now()).toISOString(),
-      items,
-    };
-    await putBlobJson(dependencies.blobs, key, file);
-    return { blobKey: key, memories: items.length };
-  };
-}
-
-/** Everything an agent remembers of one user, oldest statement first, each fact once. */
-export async function readMemories(
-  blobs: BlobStore,
-  scope: { workspaceId: string; agentId: string; userId: string },
-): Promise<MemoryFile['items']> {
-  const prefix = memoryPrefix(scope.workspaceId, scope.agentId, scope.userId);
-  const seen = new Map<string, MemoryFile['items'][number]>();
-  let cursor: string | undefined;
-  do {
-    const page = await blobs.list(prefix, cursor ? { cursor } : {});
-    for (const item of page.items) {
-      const file = await readBlobJson(blobs, item.key, memoryFileSchema);
-      for (const memory of file?.items ?? []) if (!seen.has(memory.id)) seen.set(memory.id, memory);
+    const admitted: Memory[] = [];
+    for (const item of extractMemories(messages)) {
+      const text = await admitMemory(item.text, bundle.policy, dependencies.check);
+      if (text === undefined) continue;
+      admitted.push({
+        id: memoryId(scope, item.id),
+        workspaceId,
+        userId,
+        agentId,
+        kind: item.kind,
+        text,
+        conversationId,
+        messageId: item.messageId,
+        createdAt: item.at,
+        embedding: null,
+      });
     }
-    cursor = page.nextCursor;
-  } while (cursor);
-  return [...seen.values()].sort((left, right) => left.at.localeCompare(right.at));
+    if (dependencies.embedder && admitted.length > 0) {
+      await report({ progress: 0.6, message: `Embedding ${admitted.length} memories` });
+      const vectors = await dependencies.embedder.embed(
+        admitted.map((memory) => memory.text),
+        { signal },
+      );
+      admitted.forEach((memory, index) => (memory.embedding = vectors[index] ?? null));
+    }
+    const added = await dependencies.memories.remember(admitted);
+    return { memories: admitted.length, added };
+  };
 }

@@ -437,4 +437,34 @@ export const postgresMigrations: Record<string, Migration> = {
         end $$`.execute(db);
     },
   },
+  // The SQLite twin says why: memories per user and workspace, deleted ones kept as tombstones.
+  '0011-memories': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table memories (
+          id text primary key,
+          workspace_id text not null,
+          user_id text not null,
+          agent_id text not null,
+          kind text not null,
+          text text not null,
+          conversation_id text not null,
+          message_id text not null,
+          embedding text,
+          created_at text not null,
+          forgotten_at text
+        )`.execute(db);
+      await sql`create index memories_by_owner on memories (workspace_id, user_id, created_at)`.execute(
+        db,
+      );
+      await sql`
+        create table memory_settings (
+          workspace_id text not null,
+          user_id text not null,
+          enabled integer not null,
+          updated_at text not null,
+          primary key (workspace_id, user_id)
+        )`.execute(db);
+    },
+  },
 };

@@ -343,4 +343,36 @@ export const sqliteMigrations: Record<string, Migration> = {
       }
     },
   },
+  // Long-term memory (Arbor & Kumori): what a user said about themselves, per user and
+  // workspace. A deleted memory keeps its id without its text, so re-reading the same
+  // conversation never brings it back. PostgreSQL's twin has the same key.
+  '0011-memories': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table memories (
+          id text primary key,
+          workspace_id text not null,
+          user_id text not null,
+          agent_id text not null,
+          kind text not null,
+          text text not null,
+          conversation_id text not null,
+          message_id text not null,
+          embedding text,
+          created_at text not null,
+          forgotten_at text
+        )`.execute(db);
+      await sql`create index memories_by_owner on memories (workspace_id, user_id, created_at)`.execute(
+        db,
+      );
+      await sql`
+        create table memory_settings (
+          workspace_id text not null,
+          user_id text not null,
+          enabled integer not null,
+          updated_at text not null,
+          primary key (workspace_id, user_id)
+        )`.execute(db);
+    },
+  },
 };
