@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import Fastify, { LogController } from 'fastify';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
@@ -37,8 +36,7 @@ import { openApiTransform, openApiTransformObject, securitySchemes } from './ope
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import { uploadRoutes } from './routes/uploads.js';
-
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+import { requestIdOf, traceRequests } from '../telemetry/http-tracing.js';
 
 /**
  * CORS from the allow-list only. Credentials (the refresh cookie) are allowed for listed origins;
@@ -74,15 +72,13 @@ export async function buildApp(keel: Keel) {
     // Without it every client behind a proxy shares the proxy's address in per-IP limits.
     trustProxy: trustProxyOption(keel.config.server.trustProxy),
     // A caller's own id is kept (for correlation) when it is a sane token; otherwise a new one.
-    genReqId: (request) => {
-      const given = request.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    },
+    genReqId: requestIdOf,
     // Fastify's own request lines log the URL (query text included); ours below do not.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
   }).withTypeProvider<ZodTypeProvider>();
 
+  traceRequests(app);
   // JSON only: Fastify also parses text/plain by default, which no route here accepts.
   app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);

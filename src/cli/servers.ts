@@ -8,6 +8,7 @@ import { type Keel, openKeel, readinessChecks, syncBundledKnowledge } from '../k
 import { applyPolicyPin } from '../governor/policy-promotion.js';
 import { buildOrchestratorApp } from '../orchestrator/server.js';
 import { startProbeServer } from '../telemetry/probe-server.js';
+import { type Tracing, startTracing } from '../telemetry/tracing.js';
 
 interface Closable {
   close(): Promise<unknown>;
@@ -19,7 +20,12 @@ interface Closable {
  */
 
 /** Closes the servers, then the stores, on SIGINT/SIGTERM: in-flight requests finish first. */
-function closeOnSignals(keel: Keel, servers: Closable[], beforeClose?: () => void): void {
+function closeOnSignals(
+  keel: Keel,
+  servers: Closable[],
+  beforeClose?: () => void,
+  tracing?: Tracing,
+): void {
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -28,6 +34,8 @@ function closeOnSignals(keel: Keel, servers: Closable[], beforeClose?: () => voi
     beforeClose?.();
     await Promise.all(servers.map((server) => server.close()));
     await keel.close();
+    // The spans of the last requests are still in the batch: send them before exiting.
+    await tracing?.shutdown();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
@@ -89,16 +97,18 @@ async function openPinned(config: Config): Promise<Keel> {
 
 /** `keel serve`: the whole of Keel in one process on SQLite, jobs included. */
 export async function runServe(): Promise<void> {
+  const tracing = await startTracing('keel');
   const keel = await openPinned(loadConfig());
   await syncBundledKnowledge(keel);
   keel.startWorker();
-  closeOnSignals(keel, [await startApi(keel)]);
+  closeOnSignals(keel, [await startApi(keel)], undefined, tracing);
 }
 
 /** `keel api`: the public API alone; answers come from KEEL_ORCHESTRATOR_URL when set. */
 export async function runApi(): Promise<void> {
+  const tracing = await startTracing('keel-api');
   const keel = await openPinned(loadConfig());
-  closeOnSignals(keel, [await startApi(keel)]);
+  closeOnSignals(keel, [await startApi(keel)], undefined, tracing);
 }
 
 /** `keel orchestrator`: the governor behind signed internal calls, on its own port. */
@@ -113,12 +123,13 @@ export async function runOrchestrator(): Promise<void> {
       { variable: 'KEEL_INTERNAL_SECRET', message: weakness ?? 'is missing' },
     ]);
   }
+  const tracing = await startTracing('keel-orchestrator');
   const keel = await openPinned(config);
   await syncBundledKnowledge(keel);
   const app = await buildOrchestratorApp(keel, secret);
   await app.listen({ host: config.server.host, port: config.orchestrator.port });
   keel.logger.info({ port: config.orchestrator.port }, 'Keel orchestrator is listening');
-  closeOnSignals(keel, [app]);
+  closeOnSignals(keel, [app], undefined, tracing);
 }
 
 /**
@@ -130,6 +141,7 @@ export async function runWorker(options: {
   queues: QueueName[] | undefined;
   concurrency: number;
 }): Promise<void> {
+  const tracing = await startTracing('keel-worker');
   const keel = await openPinned(loadConfig());
   const { config } = keel;
   const worker = keel.startWorker({
@@ -152,5 +164,5 @@ export async function runWorker(options: {
     'Keel worker is running',
   );
   // The probe server stays up through the drain: live, but no longer ready.
-  closeOnSignals(keel, [], () => probes.drain());
+  closeOnSignals(keel, [], () => probes.drain(), tracing);
 }

@@ -4,6 +4,7 @@ import type { SearchService } from '../search/search-service.js';
 import type { Store } from '../store/store.js';
 import { DEFAULT_WORKSPACE } from '../store/store.js';
 import type { AnswerOptions } from './answerer.js';
+import { inSpan } from '../telemetry/tracing.js';
 import { runPipeline } from './pipeline.js';
 import { StreamGate } from './stream-gate.js';
 import type { PolicyBundle } from './policy-bundle.js';
@@ -136,7 +137,16 @@ export class Governor {
    * Dry-runs the input policy on a text (the active policy, or `bundle`); never calls a model
    * and writes no audit record.
    */
-  async check(text: string, bundle?: PolicyBundle): Promise<InputCheck> {
+  check(text: string, bundle?: PolicyBundle): Promise<InputCheck> {
+    return inSpan('governor.check', {}, async (span) => {
+      const check = await this.runCheck(text, bundle);
+      span.setAttribute('keel.decision.status', check.decision.status);
+      span.setAttribute('keel.policy.version', check.policy.version);
+      return check;
+    });
+  }
+
+  private async runCheck(text: string, bundle?: PolicyBundle): Promise<InputCheck> {
     const context = await this.newContext({ message: text }, undefined, bundle);
     await runPipeline(context, INPUT_STEPS);
     return {
@@ -152,7 +162,28 @@ export class Governor {
    * `onDelta` streams the answer while it is generated, but only text output validation has
    * passed (see `StreamGate`); `onRefusal` hears of an output refusal as soon as it is known.
    */
-  async answer(request: ChatRequestInput, options: AnswerOptions = {}): Promise<GovernedAnswer> {
+  answer(request: ChatRequestInput, options: AnswerOptions = {}): Promise<GovernedAnswer> {
+    const attributes = {
+      'keel.trace_id': options.traceId ?? '',
+      'keel.stream': Boolean(options.onDelta),
+      ...(request.agent && { 'keel.agent.requested': request.agent }),
+    };
+    return inSpan('governor.answer', attributes, async (span) => {
+      const answer = await this.governedAnswer(request, options);
+      span.setAttributes({
+        'keel.decision.status': answer.decision.status,
+        'keel.policy.version': answer.policy.version,
+        'keel.agent': answer.agent ?? '',
+        'keel.citations': answer.citations.length,
+      });
+      return answer;
+    });
+  }
+
+  private async governedAnswer(
+    request: ChatRequestInput,
+    options: AnswerOptions,
+  ): Promise<GovernedAnswer> {
     const context = await this.newContext(request, options.traceId);
     if (options.onDelta)
       context.stream = new StreamGate(context, {

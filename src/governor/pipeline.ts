@@ -1,4 +1,15 @@
-import type { GovernorContext, GovernorStep } from './step.js';
+import { inSpan } from '../telemetry/tracing.js';
+import type { GovernorContext, GovernorStep, StepOutcome } from './step.js';
+
+/** One step in its own `governor.<id>` span, with its decision (never the text it judged). */
+function runStep(step: GovernorStep, context: GovernorContext): Promise<StepOutcome> {
+  return inSpan(`governor.${step.id}`, { 'keel.governor.step': step.id }, async (span) => {
+    const outcome = await step.run(context);
+    span.setAttribute('keel.governor.decision', outcome.decision);
+    if (outcome.stop) span.setAttribute('keel.governor.stop', outcome.stop.code);
+    return outcome;
+  });
+}
 
 /**
  * Runs steps in order, recording each decision. A step that returns `stop` ends the run; the
@@ -11,7 +22,7 @@ export async function runPipeline(
 ): Promise<GovernorContext> {
   try {
     for (const step of steps) {
-      const outcome = await step.run(context);
+      const outcome = await runStep(step, context);
       context.steps.push({
         id: step.id,
         decision: outcome.decision,
@@ -29,7 +40,7 @@ export async function runPipeline(
     throw error;
   } finally {
     for (const step of finallySteps) {
-      const outcome = await step.run(context);
+      const outcome = await runStep(step, context);
       context.steps.push({
         id: step.id,
         decision: outcome.decision,

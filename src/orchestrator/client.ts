@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { KeelError } from '../errors.js';
 import type { AnswerOptions, Answerer } from '../governor/answerer.js';
 import type { ChatRequestInput, GovernedAnswer, InputCheck } from '../governor/governor.js';
+import { traceCarrier } from '../telemetry/tracing.js';
 import { SIGNATURE_HEADER, signRequest } from './signing.js';
 
 const errorSchema = z.object({
@@ -91,6 +92,8 @@ export class OrchestratorClient implements Answerer {
               body,
             }),
             ...(options.traceId && { 'x-request-id': options.traceId }),
+            // W3C trace context: the orchestrator's spans join this request's trace.
+            ...traceCarrier(),
           },
           body,
           signal: AbortSignal.any(signals),

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Governor } from '../governor/governor.js';
 import type { Store } from '../store/store.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import { requestIdOf, traceRequests } from '../telemetry/http-tracing.js';
 import { SIGNATURE_HEADER, verifyRequest } from './signing.js';
 
 const answerBody = z.object({
@@ -73,7 +74,10 @@ export async function buildOrchestratorApp(keel: OrchestratorServices, secret: s
     loggerInstance: keel.logger,
     bodyLimit: keel.config.server.maxBodyBytes * 2,
     return503OnClosing: true,
+    // The API's request id, so both processes' log lines of one call carry the same id.
+    genReqId: requestIdOf,
   });
+  traceRequests(app);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     (request as unknown as { rawBody: string }).rawBody = body as string;
     try {

@@ -4,6 +4,7 @@ import { definitionSubject, headingDefines } from './definition-boost.js';
 import { fuseRanks } from './fusion.js';
 import { queryTerms } from './query-terms.js';
 import type { VectorIndex } from '../store/vector-index.js';
+import { inSpan } from '../telemetry/tracing.js';
 
 export interface SearchHit {
   chunk: Chunk;
@@ -49,7 +50,21 @@ export class SearchService {
     return this.vectors ? 'hybrid' : 'lexical';
   }
 
-  async search(query: string, options: SearchOptions): Promise<SearchHit[]> {
+  /** The hits for `query`, best first; one `kb.search` span (mode, k, hits; never the query). */
+  search(query: string, options: SearchOptions): Promise<SearchHit[]> {
+    const attributes = {
+      'keel.search.mode': this.mode,
+      'keel.search.k': options.k,
+      'keel.search.sources': options.sourceIds?.length ?? -1,
+    };
+    return inSpan('kb.search', attributes, async (span) => {
+      const hits = await this.rankedSearch(query, options);
+      span.setAttribute('keel.search.hits', hits.length);
+      return hits;
+    });
+  }
+
+  private async rankedSearch(query: string, options: SearchOptions): Promise<SearchHit[]> {
     const candidates = Math.max(options.k, CANDIDATES);
     const [lexical, dense] = await Promise.all([
       this.store.lexicalSearch(queryTerms(query), {

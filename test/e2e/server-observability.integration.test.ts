@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +29,79 @@ import { skipUnlessCi } from '../helpers/skip-unless-ci.js';
 
 const QUESTION = 'How do I roll back a policy?';
 
+interface ReceivedSpan {
+  service: string;
+  name: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  attributes: Record<string, unknown>;
+}
+
+type OtlpValue = { stringValue?: string; intValue?: string | number; boolValue?: boolean };
+
+/**
+ * An OTLP/HTTP trace receiver (JSON encoding, `OTEL_EXPORTER_OTLP_PROTOCOL=http/json`) as a
+ * collector would run it: POST /v1/traces, spans kept with their service name.
+ */
+async function startOtlpReceiver() {
+  const spans: ReceivedSpan[] = [];
+  const bodies: string[] = [];
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      bodies.push(body);
+      const data = JSON.parse(body) as {
+        resourceSpans: {
+          resource: { attributes: { key: string; value: OtlpValue }[] };
+          scopeSpans: {
+            spans: {
+              name: string;
+              traceId: string;
+              spanId: string;
+              parentSpanId?: string;
+              attributes?: { key: string; value: OtlpValue }[];
+            }[];
+          }[];
+        }[];
+      };
+      for (const resource of data.resourceSpans) {
+        const service = resource.resource.attributes.find((item) => item.key === 'service.name')
+          ?.value.stringValue;
+        for (const scope of resource.scopeSpans) {
+          for (const span of scope.spans) {
+            spans.push({
+              service: service ?? '',
+              name: span.name,
+              traceId: span.traceId,
+              spanId: span.spanId,
+              parentSpanId: span.parentSpanId ?? '',
+              attributes: Object.fromEntries(
+                (span.attributes ?? []).map((item) => [
+                  item.key,
+                  item.value.stringValue ??
+                    (item.value.intValue === undefined ? undefined : Number(item.value.intValue)) ??
+                    item.value.boolValue,
+                ]),
+              ),
+            });
+          }
+        }
+      }
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    spans,
+    bodies,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
 /** `name{labels} value` lines of one metric family, as Prometheus reads them. */
 function samples(text: string, family: string): { labels: string; value: number }[] {
   const pattern = new RegExp(`^${family}(\\{[^}]*\\})? ([0-9.e+-]+)$`, 'gm');
@@ -47,6 +122,7 @@ describe.skipIf(skipUnlessCi(privateServicesAvailable, 'redis-server'))(
     let database: TestDatabase;
     let redis: PrivateService;
     let upstream: FakeOpenAiServer;
+    let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
     let workDir: string;
     let env: Record<string, string>;
     const processes: KeelProcess[] = [];
@@ -58,10 +134,11 @@ describe.skipIf(skipUnlessCi(privateServicesAvailable, 'redis-server'))(
         .join('\n');
 
     beforeAll(async () => {
-      [database, redis, upstream] = await Promise.all([
+      [database, redis, upstream, receiver] = await Promise.all([
         createTestDatabase(),
         startPrivateRedis(),
         startOpenAiServer(),
+        startOtlpReceiver(),
       ]);
       workDir = await mkdtemp(join(tmpdir(), 'keel-observability-'));
       const [apiPort, orchestratorPort, workerPort] = [
@@ -92,6 +169,10 @@ describe.skipIf(skipUnlessCi(privateServicesAvailable, 'redis-server'))(
         PORT: String(apiPort),
         DATABASE_URL: database.url,
         REDIS_URL: redis.url,
+        // Traces through the standard variables only, to the receiver above.
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_BSP_SCHEDULE_DELAY: '100',
       };
       await runKeel(['migrate'], env);
       const start = (name: string, args: string[]) => {
@@ -112,7 +193,7 @@ describe.skipIf(skipUnlessCi(privateServicesAvailable, 'redis-server'))(
 
     afterAll(async () => {
       await Promise.all(processes.map((process) => process.stop('SIGKILL')));
-      await Promise.all([database?.drop(), redis?.destroy(), upstream?.close()]);
+      await Promise.all([database?.drop(), redis?.destroy(), upstream?.close(), receiver?.close()]);
       if (workDir) await rm(workDir, { recursive: true, force: true });
     }, 60_000);
 
@@ -210,5 +291,70 @@ describe.skipIf(skipUnlessCi(privateServicesAvailable, 'redis-server'))(
         expect(text).not.toContain('roll back');
       }
     }, 180_000);
+
+    it('traces a chat from the api into the orchestrator: one trace, request → governor steps → model call', async () => {
+      const question = 'Which command rolls back the active policy version?';
+      const response = await post('/v1/chat', { message: question }).catch(() => undefined);
+      // The quota of the first test may refuse it: the trace is what this test reads.
+      expect([200, 429]).toContain(response?.status);
+      const requestId = response!.headers.get('x-request-id')!;
+      const deadline = Date.now() + 30_000;
+      const find = (service: string, name: string) =>
+        receiver.spans.find(
+          (span) =>
+            span.service === service &&
+            span.name === name &&
+            (name !== 'POST /v1/chat' || span.attributes['keel.request_id'] === requestId),
+        );
+      // An earlier chat (the first test's) is enough for the orchestrator side.
+      while (
+        !(find('keel-api', 'POST /v1/chat') && find('keel-orchestrator', 'governor.generation')) &&
+        Date.now() < deadline
+      )
+        await new Promise((resolve) => setTimeout(resolve, 200));
+
+      const apiSpan = find('keel-api', 'POST /v1/chat');
+      expect(apiSpan, logs()).toBeDefined();
+      expect(apiSpan!.attributes).toMatchObject({
+        'http.request.method': 'POST',
+        'http.route': '/v1/chat',
+      });
+      // An answered chat of the first test: its api span is the parent of the orchestrator's.
+      const served = receiver.spans.filter(
+        (span) => span.service === 'keel-orchestrator' && span.name === 'POST /internal/v1/answer',
+      );
+      expect(served.length).toBeGreaterThan(0);
+      const linked = served.find((span) =>
+        receiver.spans.some(
+          (parent) =>
+            parent.service === 'keel-api' &&
+            parent.spanId === span.parentSpanId &&
+            parent.traceId === span.traceId &&
+            parent.name === 'POST /v1/chat',
+        ),
+      );
+      expect(linked, JSON.stringify(served)).toBeDefined();
+      const trace = receiver.spans.filter((span) => span.traceId === linked!.traceId);
+      const byName = (name: string) => trace.find((span) => span.name === name);
+      const answer = byName('governor.answer');
+      expect(answer?.parentSpanId).toBe(linked!.spanId);
+      for (const step of ['governor.input-size', 'governor.retrieval', 'governor.generation']) {
+        expect(byName(step)?.parentSpanId, step).toBe(answer!.spanId);
+      }
+      expect(byName('kb.search')?.parentSpanId).toBe(byName('governor.retrieval')!.spanId);
+      const model = byName('chat gpt-4o-mini');
+      expect(model?.parentSpanId).toBe(byName('governor.generation')!.spanId);
+      expect(model!.attributes).toMatchObject({
+        'gen_ai.system': 'openai',
+        'gen_ai.request.model': 'gpt-4o-mini',
+        'gen_ai.usage.input_tokens': 112,
+        'gen_ai.usage.output_tokens': 17,
+      });
+      // No message text leaves in any span.
+      for (const body of receiver.bodies) {
+        expect(body).not.toContain('roll back');
+        expect(body).not.toContain('rolls back');
+      }
+    }, 60_000);
   },
 );
