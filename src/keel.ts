@@ -235,10 +235,11 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
         timeoutMs: config.providers.timeoutMs * (config.providers.retries + 1) + 5_000,
       })
     : governor;
+  const quotas = new QuotaService(store.usage, config.limits.quotas, prices);
   const imageProvider = createImageProvider(config);
   // The queues beyond ingest and webhooks, each offered only when its dependencies exist here.
   const optionalJobGroups = {
-    generate: { answers, blobs },
+    generate: { answers, quotas, blobs },
     predictions: { blobs },
     memory: {
       conversations: store.conversations,
@@ -247,7 +248,7 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
       check: (text: string) => governor.check(text),
       embedder,
     },
-    ...(imageProvider && { images: { provider: imageProvider, blobs } }),
+    ...(imageProvider && { images: { provider: imageProvider, blobs, answers, quotas } }),
   };
   const jobs = instrumentJobQueue(
     openJobQueue({
@@ -292,7 +293,7 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
     providerReady: createProviderProbe(config),
     accounts,
     apiKeys: new ApiKeyService(store.accounts),
-    quotas: new QuotaService(store.usage, config.limits.quotas, prices),
+    quotas,
     limiter,
     cache,
     events,

@@ -47,6 +47,8 @@ export const jobPayloadSchemas = {
   /** Image generation on an external provider. */
   images: z.object({
     workspaceId: id,
+    /** Whose quota the image spends; filled in from the caller by `POST /v1/jobs`. */
+    userId: id.optional(),
     prompt: z.string().min(1).max(10_000),
     provider: id.optional(),
     size: z

@@ -185,7 +185,7 @@ function build<Q extends QueueName>(
  *
  * @example
  *   const dependencies = { logger, registry: metrics.registry, ingest, webhooks,
- *     generate: { answers: keel.answers, blobs: keel.blobs }, predictions: { blobs: keel.blobs } };
+ *     generate: { answers: keel.answers, quotas: keel.quotas, blobs: keel.blobs }, predictions: { blobs: keel.blobs } };
  *   const processors = createProcessors(dependencies);
  *   const worker = jobs.work(availableQueues(dependencies), processors, { concurrency: 2 });
  */

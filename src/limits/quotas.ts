@@ -31,6 +31,9 @@ function applicableLimits(quotas: Quotas, now: Date): QuotaLimit[] {
   return limits;
 }
 
+/** Whose quotas a call spends: a request's principal, or the user and workspace a job runs for. */
+export type QuotaHolder = Pick<Principal, 'workspaceId' | 'userId' | 'apiKeyId'>;
+
 export interface QuotaTicket {
   settle(result: {
     provider: string | null;
@@ -57,7 +60,7 @@ export class QuotaService {
     private readonly prices: PriceTable,
   ) {}
 
-  async reserve(principal: Principal, traceId: string, now = new Date()): Promise<QuotaTicket> {
+  async reserve(principal: QuotaHolder, traceId: string, now = new Date()): Promise<QuotaTicket> {
     const result = await this.usage.reserve(
       {
         workspaceId: principal.workspaceId,

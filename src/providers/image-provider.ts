@@ -16,6 +16,8 @@ export interface GeneratedImage {
   png: Buffer;
   /** The prompt as the model rewrote it, when it says (DALL·E 3 does). */
   revisedPrompt?: string;
+  /** Tokens billed for the image, when the provider reports them (gpt-image-1 does). */
+  usage?: { inputTokens: number; outputTokens: number };
 }
 
 export interface ImageProvider {

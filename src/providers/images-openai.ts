@@ -23,6 +23,13 @@ const imagesReplySchema = z.object({
   data: z
     .array(z.object({ b64_json: z.string().min(1), revised_prompt: z.string().nullish() }))
     .min(1),
+  /** gpt-image-* report tokens; DALL·E does not. */
+  usage: z
+    .object({
+      input_tokens: z.number().int().nonnegative(),
+      output_tokens: z.number().int().nonnegative(),
+    })
+    .nullish(),
 });
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -77,7 +84,13 @@ export class OpenAiImageProvider implements ImageProvider {
     if (png.length <= PNG_SIGNATURE.length || !png.subarray(0, 8).equals(PNG_SIGNATURE)) {
       throw this.http.badResponse('b64_json does not hold a PNG image');
     }
-    return { png, ...(first!.revised_prompt && { revisedPrompt: first!.revised_prompt }) };
+    return {
+      png,
+      ...(first!.revised_prompt && { revisedPrompt: first!.revised_prompt }),
+      ...(reply.usage && {
+        usage: { inputTokens: reply.usage.input_tokens, outputTokens: reply.usage.output_tokens },
+      }),
+    };
   }
 }
 
@@ -86,7 +99,7 @@ export class OpenAiImageProvider implements ImageProvider {
  * queue then stays closed).
  *
  * @example
- *   const images = createImageProvider(config); // processors get { images: { provider, blobs } }
+ *   const images = createImageProvider(config); // processors get { images: { provider, blobs, answers, quotas } }
  */
 export function createImageProvider(config: Pick<Config, 'providers'>): ImageProvider | undefined {
   const images = config.providers.images;

@@ -52,6 +52,7 @@ describe('generate processor with the governor (extractive, offline)', () => {
     });
     const generate = createGenerateProcessor({
       answers: keel.answers,
+      quotas: keel.quotas,
       blobs: keel.blobs,
       now: () => NOW,
       progressIntervalMs: 0,
@@ -123,6 +124,7 @@ describe('generate processor with the governor (extractive, offline)', () => {
         answer: () => Promise.reject(new Error('asked')),
         check: () => Promise.reject(new Error('asked')),
       },
+      quotas: keel.quotas,
       blobs: keel.blobs,
     });
     const context: JobContext<'generate'> = {
@@ -153,7 +155,11 @@ describe('generate processor with the governor (extractive, offline)', () => {
     await keel.blobs.put(`${folderKey}v1.md`, Buffer.from('partial'), {
       metadata: { 'job-id': 'job-crashed' },
     });
-    const generate = createGenerateProcessor({ answers: keel.answers, blobs: keel.blobs });
+    const generate = createGenerateProcessor({
+      answers: keel.answers,
+      quotas: keel.quotas,
+      blobs: keel.blobs,
+    });
     const result = await generate({
       id: 'job-crashed',
       queue: 'generate',
@@ -215,6 +221,7 @@ describe('generate processor with a streaming model', () => {
       queue.work(['generate'], {
         generate: createGenerateProcessor({
           answers: keel.answers,
+          quotas: keel.quotas,
           blobs: keel.blobs,
           progressIntervalMs: 0,
         }),

@@ -2,12 +2,16 @@ import type { BlobStore } from '../../blobs/blob-store.js';
 import { PolicyRefusalError, UpstreamError } from '../../errors.js';
 import type { Answerer } from '../../governor/answerer.js';
 import type { Citation } from '../../governor/step.js';
+import { governedCall, jobCaller } from '../../limits/governed-call.js';
+import type { QuotaService } from '../../limits/quotas.js';
 import type { JobProcessor, JobProgressReport } from '../queue.js';
 import { GeneratedDocuments, type VersionMetadata, titleOf } from './generated-versions.js';
 
 export interface GenerateDependencies {
   /** The governor (or the orchestrator client): policies apply to generated content too. */
   answers: Answerer;
+  /** The job's user and workspace quotas: reserved before the model call, settled with its usage. */
+  quotas: QuotaService;
   blobs: BlobStore;
   /** Milliseconds since the epoch; tests pass a fixed clock. */
   now?: () => number;
@@ -44,12 +48,14 @@ function streamingProgress(characters: number): JobProgressReport {
  * Long content generation (AI-Writer): one governed answer for the job's prompt, streamed so the
  * job reports progress as text arrives, stored as the next version of the document
  * (`generated/<workspace>/<documentId or job id>/v<N>.md` plus `v<N>.json` with citations, model
- * and tokens). A refusal by policy fails the job for good; a retried or redelivered job returns
+ * and tokens). The job's user and workspace quotas are reserved and billed like a chat call (see
+ * `governedCall`). A refusal by policy or an exhausted quota fails the job for good (neither is
+ * retryable); a retried or redelivered job returns
  * the version it already stored instead of generating and numbering another. Cancelling aborts
  * the provider call and stores nothing.
  *
  * @example
- *   const generate = createGenerateProcessor({ answers: keel.answers, blobs: keel.blobs });
+ *   const generate = createGenerateProcessor({ answers: keel.answers, quotas: keel.quotas, blobs: keel.blobs });
  *   await jobs.enqueue('generate', { workspaceId, userId, prompt, documentId: 'release-notes' });
  */
 export function createGenerateProcessor(
@@ -72,12 +78,12 @@ export function createGenerateProcessor(
     send({ progress: 0.02, message: 'Generating' });
     let characters = 0;
     let lastReport = 0;
-    const answer = await dependencies.answers.answer(
+    const answer = await governedCall(
+      dependencies,
+      jobCaller(payload),
       { message: payload.prompt, ...(payload.agent && { agent: payload.agent }) },
       {
         traceId: id,
-        workspaceId: payload.workspaceId,
-        actor: `user-id:${payload.userId}`,
         signal,
         onDelta: (text) => {
           characters += text.length;

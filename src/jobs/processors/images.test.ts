@@ -1,13 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   IMAGE_PNG,
   type ImagesServer,
   startImagesServer,
 } from '../../../test/fixtures/providers/images-server.js';
 import { LocalBlobStore } from '../../blobs/blob-store-local.js';
+import { loadConfig } from '../../config/config.js';
+import { type Keel, openKeel } from '../../keel.js';
+import { createLogger } from '../../telemetry/logger.js';
 import { OpenAiImageProvider } from '../../providers/images-openai.js';
 import { SqliteJobQueue } from '../queue-sqlite.js';
 import type { JobEvent } from '../queue.js';
@@ -17,6 +20,24 @@ let server: ImagesServer;
 let folder: string;
 let blobs: LocalBlobStore;
 let queue: SqliteJobQueue;
+/** The input policy and the quotas every image job goes through, from a real Keel. */
+let keel: Keel;
+let keelFolder: string;
+
+beforeAll(async () => {
+  keelFolder = mkdtempSync(join(tmpdir(), 'keel-images-governor-'));
+  keel = await openKeel(
+    loadConfig({
+      env: { KEEL_DATA_DIR: keelFolder, KEEL_LOG_LEVEL: 'silent', KEEL_EMBEDDINGS: 'none' },
+      file: '/nonexistent/keel.yaml',
+    }),
+    { logger: createLogger('silent') },
+  );
+});
+afterAll(async () => {
+  await keel.close();
+  rmSync(keelFolder, { recursive: true, force: true });
+});
 
 beforeEach(async () => {
   server = await startImagesServer();
@@ -32,7 +53,9 @@ beforeEach(async () => {
     backoffBaseMs: 5,
   });
   queue = SqliteJobQueue.open({ file: join(folder, 'jobs.db'), accepts: ['images'], pollMs: 20 });
-  queue.work(['images'], { images: createImageProcessor({ provider, blobs }) });
+  queue.work(['images'], {
+    images: createImageProcessor({ provider, blobs, answers: keel.answers, quotas: keel.quotas }),
+  });
 });
 afterEach(async () => {
   await queue.close();
@@ -122,6 +145,8 @@ describe('images processor', () => {
         generate: () => Promise.reject(new Error('called')),
       },
       blobs,
+      answers: keel.answers,
+      quotas: keel.quotas,
     });
     const again = await processor({
       id: 'image-once',

@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { BlobInfo, BlobStore } from '../../blobs/blob-store.js';
 import { ValidationError } from '../../errors.js';
+import type { Answerer } from '../../governor/answerer.js';
+import { checkInput, jobCaller, meteredModelCall } from '../../limits/governed-call.js';
+import type { QuotaService } from '../../limits/quotas.js';
 import type { ImageProvider } from '../../providers/image-provider.js';
 import type { JobProcessor } from '../queue.js';
 import { keySegment, putBlobJson, readBlobJson } from './blob-io.js';
@@ -9,6 +12,10 @@ import { keySegment, putBlobJson, readBlobJson } from './blob-io.js';
 export interface ImageDependencies {
   provider: ImageProvider;
   blobs: BlobStore;
+  /** The input policy every prompt passes before it leaves for the provider. */
+  answers: Pick<Answerer, 'check'>;
+  /** The job's user and workspace quotas: each generated image is one call. */
+  quotas: QuotaService;
 }
 
 export const DEFAULT_IMAGE_SIZE = '1024x1024';
@@ -55,9 +62,13 @@ function fromStored(info: BlobInfo, size: string, model: string): ImageResult {
  * Idempotent: a job whose PNG is already stored (a redelivery after a crash) returns it without
  * paying for another. The same model, prompt and size asked again in the workspace is served from
  * the earlier PNG, since image generation is the slow, billed part; a new prompt is a new image.
+ * The prompt passes the input policy first (a refusal kills the job with `input_refused`), and
+ * each generated image reserves and records one call on the job's user and workspace quotas
+ * (`quota_exceeded` kills the job; neither is retried).
  *
  * @example
- *   const images = createImageProcessor({ provider: createImageProvider(config)!, blobs });
+ *   const images = createImageProcessor({ provider: createImageProvider(config)!, blobs,
+ *     answers: keel.answers, quotas: keel.quotas });
  *   await jobs.enqueue('images', { workspaceId, prompt: 'a lighthouse at dusk', size: '1024x1024' });
  */
 export function createImageProcessor(dependencies: ImageDependencies): JobProcessor<'images'> {
@@ -75,8 +86,11 @@ export function createImageProcessor(dependencies: ImageDependencies): JobProces
     const stored = await blobs.head(key);
     if (stored) return fromStored(stored, size, provider.model);
 
+    // A prompt the input policy refuses fails the job for good, before the cache or the provider
+    // sees it; what the provider receives is the prompt as the policy left it (redacted).
+    const prompt = await checkInput(dependencies.answers, payload.prompt, id);
     const hash = createHash('sha256')
-      .update(JSON.stringify([provider.name, provider.model, payload.prompt, size]))
+      .update(JSON.stringify([provider.name, provider.model, prompt, size]))
       .digest('hex');
     const indexKey = cacheKey(payload.workspaceId, hash);
     const entry = await readBlobJson(blobs, indexKey, cacheEntrySchema);
@@ -101,7 +115,20 @@ export function createImageProcessor(dependencies: ImageDependencies): JobProces
     }
 
     await report({ progress: 0.1, message: `Generating a ${size} image with ${provider.model}` });
-    const image = await provider.generate({ prompt: payload.prompt, size, signal });
+    const image = await meteredModelCall(
+      dependencies.quotas,
+      jobCaller(payload),
+      { traceId: id },
+      async () => {
+        const generated = await provider.generate({ prompt, size, signal });
+        return {
+          value: generated,
+          provider: provider.name,
+          model: provider.model,
+          usage: generated.usage ?? { inputTokens: 0, outputTokens: 0 },
+        };
+      },
+    );
     signal.throwIfAborted();
     const sha256 = createHash('sha256').update(image.png).digest('hex');
     await report({ progress: 0.9, message: 'Storing the image' });
