@@ -23,6 +23,7 @@ import { createAuditStep } from './steps/audit.js';
 import { type ProviderForAgent, createGenerationStep } from './steps/generation.js';
 import { inputSizeStep } from './steps/input-size.js';
 import { outputValidationStep } from './steps/output-validation.js';
+import { passageScreeningStep } from './steps/passage-screening.js';
 import { piiStep } from './steps/pii.js';
 import { promptInjectionStep } from './steps/prompt-injection.js';
 import { createMemoryStep } from './steps/memory.js';
@@ -104,6 +105,7 @@ export class Governor {
       }),
       this.answerCache.step,
       createRetrievalStep({ search: deps.search, store: deps.store }),
+      passageScreeningStep,
       createGenerationStep(deps.providerFor),
       outputValidationStep,
     ];

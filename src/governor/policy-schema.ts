@@ -2,6 +2,14 @@ import { z } from 'zod';
 
 const piiAction = z.enum(['redact', 'block', 'allow']);
 
+const passageInjectionSchema = z
+  .object({
+    action: z.enum(['flag', 'fence', 'drop']).default('fence'),
+    threshold: z.number().min(0).max(1).optional(),
+  })
+  .strict()
+  .default({ action: 'fence' });
+
 /** `policies/policy.yaml`: the rules every call runs under. */
 export const policySchema = z
   .object({
@@ -49,9 +57,16 @@ export const policySchema = z
       .object({
         k: z.number().int().min(1).max(50).default(6),
         tokenBudget: z.number().int().min(50).max(100_000).default(1500),
+        /**
+         * Retrieved passages that read like a prompt injection (a synced document saying "ignore
+         * previous instructions"): `flag` passes them on and flags the answer, `fence` (default)
+         * passes them on inside an untrusted-text fence the model is told never to obey, `drop`
+         * leaves them out of the model's context.
+         */
+        injection: passageInjectionSchema,
       })
       .strict()
-      .default({ k: 6, tokenBudget: 1500 }),
+      .default({ k: 6, tokenBudget: 1500, injection: { action: 'fence' } }),
     output: z
       .object({
         requireCitations: z.boolean().default(true),

@@ -13,6 +13,11 @@ export interface Passage {
   version: string;
   score: number;
   text: string;
+  /**
+   * The passage reads like instructions to the model (a prompt injection in a synced document);
+   * it is given to the model inside a fence that marks it as untrusted data.
+   */
+  fenced?: boolean;
 }
 
 export interface ChatMessage {

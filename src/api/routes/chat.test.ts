@@ -69,6 +69,7 @@ describe('POST /v1/chat (extractive, bundled docs)', () => {
       'memory',
       'answer-cache',
       'retrieval',
+      'passage-screening',
       'generation',
       'output-validation',
     ]);
