@@ -79,16 +79,16 @@ describe('retrieved passages are screened for prompt injection', () => {
     const fence = sent.slice(sent.indexOf('<<<UNTRUSTED PASSAGE'), sent.indexOf('<<<END'));
     expect(fence).toContain(POISON);
     expect(fence).not.toContain('Run keel policy rollback');
-    expect(answer.flags).toContain('passage_injection_fenced');
+    expect(answer.flags).toContain('passage_untrusted_fenced');
     expect(answer.decision.reasons).toContainEqual(
-      expect.stringMatching(/^passage_injection_fenced: rollback-notes\.md/),
+      expect.stringMatching(/^passage_untrusted_fenced: rollback-notes\.md/),
     );
     const [audit] = await test.keel.store.listAudit({ traceId: answer.traceId });
     expect(audit!.steps).toContainEqual(
       expect.objectContaining({
         id: 'passage-screening',
         decision: '1 fenced',
-        reasons: [expect.stringMatching(/^passage_injection_fenced: rollback-notes\.md/)],
+        reasons: [expect.stringMatching(/^passage_untrusted_fenced: rollback-notes\.md/)],
       }),
     );
   });
@@ -99,7 +99,7 @@ describe('retrieved passages are screened for prompt injection', () => {
     const sent = sentToModel(upstream);
     expect(sent).not.toContain(POISON);
     expect(sent).toMatch(/^\[1\] rollback\.md/m);
-    expect(answer.flags).toContain('passage_injection_dropped');
+    expect(answer.flags).toContain('passage_untrusted_dropped');
     const [audit] = await test.keel.store.listAudit({ traceId: answer.traceId });
     expect(audit!.steps).toContainEqual(
       expect.objectContaining({ id: 'passage-screening', decision: '1 dropped' }),
@@ -112,9 +112,9 @@ describe('retrieved passages are screened for prompt injection', () => {
     const sent = sentToModel(upstream);
     expect(sent).toContain(POISON);
     expect(sent).not.toContain('<<<UNTRUSTED PASSAGE');
-    expect(answer.flags).toContain('passage_injection_suspected');
+    expect(answer.flags).toContain('passage_untrusted_flagged');
     expect(answer.decision.reasons).toContainEqual(
-      expect.stringMatching(/^passage_injection_suspected: rollback-notes\.md/),
+      expect.stringMatching(/^passage_untrusted_flagged: rollback-notes\.md/),
     );
   });
 

@@ -3,9 +3,9 @@ import { citationLabel } from '../prompt.js';
 import type { GovernorStep } from '../step.js';
 
 const FLAG = {
-  flag: 'passage_injection_suspected',
-  fence: 'passage_injection_fenced',
-  drop: 'passage_injection_dropped',
+  flag: 'passage_untrusted_flagged',
+  fence: 'passage_untrusted_fenced',
+  drop: 'passage_untrusted_dropped',
 } as const;
 /**
  * The score at which a passage counts as an injection unless the policy sets
