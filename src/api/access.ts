@@ -15,10 +15,7 @@ import type { Role } from '../store/account-store.js';
 /** A route's access rule, declared beside its schema: who may call it and which limit applies. */
 export type RouteAccess =
   | { public: true; rateLimit?: 'auth' }
-  | { role: Role; scope?: Scope; rateLimit?: RateLimitBucket; session?: true };
-
-/** The per-minute limits a route may declare, each with its own budget (`KEEL_RATE_LIMIT_*`). */
-type RateLimitBucket = 'auth' | 'chat' | 'search' | 'jobs';
+  | { role: Role; scope?: Scope; rateLimit?: 'auth' | 'chat' | 'search'; session?: true };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -62,15 +59,15 @@ async function applyRateLimit(
   keel: Keel,
   request: FastifyRequest,
   reply: FastifyReply,
-  bucket: RateLimitBucket,
+  bucket: 'auth' | 'chat' | 'search',
 ) {
   const { limits } = keel.config;
-  const limit = {
-    auth: limits.authPerMinute,
-    chat: limits.chatPerMinute,
-    search: limits.searchPerMinute,
-    jobs: limits.jobsPerMinute,
-  }[bucket];
+  const limit =
+    bucket === 'auth'
+      ? limits.authPerMinute
+      : bucket === 'chat'
+        ? limits.chatPerMinute
+        : limits.searchPerMinute;
   const principal = request.principal as Principal | undefined;
   const subject =
     bucket === 'auth' || !principal

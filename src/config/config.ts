@@ -57,7 +57,6 @@ export interface Config {
     authPerMinute: number;
     chatPerMinute: number;
     searchPerMinute: number;
-    jobsPerMinute: number;
     quotas: Variables['KEEL_QUOTAS'];
     prices: Variables['KEEL_PRICES'];
   };
@@ -271,7 +270,6 @@ function toConfig(variables: Variables, cwd: string): Config {
       authPerMinute: variables.KEEL_RATE_LIMIT_AUTH,
       chatPerMinute: variables.KEEL_RATE_LIMIT_CHAT,
       searchPerMinute: variables.KEEL_RATE_LIMIT_SEARCH,
-      jobsPerMinute: variables.KEEL_RATE_LIMIT_JOBS,
       quotas: variables.KEEL_QUOTAS,
       prices: variables.KEEL_PRICES,
     },

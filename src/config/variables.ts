@@ -169,10 +169,6 @@ export const variableDocs = {
     default: '30',
     description: 'Chat requests per minute per user and per API key.',
   },
-  KEEL_RATE_LIMIT_JOBS: {
-    default: '30',
-    description: 'Jobs enqueued (`POST /v1/jobs`) per minute per user and per API key.',
-  },
   KEEL_RATE_LIMIT_SEARCH: {
     default: '120',
     description: 'Search requests per minute per user and per API key.',
@@ -375,7 +371,6 @@ export const variablesSchema = z.object({
   KEEL_ARGON2_PARALLELISM: z.coerce.number().int().positive().max(64).default(4),
   KEEL_RATE_LIMIT_AUTH: z.coerce.number().int().positive().default(20),
   KEEL_RATE_LIMIT_CHAT: z.coerce.number().int().positive().default(30),
-  KEEL_RATE_LIMIT_JOBS: z.coerce.number().int().positive().default(30),
   KEEL_RATE_LIMIT_SEARCH: z.coerce.number().int().positive().default(120),
   KEEL_QUOTAS: structured(quotasSchema).default({}),
   KEEL_PRICES: structured(priceTableSchema).optional(),

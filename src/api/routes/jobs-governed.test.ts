@@ -117,7 +117,7 @@ describe('POST /v1/jobs is rate limited', () => {
   let test: TestKeel;
   beforeAll(async () => {
     test = await createTestKeel(
-      { KEEL_EMBEDDINGS: 'none', KEEL_RATE_LIMIT_JOBS: '2' },
+      { KEEL_EMBEDDINGS: 'none', KEEL_RATE_LIMIT_CHAT: '2' },
       { bundled: false, worker: false },
     );
   });

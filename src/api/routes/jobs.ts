@@ -29,7 +29,7 @@ export const jobRoutes =
       '/v1/jobs',
       {
         // The queue decides the rest (see QUEUE_ACCESS): ingest needs a manager, webhooks an admin.
-        config: { access: { role: 'user', rateLimit: 'jobs' } },
+        config: { access: { role: 'user', rateLimit: 'chat' } },
         schema: {
           summary: 'Enqueue a job; the workspace (and user) come from your credentials',
           tags: ['jobs'],
