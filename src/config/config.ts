@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors.js';
@@ -102,7 +102,18 @@ export interface ConfigProblem {
   message: string;
 }
 
-export const installRoot = fileURLToPath(new URL('../..', import.meta.url));
+/**
+ * The folder that holds Keel's package.json (a checkout, or the install in an image): found by
+ * walking up from this module, which sits in src/config/ or in a chunk of the bundled dist/.
+ */
+export const installRoot = findInstallRoot(dirname(fileURLToPath(import.meta.url)));
+
+function findInstallRoot(start: string): string {
+  for (let folder = start; ; folder = dirname(folder)) {
+    if (existsSync(join(folder, 'package.json'))) return folder;
+    if (dirname(folder) === folder) return resolve(start, '..', '..');
+  }
+}
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
 
