@@ -210,6 +210,7 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
     await tokenServiceFor(config),
     {
       refreshTtlSeconds: config.auth.jwt.refreshTtlSeconds,
+      refreshReuseGraceSeconds: config.auth.jwt.refreshReuseGraceSeconds,
       openRegistration: config.auth.openRegistration,
     },
   );

@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AccountStore, Role, User } from '../store/account-store.js';
 import { DEFAULT_WORKSPACE } from '../store/store.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
@@ -22,6 +22,11 @@ export interface TokenPair {
 }
 
 const SETUP_TOKEN_KEY = 'setup_token_hash';
+
+/** The successor of a refresh token: an HMAC of the token under the salt stored at rotation. */
+function successorToken(refreshToken: string, salt: string): string {
+  return `keelrt_${createHmac('sha256', salt).update(refreshToken).digest('base64url')}`;
+}
 const INVALID_LOGIN = 'E-mail or password is wrong';
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}\.[^\s@]{2,63}$/;
 
@@ -36,7 +41,12 @@ export class AccountService {
     private readonly store: AccountStore,
     private readonly passwords: PasswordHasher,
     private readonly tokens: TokenService,
-    private readonly options: { refreshTtlSeconds: number; openRegistration: boolean },
+    private readonly options: {
+      refreshTtlSeconds: number;
+      openRegistration: boolean;
+      /** Seconds a just-rotated refresh token still returns the same successor (default 10). */
+      refreshReuseGraceSeconds?: number;
+    },
   ) {}
 
   async createUser(input: {
@@ -167,6 +177,14 @@ export class AccountService {
   private async issue(user: User, sessionId: string, sessionExpiresAt: string): Promise<TokenPair> {
     const refreshToken = newOpaqueToken('keelrt');
     await this.store.saveRefreshToken(hashToken(refreshToken), sessionId, sessionExpiresAt);
+    return this.withAccessToken(user, sessionId, refreshToken);
+  }
+
+  private async withAccessToken(
+    user: User,
+    sessionId: string,
+    refreshToken: string,
+  ): Promise<TokenPair> {
     const access = await this.tokens.issueAccessToken({
       userId: user.id,
       workspaceId: user.workspaceId,
@@ -176,32 +194,55 @@ export class AccountService {
     return { accessToken: access.token, refreshToken, expiresIn: access.expiresIn };
   }
 
-  /** Rotates a refresh token. A token used twice revokes its whole family. */
+  /**
+   * Rotates a refresh token. The successor is derived from the token and a random salt stored
+   * at rotation, so a second refresh with the same token within the grace window (two tabs
+   * refreshing together) gets the same successor instead of a logout; neither the token alone
+   * nor the database alone can derive it. A token used again after the window, or whose
+   * successor was already used, revokes its whole family.
+   */
   async refresh(refreshToken: string): Promise<TokenPair> {
     const invalid = () =>
       new AuthenticationError(
         'invalid_refresh_token',
         'The refresh token is not valid; sign in again',
       );
-    const record = await this.store.findRefreshToken(hashToken(refreshToken));
+    const tokenHash = hashToken(refreshToken);
+    let record = await this.store.findRefreshToken(tokenHash);
     if (!record) throw invalid();
     const session = await this.store.getSession(record.sessionId);
     if (!session || session.revokedAt || Date.parse(record.expiresAt) <= Date.now())
       throw invalid();
-    const firstUse = await this.store.useRefreshToken(
-      hashToken(refreshToken),
-      new Date().toISOString(),
-    );
-    if (!firstUse || record.usedAt) {
-      await this.store.revokeSession(session.id, 'refresh token reused');
-      throw new AuthenticationError(
-        'refresh_token_reused',
-        'This refresh token was already used; every session of that sign-in has been ended',
-      );
-    }
     const user = await this.store.getUser(session.userId);
     if (!user || user.disabledAt) throw invalid();
-    return this.issue(user, session.id, session.expiresAt);
+    if (!record.usedAt) {
+      const salt = randomBytes(16).toString('base64url');
+      const successor = successorToken(refreshToken, salt);
+      const rotated = await this.store.rotateRefreshToken(
+        tokenHash,
+        new Date().toISOString(),
+        salt,
+        { tokenHash: hashToken(successor), sessionId: session.id, expiresAt: session.expiresAt },
+      );
+      if (rotated) return this.withAccessToken(user, session.id, successor);
+      // Another request rotated it a moment ago: the grace rule below decides.
+      record = (await this.store.findRefreshToken(tokenHash)) ?? record;
+    }
+    const graceMs = (this.options.refreshReuseGraceSeconds ?? 10) * 1000;
+    if (
+      record.usedAt &&
+      record.successorSalt &&
+      Date.now() - Date.parse(record.usedAt) <= graceMs
+    ) {
+      const successor = successorToken(refreshToken, record.successorSalt);
+      const next = await this.store.findRefreshToken(hashToken(successor));
+      if (next && !next.usedAt) return this.withAccessToken(user, session.id, successor);
+    }
+    await this.store.revokeSession(session.id, 'refresh token reused');
+    throw new AuthenticationError(
+      'refresh_token_reused',
+      'This refresh token was already used; every session of that sign-in has been ended',
+    );
   }
 
   /** Changes a password after checking the current one; every session of the user ends. */

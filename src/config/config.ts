@@ -50,6 +50,8 @@ export interface Config {
       audience: string;
       accessTtlSeconds: number;
       refreshTtlSeconds: number;
+      /** Seconds a just-rotated refresh token still returns the same successor. */
+      refreshReuseGraceSeconds: number;
     };
     argon2: { memoryKiB: number; iterations: number; parallelism: number };
   };
@@ -270,6 +272,7 @@ function toConfig(variables: Variables, cwd: string): Config {
         audience: variables.KEEL_JWT_AUDIENCE,
         accessTtlSeconds: variables.KEEL_ACCESS_TOKEN_TTL,
         refreshTtlSeconds: variables.KEEL_REFRESH_TOKEN_TTL,
+        refreshReuseGraceSeconds: variables.KEEL_REFRESH_REUSE_GRACE,
       },
       argon2: {
         memoryKiB: variables.KEEL_ARGON2_MEMORY_KIB,

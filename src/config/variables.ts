@@ -154,6 +154,11 @@ export const variableDocs = {
     default: '604800',
     description: 'Refresh-token lifetime in seconds (7 days); every use rotates it.',
   },
+  KEEL_REFRESH_REUSE_GRACE: {
+    default: '10',
+    description:
+      'Seconds a just-rotated refresh token still returns the same successor (two tabs refreshing together); 0 turns this off.',
+  },
   KEEL_ARGON2_MEMORY_KIB: {
     default: '65536',
     description: 'Argon2id memory (KiB); never below OWASP’s minimum.',
@@ -360,6 +365,7 @@ export const variablesSchema = z.object({
   KEEL_JWT_ISSUER: z.string().min(1).default('keel'),
   KEEL_JWT_AUDIENCE: z.string().min(1).default('keel-api'),
   KEEL_ACCESS_TOKEN_TTL: z.coerce.number().int().min(60).max(86_400).default(900),
+  KEEL_REFRESH_REUSE_GRACE: z.coerce.number().int().min(0).max(60).default(10),
   KEEL_REFRESH_TOKEN_TTL: z.coerce
     .number()
     .int()

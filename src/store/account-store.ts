@@ -36,6 +36,8 @@ export interface RefreshTokenRecord {
   sessionId: string;
   expiresAt: string;
   usedAt: string | null;
+  /** Set at rotation; with the token itself it derives the token's successor. */
+  successorSalt: string | null;
 }
 
 export interface ApiKeyRecord {
@@ -85,6 +87,16 @@ export interface AccountStore {
   findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | undefined>;
   /** Marks a refresh token used; false when it already was (a reuse, even a concurrent one). */
   useRefreshToken(tokenHash: string, at: string): Promise<boolean>;
+  /**
+   * In one transaction: marks the refresh token used (recording `successorSalt`) if it was not,
+   * and saves its successor. False when the token was already used, even concurrently.
+   */
+  rotateRefreshToken(
+    tokenHash: string,
+    at: string,
+    successorSalt: string,
+    successor: { tokenHash: string; sessionId: string; expiresAt: string },
+  ): Promise<boolean>;
 
   createApiKey(
     key: Omit<ApiKeyRecord, 'lastUsedAt' | 'revokedAt' | 'createdAt'> & { keyHash: string },

@@ -239,6 +239,7 @@ export class KyselyAccountStore implements AccountStore {
         created_at: new Date().toISOString(),
         expires_at: expiresAt,
         used_at: null,
+        successor_salt: null,
       })
       .execute();
   }
@@ -249,7 +250,44 @@ export class KyselyAccountStore implements AccountStore {
       .selectAll()
       .where('token_hash', '=', tokenHash)
       .executeTakeFirst();
-    return row && { sessionId: row.session_id, expiresAt: row.expires_at, usedAt: row.used_at };
+    return (
+      row && {
+        sessionId: row.session_id,
+        expiresAt: row.expires_at,
+        usedAt: row.used_at,
+        successorSalt: row.successor_salt,
+      }
+    );
+  }
+
+  async rotateRefreshToken(
+    tokenHash: string,
+    at: string,
+    successorSalt: string,
+    successor: { tokenHash: string; sessionId: string; expiresAt: string },
+  ): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      // A concurrent rotation waits here on PostgreSQL's row lock, then updates nothing.
+      const used = await trx
+        .updateTable('refresh_tokens')
+        .set({ used_at: at, successor_salt: successorSalt })
+        .where('token_hash', '=', tokenHash)
+        .where('used_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(used.numUpdatedRows) !== 1) return false;
+      await trx
+        .insertInto('refresh_tokens')
+        .values({
+          token_hash: successor.tokenHash,
+          session_id: successor.sessionId,
+          created_at: at,
+          expires_at: successor.expiresAt,
+          used_at: null,
+          successor_salt: null,
+        })
+        .execute();
+      return true;
+    });
   }
 
   async useRefreshToken(tokenHash: string, at: string): Promise<boolean> {

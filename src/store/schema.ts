@@ -120,6 +120,7 @@ export interface Database {
     created_at: string;
     expires_at: string;
     used_at: string | null;
+    successor_salt: string | null;
   };
   api_keys: {
     id: string;

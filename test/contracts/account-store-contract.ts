@@ -79,6 +79,33 @@ export function describeAccountStoreContract(name: string, open: () => Promise<S
       expect((await store.accounts.getSession(session.id))?.revokedAt).not.toBeNull();
     });
 
+    it('rotates a refresh token once: the loser of a concurrent rotation saves no successor', async () => {
+      const user = await store.accounts.createUser({
+        email: 'rot@b.co',
+        passwordHash: 'h',
+        role: 'user',
+        workspaceId: 'default',
+      });
+      const session = await store.accounts.createSession(user.id, '2099-01-01T00:00:00Z');
+      await store.accounts.saveRefreshToken('old', session.id, '2099-01-01T00:00:00Z');
+      const rotate = (successor: string) =>
+        store.accounts.rotateRefreshToken('old', new Date().toISOString(), `salt-${successor}`, {
+          tokenHash: successor,
+          sessionId: session.id,
+          expiresAt: '2099-01-01T00:00:00Z',
+        });
+      const results = await Promise.all(['next-1', 'next-2', 'next-3'].map(rotate));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const winner = `next-${results.indexOf(true) + 1}`;
+      const old = await store.accounts.findRefreshToken('old');
+      expect(old?.usedAt).not.toBeNull();
+      expect(old?.successorSalt).toBe(`salt-${winner}`);
+      expect(await store.accounts.findRefreshToken(winner)).toMatchObject({ usedAt: null });
+      for (const loser of ['next-1', 'next-2', 'next-3'].filter((name) => name !== winner)) {
+        expect(await store.accounts.findRefreshToken(loser)).toBeUndefined();
+      }
+    });
+
     it('stores API keys hashed, by prefix, and revokes them', async () => {
       const user = await store.accounts.createUser({
         email: 'k@b.co',

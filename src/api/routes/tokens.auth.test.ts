@@ -165,6 +165,63 @@ describe('token attacks over HTTP', () => {
   });
 });
 
+describe('refresh from two tabs at once', () => {
+  let fixture: AuthFixture;
+  let person: SignedIn;
+  const refresh = (refreshToken: string) =>
+    fixture.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken } });
+  const me = (accessToken: string) =>
+    fixture.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(accessToken) });
+
+  beforeAll(async () => {
+    // A one-second grace window, so the test can also step past it.
+    fixture = await createAuthFixture({ KEEL_REFRESH_REUSE_GRACE: '1' }, { bundled: false });
+    person = await createUser(fixture.app, fixture.admin, {
+      email: 'tabs@example.com',
+      role: 'user',
+      workspaceId: fixture.a.id,
+    });
+  });
+  afterAll(() => fixture.close());
+
+  it('gives both tabs the same successor instead of logging the user out', async () => {
+    const first = await login(fixture.app, person.user.email, person.password);
+    const [left, right] = await Promise.all([
+      refresh(first.refreshToken),
+      refresh(first.refreshToken),
+    ]);
+    expect([left.statusCode, right.statusCode], right.body).toEqual([200, 200]);
+    expect(left.json().refreshToken).toBe(right.json().refreshToken);
+    expect(left.json().refreshToken).not.toBe(first.refreshToken);
+    expect((await me(left.json().accessToken)).statusCode).toBe(200);
+    expect((await me(right.json().accessToken)).statusCode).toBe(200);
+    // The shared successor rotates normally afterwards.
+    const next = await refresh(left.json().refreshToken);
+    expect(next.statusCode, next.body).toBe(200);
+    expect((await me(next.json().accessToken)).statusCode).toBe(200);
+  });
+
+  it('still treats a replay after the grace window as a stolen token and ends the sign-in', async () => {
+    const first = await login(fixture.app, person.user.email, person.password);
+    const second = await refresh(first.refreshToken);
+    expect(second.statusCode).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    const replay = await refresh(first.refreshToken);
+    expect(replay.statusCode).toBe(401);
+    expect(replay.json().error.code).toBe('refresh_token_reused');
+    expect((await me(second.json().accessToken)).statusCode).toBe(401);
+  });
+
+  it('ends the sign-in when the successor was already used, even within the window', async () => {
+    const first = await login(fixture.app, person.user.email, person.password);
+    const second = (await refresh(first.refreshToken)).json();
+    expect((await refresh(second.refreshToken)).statusCode).toBe(200);
+    const replay = await refresh(first.refreshToken);
+    expect(replay.statusCode).toBe(401);
+    expect(replay.json().error.code).toBe('refresh_token_reused');
+  });
+});
+
 describe('sessions over HTTP', () => {
   let fixture: AuthFixture;
   let person: SignedIn;
@@ -176,7 +233,8 @@ describe('sessions over HTTP', () => {
   const signIn = () => login(fixture.app, person.user.email, person.password);
 
   beforeAll(async () => {
-    fixture = await createAuthFixture({}, { bundled: false });
+    // No grace window here: every replay below is a reuse at once.
+    fixture = await createAuthFixture({ KEEL_REFRESH_REUSE_GRACE: '0' }, { bundled: false });
     person = await createUser(fixture.app, fixture.admin, {
       email: 'sessions@example.com',
       role: 'user',

@@ -467,4 +467,11 @@ export const postgresMigrations: Record<string, Migration> = {
         )`.execute(db);
     },
   },
+  '0012-refresh-token-successor': {
+    async up(db: Kysely<unknown>) {
+      // Set when a refresh token is rotated: with the token itself it derives the successor, so a
+      // second refresh within the grace window returns the same successor instead of a logout.
+      await sql`alter table refresh_tokens add column successor_salt text`.execute(db);
+    },
+  },
 };
