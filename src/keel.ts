@@ -227,6 +227,7 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
         { err: (error as Error).message },
         'Embedding the question for memory recall failed; recalling lexically',
       ),
+    logger,
   });
   const answers: Answerer = config.orchestrator.url
     ? new OrchestratorClient({

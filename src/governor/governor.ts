@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
 import { PolicyRefusalError } from '../errors.js';
 import type { SearchService } from '../search/search-service.js';
@@ -88,6 +89,8 @@ export class Governor {
       /** Ranks memories by meaning too, when an embedding provider is configured. */
       embedder?: EmbeddingProvider | undefined;
       onEmbeddingError?: (error: unknown) => void;
+      /** Hears of an audit record that could not be written; the call itself goes on. */
+      logger?: Pick<Logger, 'error'>;
     },
   ) {
     this.answerCache = createAnswerCache({
@@ -196,7 +199,12 @@ export class Governor {
     if (options.workspaceId) context.workspaceId = options.workspaceId;
     if (options.actor) context.actor = options.actor;
     if (options.userId) context.userId = options.userId;
-    await runPipeline(context, this.answerSteps, [this.auditStep]);
+    await runPipeline(context, this.answerSteps, [this.auditStep], (stepId, error) =>
+      this.deps.logger?.error(
+        { traceId: context.traceId, step: stepId, err: error },
+        'The audit record of this call could not be written',
+      ),
+    );
     if (!context.stopped) {
       context.stream?.finish(context);
       await this.answerCache.remember(context);

@@ -19,6 +19,7 @@ export async function runPipeline(
   context: GovernorContext,
   steps: GovernorStep[],
   finallySteps: GovernorStep[] = [],
+  onFinallyStepError?: (stepId: string, error: unknown) => void,
 ): Promise<GovernorContext> {
   try {
     for (const step of steps) {
@@ -40,12 +41,24 @@ export async function runPipeline(
     throw error;
   } finally {
     for (const step of finallySteps) {
-      const outcome = await runStep(step, context);
-      context.steps.push({
-        id: step.id,
-        decision: outcome.decision,
-        reasons: outcome.reasons ?? [],
-      });
+      /*
+       * A failing finally step (the audit write) must neither replace the error that brought us
+       * here nor throw away an answer the provider was already paid for: it is recorded, flagged
+       * (`audit_failed`) and reported to the caller's hook, and the call ends as it would have.
+       */
+      try {
+        const outcome = await runStep(step, context);
+        context.steps.push({
+          id: step.id,
+          decision: outcome.decision,
+          reasons: outcome.reasons ?? [],
+        });
+      } catch (error) {
+        const code = (error as { code?: string }).code ?? 'internal_error';
+        context.steps.push({ id: step.id, decision: 'failed', reasons: [code] });
+        context.flags.push(`${step.id}_failed`);
+        onFinallyStepError?.(step.id, error);
+      }
     }
   }
   return context;
