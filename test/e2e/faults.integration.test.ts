@@ -95,6 +95,8 @@ describe.skipIf(
       KEEL_LLM: 'extractive',
       KEEL_EMBEDDINGS: 'none',
       KEEL_ORCHESTRATOR_PORT: String(orchestratorPort),
+      // The job load enqueues far more than a user's chat budget (POST /v1/jobs shares it).
+      KEEL_RATE_LIMIT_CHAT: '100000',
       KEEL_ARGON2_MEMORY_KIB: '19456',
       KEEL_ARGON2_ITERATIONS: '2',
       KEEL_ARGON2_PARALLELISM: '1',

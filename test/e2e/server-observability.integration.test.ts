@@ -161,8 +161,9 @@ describe.skipIf(skipUnlessCi(privateServicesAvailable, 'redis-server'))(
         OPENAI_BASE_URL: `${upstream.url}/v1`,
         OPENAI_MODEL: 'gpt-4o-mini',
         KEEL_EMBEDDINGS: 'none',
-        // Two governed calls a day for the workspace: the third is a quota refusal.
-        KEEL_QUOTAS: JSON.stringify({ workspace: { day: { calls: 2 } } }),
+        // Three governed calls a day for the workspace (a generate job, two chats): the fourth
+        // is a quota refusal.
+        KEEL_QUOTAS: JSON.stringify({ workspace: { day: { calls: 3 } } }),
         KEEL_ORCHESTRATOR_PORT: String(orchestratorPort),
         KEEL_ORCHESTRATOR_URL: urls.orchestrator,
         KEEL_WORKER_PORT: String(workerPort),
@@ -207,14 +208,7 @@ describe.skipIf(skipUnlessCi(privateServicesAvailable, 'redis-server'))(
     const metrics = async (url: string) => (await fetch(`${url}/metrics`)).text();
 
     it('exposes provider, cache, quota, queue and job metrics on each process after real calls', async () => {
-      expect((await post('/v1/chat', { message: QUESTION })).status, logs()).toBe(200);
-      // The same question again: the orchestrator's answer cache serves it.
-      expect((await post('/v1/chat', { message: QUESTION })).status, logs()).toBe(200);
-      const refused = await post('/v1/chat', { message: QUESTION });
-      expect(refused.status).toBe(429);
-      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
-        'quota_exceeded',
-      );
+      // A generate job is a governed call too: it runs first, within the quota.
       const enqueued = await post('/v1/jobs', {
         queue: 'generate',
         payload: { prompt: 'Write a short guide to rolling back a policy.' },
@@ -228,6 +222,14 @@ describe.skipIf(skipUnlessCi(privateServicesAvailable, 'redis-server'))(
         if (Date.now() > deadline) throw new Error(`job ${JSON.stringify(job)}\n${logs()}`);
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
+      expect((await post('/v1/chat', { message: QUESTION })).status, logs()).toBe(200);
+      // The same question again: the orchestrator's answer cache serves it.
+      expect((await post('/v1/chat', { message: QUESTION })).status, logs()).toBe(200);
+      const refused = await post('/v1/chat', { message: QUESTION });
+      expect(refused.status).toBe(429);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
+        'quota_exceeded',
+      );
 
       const api = await metrics(urls.api);
       expect(valueOf(api, 'keel_http_requests_total', 'route="/v1/chat"', 'status="200"')).toBe(2);

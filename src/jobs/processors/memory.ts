@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { NotFoundError } from '../../errors.js';
 import type { InputCheck } from '../../governor/governor.js';
 import type { PolicyBundle } from '../../governor/policy-bundle.js';
-import { admitMemory } from '../../memory/admission.js';
+import { admitMemory } from './memory-admission.js';
 import type { EmbeddingProvider } from '../../providers/provider.js';
 import type { ConversationStore } from '../../store/conversation-store.js';
 import type { Memory, MemoryStore } from '../../store/memory-store.js';

@@ -1,5 +1,5 @@
-import type { InputCheck } from '../governor/governor.js';
-import type { Policy } from '../governor/policy-schema.js';
+import type { InputCheck } from '../../governor/governor.js';
+import type { Policy } from '../../governor/policy-schema.js';
 
 /** The placeholders chat history leaves where it masked a finding (see `redactPii`). */
 const MASKED: Record<string, keyof Policy['input']['pii']> = {
