@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { actorOf } from '../auth/actor.js';
-import { auditSigner } from '../governor/steps/audit.js';
+import { appendAdminAudit } from '../governor/admin-audit.js';
 import type { Keel } from '../keel.js';
 
 export interface AdminAction {
@@ -30,28 +30,15 @@ export async function recordAdminAction(
   const { principal } = request;
   try {
     const policy = await keel.policies.current();
-    await keel.store.appendAudit(
-      {
-        traceId: request.id,
-        workspaceId: workspaceId ?? principal.workspaceId,
-        createdAt: new Date().toISOString(),
-        kind: action,
-        policyVersion: policy.version,
-        promptVersion: null,
-        agent: null,
-        provider: null,
-        model: null,
-        knowledgeVersions: {},
-        inputTokens: 0,
-        outputTokens: 0,
-        latencyMs: 0,
-        decision: 'done',
-        steps: [{ id: action, decision: 'done', reasons: changes }],
-        actor: actorOf(principal),
-        target,
-      },
-      auditSigner(keel.config.secret),
-    );
+    await appendAdminAudit(keel.store, keel.config.secret, {
+      action,
+      target,
+      actor: actorOf(principal),
+      policyVersion: policy.version,
+      changes,
+      workspaceId: workspaceId ?? principal.workspaceId,
+      traceId: request.id,
+    });
   } catch (error) {
     request.log.error({ err: error, action }, 'could not record an administrative action');
   }

@@ -249,3 +249,34 @@ export function digestBody(body: Buffer | Readable): BodyDigest {
     result: () => ({ size, sha256: (sha256 ??= hash.digest('hex')) }),
   };
 }
+
+/**
+ * A blob's whole body, or undefined when there is no such blob. Reading stops (and throws
+ * `blob_too_large`) past `maxBytes`, so an oversized object cannot fill the process's memory.
+ */
+export async function readBlob(
+  blobs: Pick<BlobStore, 'get'>,
+  key: string,
+  maxBytes = Number.POSITIVE_INFINITY,
+): Promise<Buffer | undefined> {
+  const object = await blobs.get(key);
+  if (!object) return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of object.body) {
+      const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+      size += buffer.length;
+      if (size > maxBytes) {
+        throw new ValidationError('blob_too_large', `${key} is larger than ${maxBytes} bytes`, {
+          key,
+          maxBytes,
+        });
+      }
+      chunks.push(buffer);
+    }
+  } finally {
+    object.body.destroy();
+  }
+  return Buffer.concat(chunks);
+}

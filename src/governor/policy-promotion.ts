@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { ValidationError } from '../errors.js';
 import { DEFAULT_WORKSPACE, type AuditStore, type PolicyStore } from '../store/store.js';
-import { auditSigner } from './steps/audit.js';
+import { appendAdminAudit } from './admin-audit.js';
 import { compilePolicyBundle, readPolicyFiles, versionOf } from './policy-bundle.js';
 import type { PolicyService } from './policy-service.js';
 
@@ -14,42 +13,6 @@ export interface PromotionResult {
   previousVersion: string | null;
   /** False when the version was already active in the target (nothing recorded). */
   activated: boolean;
-}
-
-/** Records an administrative action of the CLI or of start-up in the audit chain. */
-export async function recordSystemAction(
-  store: AuditStore,
-  secret: string | undefined,
-  entry: {
-    action: string;
-    target: string;
-    actor: string;
-    policyVersion: string;
-    changes: string[];
-  },
-): Promise<void> {
-  await store.appendAudit(
-    {
-      traceId: randomUUID(),
-      workspaceId: DEFAULT_WORKSPACE,
-      createdAt: new Date().toISOString(),
-      kind: entry.action,
-      policyVersion: entry.policyVersion,
-      promptVersion: null,
-      agent: null,
-      provider: null,
-      model: null,
-      knowledgeVersions: {},
-      inputTokens: 0,
-      outputTokens: 0,
-      latencyMs: 0,
-      decision: 'done',
-      steps: [{ id: entry.action, decision: 'done', reasons: entry.changes }],
-      actor: entry.actor,
-      target: entry.target,
-    },
-    auditSigner(secret),
-  );
 }
 
 /**
@@ -134,7 +97,7 @@ export async function promotePolicy(options: {
     actor: options.actor,
     reason: `promoted from ${sourceLabel}${options.reason ? `: ${options.reason}` : ''}`,
   });
-  await recordSystemAction(targetStore, options.secret, {
+  await appendAdminAudit(targetStore, options.secret, {
     action: 'policy.promote',
     target: `policy:${version}`,
     actor: options.actor,
@@ -186,7 +149,7 @@ export async function applyPolicyPin(options: {
     actor: 'system',
     reason: 'pinned by KEEL_POLICY_VERSION',
   });
-  await recordSystemAction(store, options.secret, {
+  await appendAdminAudit(store, options.secret, {
     action: 'policy.activate',
     target: `policy:${pin}`,
     actor: 'system',

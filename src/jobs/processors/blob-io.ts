@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { BlobStore } from '../../blobs/blob-store.js';
+import { type BlobStore, readBlob } from '../../blobs/blob-store.js';
 import { ValidationError } from '../../errors.js';
 
 /**
@@ -12,26 +12,7 @@ export async function readBlobText(
   key: string,
   maxBytes: number,
 ): Promise<string | undefined> {
-  const object = await blobs.get(key);
-  if (!object) return undefined;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of object.body) {
-      const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-      size += buffer.length;
-      if (size > maxBytes) {
-        throw new ValidationError('blob_too_large', `${key} is larger than ${maxBytes} bytes`, {
-          key,
-          maxBytes,
-        });
-      }
-      chunks.push(buffer);
-    }
-  } finally {
-    object.body.destroy();
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  return (await readBlob(blobs, key, maxBytes))?.toString('utf8');
 }
 
 /**

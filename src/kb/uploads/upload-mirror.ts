@@ -1,6 +1,6 @@
 import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BlobStore } from '../../blobs/blob-store.js';
+import { type BlobStore, readBlob } from '../../blobs/blob-store.js';
 
 /** Extensions of uploads indexed through their extracted Markdown (`lamp.pdf` → `lamp.pdf.md`). */
 const CONVERTED = /\.(?:pdf|docx|txt|html?)\.md$/i;
@@ -13,14 +13,6 @@ const CONVERTED = /\.(?:pdf|docx|txt|html?)\.md$/i;
  */
 export function uploadedName(indexedName: string): string {
   return CONVERTED.test(indexedName) ? indexedName.slice(0, -'.md'.length) : indexedName;
-}
-
-async function readAll(blobs: BlobStore, key: string): Promise<Buffer | undefined> {
-  const object = await blobs.get(key);
-  if (!object) return undefined;
-  const parts: Buffer[] = [];
-  for await (const part of object.body) parts.push(Buffer.from(part as Uint8Array));
-  return Buffer.concat(parts);
 }
 
 /**
@@ -48,7 +40,7 @@ export async function mirrorUploads(
       const local = await stat(target).catch(() => undefined);
       if (local?.size === item.size && Math.abs(local.mtimeMs - item.lastModified.getTime()) < 1)
         continue;
-      const body = await readAll(blobs, item.key);
+      const body = await readBlob(blobs, item.key);
       if (!body) continue;
       const temporary = join(folder, `.${name}.${process.pid}.tmp`);
       await writeFile(temporary, body);
