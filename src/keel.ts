@@ -36,6 +36,8 @@ import type { Agent } from './governor/policy-bundle.js';
 import { PolicyService } from './governor/policy-service.js';
 import { EmbeddingBackfill } from './kb/embedding-backfill.js';
 import { KnowledgeSync, type SyncReport } from './kb/sync.js';
+import { loadCredentialCipher } from './kb/credential-cipher.js';
+import { SourceCredentials } from './kb/source-credentials.js';
 import { createChatProvider, createEmbeddingProvider } from './providers/factory.js';
 import { createProviderProbe } from './providers/provider-probe.js';
 import type { ChatProvider } from './providers/provider.js';
@@ -62,6 +64,8 @@ export interface Keel {
   store: Store;
   search: SearchService;
   sync: KnowledgeSync;
+  /** Seals git source credentials (KEEL_CREDENTIALS_KEY) and opens them for sync. */
+  credentials: SourceCredentials;
   policies: PolicyService;
   governor: Governor;
   /** The governor in process, or the orchestrator over signed HTTP when KEEL_ORCHESTRATOR_URL is set. */
@@ -180,10 +184,21 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
   // /health/ready, and every connection reconnects on its own once Redis is back.
   if (redis) await redisAtStart(redis, logger);
   const blobs = await openBlobStore(config, { createBucket: config.profile === 'development' });
+  const credentials = new SourceCredentials(
+    store,
+    await loadCredentialCipher({
+      key: config.credentialsKey,
+      ...(config.profile === 'development' && {
+        generateInto: join(config.dataDir, 'credentials-key'),
+      }),
+    }),
+  );
+  await credentials.sealCredentialsInLocations(logger);
   const sync = new KnowledgeSync(store, {
     dataDir: config.dataDir,
     logger,
     blobs,
+    credentials,
     ...(embeddings && { embeddings }),
   });
   const limiter = redis ? createRedisRateLimiter({ connection: redis }) : createMemoryRateLimiter();
@@ -289,6 +304,7 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
     store,
     search,
     sync,
+    credentials,
     policies,
     governor,
     answers,

@@ -17,6 +17,7 @@ make() { # name, command printing the value
 }
 
 make keel_secret 'openssl rand -base64 48 | tr -d "\n"'
+make credentials_key 'openssl rand -base64 48 | tr -d "\n"'
 make internal_secret 'openssl rand -base64 48 | tr -d "\n"'
 make postgres_password 'openssl rand -hex 24'
 make s3_access_key_id 'echo "keel$(openssl rand -hex 8)"'

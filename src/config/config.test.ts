@@ -6,6 +6,7 @@ import { checkConfig, installRoot, loadConfig } from './config.js';
 import { variablesTable } from './variables.js';
 
 const strongSecret = 'q8V#r2!mZp4L@x7Tn1Ws9Ke3Yb6Hd0Jf';
+const strongKey = 'Zr5!pQ9w@Lx2#Vn8Tm4&Kc7Hb1Jd3Fg6';
 const noFile = { file: '/nonexistent/keel.yaml' };
 
 describe('configuration', () => {
@@ -81,6 +82,7 @@ describe('configuration', () => {
       const env = {
         KEEL_PROFILE: 'production',
         KEEL_SECRET: strongSecret,
+        KEEL_CREDENTIALS_KEY: strongKey,
         KEEL_CORS_ORIGINS: `https://keel.example.com,${origins}`,
       };
       expect(checkConfig({ env, ...noFile }).problems).toEqual([
@@ -89,12 +91,33 @@ describe('configuration', () => {
     },
   );
 
-  it('production starts with a strong secret', () => {
+  it('production starts with a strong secret and credentials key', () => {
     const config = loadConfig({
-      env: { KEEL_PROFILE: 'production', KEEL_SECRET: strongSecret },
+      env: {
+        KEEL_PROFILE: 'production',
+        KEEL_SECRET: strongSecret,
+        KEEL_CREDENTIALS_KEY: strongKey,
+      },
       ...noFile,
     });
     expect(config.profile).toBe('production');
+    expect(config.credentialsKey).toBe(strongKey);
+  });
+
+  it.each([
+    ['production', undefined, 'is required in production'],
+    ['staging', undefined, 'is required in staging'],
+    ['production', 'changemechangemechangemechangeme1', 'weak value'],
+    ['development', 'short', 'too short'],
+  ])('%s refuses the credentials key %s', (profile, key, message) => {
+    const env = {
+      KEEL_PROFILE: profile,
+      KEEL_SECRET: strongSecret,
+      ...(key && { KEEL_CREDENTIALS_KEY: key }),
+    };
+    expect(checkConfig({ env, ...noFile }).problems).toEqual([
+      { variable: 'KEEL_CREDENTIALS_KEY', message: expect.stringContaining(message) },
+    ]);
   });
 
   it('reads keel.yaml and lets the environment win', () => {

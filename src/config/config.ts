@@ -40,6 +40,8 @@ export interface Config {
   policyVersion: string | undefined;
   logLevel: Variables['KEEL_LOG_LEVEL'];
   secret: string | undefined;
+  /** Encrypts git source credentials at rest; development generates one when unset. */
+  credentialsKey: string | undefined;
   auth: {
     enabled: boolean;
     openRegistration: boolean;
@@ -262,6 +264,7 @@ function toConfig(variables: Variables, cwd: string): Config {
     policyVersion: variables.KEEL_POLICY_VERSION,
     logLevel: variables.KEEL_LOG_LEVEL,
     secret: variables.KEEL_SECRET,
+    credentialsKey: variables.KEEL_CREDENTIALS_KEY,
     auth: {
       enabled: variables.KEEL_AUTH === 'on',
       openRegistration: variables.KEEL_OPEN_REGISTRATION,
@@ -399,6 +402,19 @@ function crossCheck(config: Config): ConfigProblem[] {
     // Receivers verify with it; a guessable one lets anyone forge Keel's deliveries.
     const weakness = checkSecretStrength(config.webhooks.secret);
     if (weakness) problems.push({ variable: 'KEEL_WEBHOOK_SECRET', message: weakness });
+  }
+  if (config.profile !== 'development' || config.credentialsKey !== undefined) {
+    // Every process (api, worker) must open what another sealed: a key generated per data
+    // folder would not do beyond one machine.
+    const weakness = checkSecretStrength(config.credentialsKey);
+    if (weakness)
+      problems.push({
+        variable: 'KEEL_CREDENTIALS_KEY',
+        message:
+          config.credentialsKey === undefined
+            ? `is required in ${config.profile}: a key is generated in development only`
+            : weakness,
+      });
   }
   const { keysJson, keysFile } = config.auth.jwt;
   if (keysJson && keysFile) {

@@ -20,6 +20,7 @@ describe('secrets given as files (*_FILE)', () => {
       env: {
         KEEL_PROFILE: 'production',
         KEEL_SECRET_FILE: secretFile(`${strongSecret}\n`),
+        KEEL_CREDENTIALS_KEY_FILE: secretFile(`${strongSecret}-credentials\n`),
         KEEL_INTERNAL_SECRET_FILE: secretFile(`${strongSecret}-internal`),
         KEEL_ORCHESTRATOR_URL: 'http://orchestrator:8081',
         OPENAI_API_KEY_FILE: secretFile('sk-from-a-file\n'),
@@ -32,6 +33,7 @@ describe('secrets given as files (*_FILE)', () => {
       ...noFile,
     });
     expect(config.secret).toBe(strongSecret);
+    expect(config.credentialsKey).toBe(`${strongSecret}-credentials`);
     expect(config.orchestrator.secret).toBe(`${strongSecret}-internal`);
     expect(config.providers.openai.apiKey).toBe('sk-from-a-file');
     expect(config.blobs.s3).toMatchObject({ accessKeyId: 'keel', secretAccessKey: 'minio secret' });

@@ -99,6 +99,12 @@ export const variableDocs = {
       'Key for tamper-evident audit records; required in production, at least 32 characters, not a known weak value.',
     secret: true,
   },
+  KEEL_CREDENTIALS_KEY: {
+    default: '(none)',
+    description:
+      'Key encrypting stored git source credentials (AES-256-GCM); required outside development, at least 32 characters, not a known weak value. Development generates one into the data folder (`credentials-key`).',
+    secret: true,
+  },
   KEEL_MAX_BODY_BYTES: { default: '262144', description: 'Largest accepted HTTP request body.' },
   KEEL_UPLOAD_MAX_FILE_BYTES: {
     default: '20971520',
@@ -335,6 +341,7 @@ export const variablesSchema = z.object({
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info'),
   KEEL_SECRET: z.string().optional(),
+  KEEL_CREDENTIALS_KEY: z.string().optional(),
   KEEL_MAX_BODY_BYTES: positiveInt.max(64 * 1024 * 1024).default(262_144),
   KEEL_UPLOAD_MAX_FILE_BYTES: positiveInt.max(1024 * 1024 * 1024).default(20 * 1024 * 1024),
   KEEL_UPLOAD_MAX_REQUEST_BYTES: positiveInt.max(4 * 1024 * 1024 * 1024).default(50 * 1024 * 1024),

@@ -12,6 +12,14 @@ export interface GitSourceOptions {
   branch?: string;
   /** The checkout lives here; it is Keel's own cache, replaced when it no longer matches `url`. */
   cacheDir: string;
+  /** For an http(s) `url` (which then carries none): sent as a Basic `Authorization` header. */
+  credential?: GitCredential;
+}
+
+/** What git authenticates with over http(s), kept apart from the URL. */
+export interface GitCredential {
+  username: string;
+  password: string;
 }
 
 export interface GitCheckout {
@@ -45,18 +53,18 @@ export async function checkoutGitSource(options: GitSourceOptions): Promise<GitC
   const url = isLocalPath(trimmed) ? resolve(trimmed) : trimmed;
   const branch = options.branch === undefined ? undefined : validateBranch(options.branch);
   const worktree = resolve(options.cacheDir);
+  const network = { timeout: NETWORK_TIMEOUT_MS, config: authConfig(url, options.credential) };
   if (await isCheckoutOf(worktree, url)) {
     // Fetching the remote's HEAD follows its default branch when none is configured.
     const ref = branch ? `refs/heads/${branch}` : 'HEAD';
-    await runGit(
-      ['fetch', '--quiet', '--depth', '1', '--no-tags', 'origin', ref],
-      worktree,
-      NETWORK_TIMEOUT_MS,
-    );
-    await runGit(['reset', '--hard', '--quiet', 'FETCH_HEAD'], worktree);
-    await runGit(['clean', '-ffdxq'], worktree);
+    await runGit(['fetch', '--quiet', '--depth', '1', '--no-tags', 'origin', ref], {
+      ...network,
+      cwd: worktree,
+    });
+    await runGit(['reset', '--hard', '--quiet', 'FETCH_HEAD'], { cwd: worktree });
+    await runGit(['clean', '-ffdxq'], { cwd: worktree });
   } else {
-    await cloneInto(worktree, url, branch);
+    await cloneInto(worktree, url, branch, network);
   }
   return { worktree, commit: await gitHeadCommit(worktree) };
 }
@@ -68,7 +76,7 @@ export async function checkoutGitSource(options: GitSourceOptions): Promise<GitC
  *   await gitHeadCommit('./data/git/handbook'); // → '3f1c…' (40 hex digits)
  */
 export async function gitHeadCommit(dir: string): Promise<string> {
-  return (await runGit(['rev-parse', '--verify', 'HEAD^{commit}'], dir)).trim();
+  return (await runGit(['rev-parse', '--verify', 'HEAD^{commit}'], { cwd: dir })).trim();
 }
 
 /**
@@ -144,12 +152,19 @@ export function withoutCredentials(location: string): string {
 async function isCheckoutOf(worktree: string, url: string): Promise<boolean> {
   // Checked first so `git config` cannot fall through to a repository the folder sits inside.
   if (!(await exists(join(worktree, '.git')))) return false;
-  const origin = await runGit(['config', '--get', 'remote.origin.url'], worktree).catch(() => '');
+  const origin = await runGit(['config', '--get', 'remote.origin.url'], { cwd: worktree }).catch(
+    () => '',
+  );
   return origin.trim() === url;
 }
 
 /** Clones beside the target and renames into place, so an interrupted clone leaves no half checkout. */
-async function cloneInto(worktree: string, url: string, branch: string | undefined) {
+async function cloneInto(
+  worktree: string,
+  url: string,
+  branch: string | undefined,
+  network: GitRun,
+) {
   await removeStaleCheckout(worktree);
   await mkdir(dirname(worktree), { recursive: true });
   const partial = `${worktree}.partial-${process.pid}-${Date.now()}`;
@@ -164,7 +179,7 @@ async function cloneInto(worktree: string, url: string, branch: string | undefin
       '--no-tags',
       ...branchArgs,
     ];
-    await runGit([...args, '--', url, partial], undefined, NETWORK_TIMEOUT_MS);
+    await runGit([...args, '--', url, partial], network);
     await rename(partial, worktree);
   } finally {
     await rm(partial, { recursive: true, force: true });
@@ -194,9 +209,37 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-function gitEnvironment(): NodeJS.ProcessEnv {
+/** Settings of one git run: `config` goes in through the environment, never the command line. */
+interface GitRun {
+  cwd?: string;
+  timeout?: number;
+  config?: Record<string, string>;
+}
+
+/**
+ * The credential as an `http.<url>.extraHeader`: scoped to the repository's URL, and handed over
+ * in GIT_CONFIG_* variables so it is neither on the command line (which `ps` shows to every
+ * user) nor in the URL git echoes in its messages and keeps in `.git/config`.
+ */
+function authConfig(url: string, credential: GitCredential | undefined): Record<string, string> {
+  if (!credential) return {};
+  const basic = Buffer.from(`${credential.username}:${credential.password}`).toString('base64');
+  return { [`http.${url}.extraHeader`]: `Authorization: Basic ${basic}` };
+}
+
+function gitEnvironment(config: Record<string, string>): NodeJS.ProcessEnv {
+  // Appended after any GIT_CONFIG_* entries the operator set for git (a proxy, say).
+  const first = Number.parseInt(process.env.GIT_CONFIG_COUNT ?? '0', 10) || 0;
+  const entries = Object.entries(config);
   return {
     ...process.env,
+    GIT_CONFIG_COUNT: String(first + entries.length),
+    ...Object.fromEntries(
+      entries.flatMap(([key, value], index) => [
+        [`GIT_CONFIG_KEY_${first + index}`, key],
+        [`GIT_CONFIG_VALUE_${first + index}`, value],
+      ]),
+    ),
     GIT_TERMINAL_PROMPT: '0',
     GCM_INTERACTIVE: 'never',
     // A second guard: even a submodule or a redirect cannot reach ext:: or fd::.
@@ -206,8 +249,10 @@ function gitEnvironment(): NodeJS.ProcessEnv {
   };
 }
 
-function runGit(args: string[], cwd?: string, timeout = LOCAL_TIMEOUT_MS): Promise<string> {
-  const options = { cwd, timeout, env: gitEnvironment(), maxBuffer: 4 * 1024 * 1024 };
+function runGit(args: string[], run: GitRun = {}): Promise<string> {
+  const timeout = run.timeout ?? LOCAL_TIMEOUT_MS;
+  const env = gitEnvironment(run.config ?? {});
+  const options = { cwd: run.cwd, timeout, env, maxBuffer: 4 * 1024 * 1024 };
   return new Promise((resolveOutput, reject) => {
     execFile('git', args, options, (error, stdout, stderr) => {
       if (error) reject(gitFailure(args[0] ?? 'git', error, String(stderr), timeout));

@@ -12,6 +12,7 @@ import {
   type SourceStats,
 } from '../store/store.js';
 import { assertSafeGitUrl, isLocalGitLocation, withoutCredentials } from './git-source.js';
+import { type SourceCredentials, splitGitCredential } from './source-credentials.js';
 
 export interface SourceInput {
   name: string;
@@ -23,12 +24,16 @@ export interface SourceInput {
   fields?: SourceConfig['fields'];
 }
 
-/** Validates and registers a knowledge source; the location must exist (folder) or be a safe URL (git). */
+/**
+ * Validates and registers a knowledge source; the location must exist (folder) or be a safe URL
+ * (git). A git URL's `user:password@` is sealed by `credentials` and stored apart from the URL.
+ */
 export async function addSource(
   store: KnowledgeStore,
   input: SourceInput,
   workspaceId: string = DEFAULT_WORKSPACE,
   cwd = process.cwd(),
+  credentials?: SourceCredentials,
 ): Promise<Source> {
   if (await store.findSourceByName(input.name, workspaceId)) {
     throw new ConflictError(
@@ -38,6 +43,7 @@ export async function addSource(
     );
   }
   let location = input.location;
+  let sealedCredential: string | undefined;
   if (input.kind === 'folder') {
     location = isAbsolute(location) ? location : resolve(cwd, location);
     const info = await stat(location).catch(() => undefined);
@@ -54,6 +60,12 @@ export async function addSource(
     assertSafeGitUrl(location);
     // A local repository path is stored absolute so later syncs do not depend on the cwd.
     if (isLocalGitLocation(location)) location = localRepositoryPath(location, cwd);
+    const split = splitGitCredential(location);
+    if (split.credential) {
+      if (!credentials) throw new Error('addSource needs SourceCredentials to store a credential');
+      location = split.location;
+      sealedCredential = credentials.seal(split.credential);
+    }
   }
   const config: SourceConfig = {
     ...(input.include && { include: input.include }),
@@ -61,7 +73,14 @@ export async function addSource(
     ...(input.fields && { fields: input.fields }),
     ...(input.branch && { branch: input.branch }),
   };
-  const source: NewSource = { name: input.name, kind: input.kind, location, config, workspaceId };
+  const source: NewSource = {
+    name: input.name,
+    kind: input.kind,
+    location,
+    config,
+    workspaceId,
+    ...(sealedCredential !== undefined && { sealedCredential }),
+  };
   return store.createSource(source);
 }
 

@@ -12,6 +12,7 @@ import type {
   SyncStatus,
 } from '../store/store.js';
 import { checkoutGitSource } from './git-source.js';
+import type { SourceCredentials } from './source-credentials.js';
 import { readDocument } from './read-document.js';
 import { walkFiles } from './walk-files.js';
 import type { EmbeddingBackfill } from './embedding-backfill.js';
@@ -66,6 +67,8 @@ export class KnowledgeSync {
       embeddings?: EmbeddingBackfill;
       /** Where uploads sources keep their texts; without it they cannot be synced. */
       blobs?: BlobStore;
+      /** Opens git sources' sealed credentials; without it git sources sync unauthenticated. */
+      credentials?: SourceCredentials;
     },
   ) {}
 
@@ -136,8 +139,10 @@ export class KnowledgeSync {
 
   private async resolveRoot(source: Source): Promise<{ root: string; commit?: string }> {
     if (source.kind === 'git') {
+      const credential = await this.options.credentials?.credentialFor(source);
       const { worktree, commit } = await checkoutGitSource({
         url: source.location,
+        ...(credential && { credential }),
         ...(source.config.branch && { branch: source.config.branch }),
         cacheDir: join(this.options.dataDir, 'git', source.id),
       });

@@ -38,6 +38,7 @@ export class KyselySources {
       last_sync_status: 'never',
       last_sync_message: null,
       created_at: new Date().toISOString(),
+      sealed_credential: source.sealedCredential ?? null,
     };
     await this.db.insertInto('sources').values(row).execute();
     return toSource(row);
@@ -73,6 +74,40 @@ export class KyselySources {
       .where('name', '=', name)
       .executeTakeFirst();
     return row && toSource(row);
+  }
+
+  async sourceCredential(id: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('sources')
+      .select('sealed_credential')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row?.sealed_credential ?? undefined;
+  }
+
+  async sourcesWithCredentialsInLocation(): Promise<Source[]> {
+    const rows = await this.db
+      .selectFrom('sources')
+      .selectAll()
+      .where('kind', '=', 'git')
+      .where((eb) =>
+        eb.or([eb('location', 'like', 'http://%@%'), eb('location', 'like', 'https://%@%')]),
+      )
+      .execute();
+    return rows.map(toSource);
+  }
+
+  async moveSourceCredential(
+    id: string,
+    move: { from: string; location: string; sealedCredential: string },
+  ): Promise<boolean> {
+    const result = await this.db
+      .updateTable('sources')
+      .set({ location: move.location, sealed_credential: move.sealedCredential })
+      .where('id', '=', id)
+      .where('location', '=', move.from)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   async updateSourceSync(

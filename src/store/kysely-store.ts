@@ -61,6 +61,11 @@ export abstract class KyselyStore implements Store {
   updateSourceSync: KnowledgeStore['updateSourceSync'] = (id, update) =>
     this.sources.updateSourceSync(id, update);
   sourceStats: KnowledgeStore['sourceStats'] = (id) => this.sources.sourceStats(id);
+  sourceCredential: KnowledgeStore['sourceCredential'] = (id) => this.sources.sourceCredential(id);
+  sourcesWithCredentialsInLocation: KnowledgeStore['sourcesWithCredentialsInLocation'] = () =>
+    this.sources.sourcesWithCredentialsInLocation();
+  moveSourceCredential: KnowledgeStore['moveSourceCredential'] = (id, move) =>
+    this.sources.moveSourceCredential(id, move);
   replaceSyncErrors: KnowledgeStore['replaceSyncErrors'] = (sourceId, errors) =>
     this.sources.replaceSyncErrors(sourceId, errors);
   recordKnowledgeVersion: KnowledgeStore['recordKnowledgeVersion'] = (version) =>

@@ -14,6 +14,8 @@ export interface Database {
     last_sync_status: string;
     last_sync_message: string | null;
     created_at: string;
+    /** The git credential, sealed (AES-256-GCM) by kb/credential-cipher; never in `location`. */
+    sealed_credential: string | null;
   };
   documents: {
     id: Generated<number>;

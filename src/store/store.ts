@@ -54,6 +54,8 @@ export interface NewSource {
   location: string;
   config?: SourceConfig;
   workspaceId?: string;
+  /** A git credential as `SourceCredentials` sealed it; stored apart from `location`. */
+  sealedCredential?: string;
 }
 
 /** File size and modification time as last synced: equal stats mean the file is unchanged. */
@@ -131,6 +133,18 @@ export interface KnowledgeStore {
   listSources(workspaceId?: string): Promise<Source[]>;
   getSource(id: string): Promise<Source | undefined>;
   findSourceByName(name: string, workspaceId?: string): Promise<Source | undefined>;
+  /** The source's sealed git credential, if it has one. */
+  sourceCredential(id: string): Promise<string | undefined>;
+  /** Git sources, in every workspace, whose http(s) URL still holds a `user:password@`. */
+  sourcesWithCredentialsInLocation(): Promise<Source[]>;
+  /**
+   * Replaces the source's location and sealed credential, if its location is still `from`;
+   * false when another process moved it first.
+   */
+  moveSourceCredential(
+    id: string,
+    move: { from: string; location: string; sealedCredential: string },
+  ): Promise<boolean>;
   updateSourceSync(
     id: string,
     update: { status: SyncStatus; message?: string | null; version?: string; at?: string },

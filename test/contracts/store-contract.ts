@@ -45,6 +45,42 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       ).rejects.toThrow();
     });
 
+    it('keeps a sealed git credential apart from the source, and moves one out of a URL once', async () => {
+      const sealed = await store.createSource({
+        name: 'private',
+        kind: 'git',
+        location: 'https://git.example.com/kb.git',
+        sealedCredential: 'v1:sealed',
+      });
+      expect(await store.sourceCredential(sealed.id)).toBe('v1:sealed');
+      expect(JSON.stringify(await store.getSource(sealed.id))).not.toContain('v1:sealed');
+      const legacy = await store.createSource({
+        name: 'legacy',
+        kind: 'git',
+        location: 'https://bot:pw@git.example.com/kb.git',
+      });
+      await store.createSource({
+        name: 'public',
+        kind: 'git',
+        location: 'https://example.com/a@b',
+      });
+      expect(await store.sourceCredential(legacy.id)).toBeUndefined();
+      const found = await store.sourcesWithCredentialsInLocation();
+      expect(found.map((source) => source.name).sort()).toEqual(['legacy', 'public']);
+      const move = {
+        from: 'https://bot:pw@git.example.com/kb.git',
+        location: 'https://git.example.com/kb.git',
+        sealedCredential: 'v1:moved',
+      };
+      expect(await store.moveSourceCredential(legacy.id, move)).toBe(true);
+      // A second process that read the old row finds it moved already and changes nothing.
+      expect(
+        await store.moveSourceCredential(legacy.id, { ...move, sealedCredential: 'v1:x' }),
+      ).toBe(false);
+      expect((await store.getSource(legacy.id))?.location).toBe('https://git.example.com/kb.git');
+      expect(await store.sourceCredential(legacy.id)).toBe('v1:moved');
+    });
+
     it('replaces a document’s chunks, deletes documents, and reports removed chunk ids', async () => {
       const source = await store.createSource({ name: 'kb', kind: 'folder', location: '/kb' });
       const first = await store.applyDocumentChanges(source.id, 'v1', {

@@ -98,7 +98,13 @@ export const kbRoutes =
           if (request.body.kind === 'folder') assertRole(request.principal, 'admin');
           assertPublicGitUrl(request.body.location);
         }
-        const source = await addSource(keel.store, request.body, request.principal.workspaceId);
+        const source = await addSource(
+          keel.store,
+          request.body,
+          request.principal.workspaceId,
+          process.cwd(),
+          keel.credentials,
+        );
         await recordAdminAction(keel, request, {
           action: 'source.create',
           target: `source:${source.id}`,

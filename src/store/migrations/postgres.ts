@@ -474,4 +474,10 @@ export const postgresMigrations: Record<string, Migration> = {
       await sql`alter table refresh_tokens add column successor_salt text`.execute(db);
     },
   },
+  '0013-source-credentials': {
+    async up(db: Kysely<unknown>) {
+      // The SQLite twin says why: the sealed git credential, kept apart from the URL.
+      await sql`alter table sources add column sealed_credential text`.execute(db);
+    },
+  },
 };

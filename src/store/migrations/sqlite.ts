@@ -382,4 +382,12 @@ export const sqliteMigrations: Record<string, Migration> = {
       await sql`alter table refresh_tokens add column successor_salt text`.execute(db);
     },
   },
+  '0013-source-credentials': {
+    async up(db: Kysely<unknown>) {
+      // A git source's credential, sealed with KEEL_CREDENTIALS_KEY, apart from its URL. Rows that
+      // still hold one in the URL are moved at start (sealing needs the key, which migrations do
+      // not have: kb/source-credentials.ts).
+      await sql`alter table sources add column sealed_credential text`.execute(db);
+    },
+  },
 };
