@@ -34,6 +34,7 @@ import { Governor } from './governor/governor.js';
 import { OrchestratorClient } from './orchestrator/client.js';
 import type { Agent } from './governor/policy-bundle.js';
 import { PolicyService } from './governor/policy-service.js';
+import { CanaryService } from './governor/policy-canary.js';
 import { EmbeddingBackfill } from './kb/embedding-backfill.js';
 import { KnowledgeSync, type SyncReport } from './kb/sync.js';
 import { loadCredentialCipher } from './kb/credential-cipher.js';
@@ -67,6 +68,8 @@ export interface Keel {
   /** Seals git source credentials (KEEL_CREDENTIALS_KEY) and opens them for sync. */
   credentials: SourceCredentials;
   policies: PolicyService;
+  /** Canary rollouts of policy versions, judged in the background by every process. */
+  canaries: CanaryService;
   governor: Governor;
   /** The governor in process, or the orchestrator over signed HTTP when KEEL_ORCHESTRATOR_URL is set. */
   answers: Answerer;
@@ -219,6 +222,8 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
       })
     : createMemoryPubSub({ logger });
   await policies.listen(events);
+  const canaries = new CanaryService({ store, policies, secret: config.secret });
+  const stopJudgingCanaries = canaries.watch(logger);
   const accounts = new AccountService(
     store.accounts,
     createPasswordHasher(config.auth.argon2),
@@ -306,6 +311,7 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
     sync,
     credentials,
     policies,
+    canaries,
     governor,
     answers,
     providerReady: createProviderProbe(config),
@@ -340,6 +346,7 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
       return recordSync(await sync.sync(source));
     },
     async close() {
+      stopJudgingCanaries();
       // Workers first (their jobs still need the store), then the queue, then the store.
       await Promise.all(
         [...workers].map((worker) =>

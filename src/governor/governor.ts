@@ -189,7 +189,9 @@ export class Governor {
     request: ChatRequestInput,
     options: AnswerOptions,
   ): Promise<GovernedAnswer> {
-    const context = await this.newContext(request, options.traceId);
+    // Who asks decides whether a running canary serves the call (sticky per user).
+    const bundle = await this.deps.policies.current(options.userId ?? options.actor);
+    const context = await this.newContext(request, options.traceId, bundle);
     if (options.onDelta)
       context.stream = new StreamGate(context, {
         onDelta: options.onDelta,

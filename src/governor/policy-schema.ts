@@ -10,6 +10,32 @@ const passageInjectionSchema = z
   .strict()
   .default({ action: 'fence' });
 
+/**
+ * How a canary of a new policy version is judged (`keel policy canary`): the active version's
+ * settings apply, so a version on trial cannot loosen its own rollout. Each `max*Increase` is
+ * how far the canary's rate may exceed the active version's (absolute, 0.05 = 5 points) before
+ * it is rolled back; latency is rolled back when its p95 is both `maxLatencyP95Ratio` times the
+ * active one's and `minLatencyIncreaseMs` slower. Nothing is judged before `minCalls` canary
+ * calls; after `windowSeconds` without a crossing it is promoted.
+ */
+const canarySchema = z
+  .object({
+    windowSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(30 * 24 * 3600)
+      .default(1800),
+    minCalls: z.number().int().min(1).max(1_000_000).default(50),
+    maxRefusalRateIncrease: z.number().min(0).max(1).default(0.05),
+    maxErrorRateIncrease: z.number().min(0).max(1).default(0.02),
+    maxGroundingFailureRateIncrease: z.number().min(0).max(1).default(0.05),
+    maxLatencyP95Ratio: z.number().min(1).max(100).default(1.5),
+    minLatencyIncreaseMs: z.number().int().min(0).max(600_000).default(250),
+  })
+  .strict()
+  .prefault({});
+
 /** `policies/policy.yaml`: the rules every call runs under. */
 export const policySchema = z
   .object({
@@ -81,6 +107,7 @@ export const policySchema = z
         minSupport: 0.5,
         maxUnsupportedRatio: 0.5,
       }),
+    canary: canarySchema,
   })
   .strict();
 
@@ -129,5 +156,6 @@ export const policyTestSchema = z.object({
 });
 
 export type Policy = z.output<typeof policySchema>;
+export type CanarySettings = Policy['canary'];
 export type AgentDefinition = z.output<typeof agentSchema>;
 export type PolicyTestFile = z.output<typeof policyTestSchema>;

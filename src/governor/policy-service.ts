@@ -2,7 +2,9 @@ import { createTwoFilesPatch } from 'diff';
 import { NotFoundError, ValidationError } from '../errors.js';
 import type { PubSub } from '../events/pubsub.js';
 import { RedisUnavailableError } from '../redis/connection.js';
+import type { CanaryStore, PolicyCanary } from '../store/canary-store.js';
 import { DEFAULT_WORKSPACE, type PolicyActivation, type PolicyStore } from '../store/store.js';
+import { servesCanary } from './canary-split.js';
 import { type PolicyComparison, compareFiles } from './policy-compare.js';
 import {
   type PolicyBundle,
@@ -11,7 +13,10 @@ import {
   versionOf,
 } from './policy-bundle.js';
 
-/** Channel on which every process hears that some process activated a policy version. */
+/**
+ * Channel on which every process hears that some process activated a policy version, or began
+ * or ended a canary of one.
+ */
 export const POLICY_ACTIVATED_CHANNEL = 'policy-activated';
 
 /**
@@ -23,6 +28,14 @@ export const ACTIVE_RECHECK_MS = 1_000;
 
 /** How often a subscription refused while Redis is unreachable is tried again. */
 const LISTEN_RETRY_MS = 1_000;
+
+/** What serves the calls: the active version, and a canary of another one if it runs. */
+interface ServingState {
+  version: string;
+  canary: PolicyCanary | undefined;
+  /** Clock ms when it was read or set here. */
+  at: number;
+}
 
 export interface PolicyVersionSummary {
   version: string;
@@ -37,15 +50,15 @@ export interface PolicyVersionSummary {
  */
 export class PolicyService {
   private readonly compiled = new Map<string, PolicyBundle>();
-  /** The active version as last read or set here, and when (clock ms). */
-  private active: { version: string; at: number } | undefined;
-  private reading: Promise<string> | undefined;
+  /** The serving state as last read or set here. */
+  private active: ServingState | undefined;
+  private reading: Promise<ServingState> | undefined;
   /** Bumped by every activation heard or made, so a read begun before one cannot undo it. */
   private generation = 0;
   private events: PubSub | undefined;
 
   constructor(
-    private readonly store: PolicyStore,
+    private readonly store: PolicyStore & { readonly canaries: CanaryStore },
     private readonly policiesDir: string,
     private readonly workspaceId = DEFAULT_WORKSPACE,
     private readonly clock: () => number = Date.now,
@@ -58,11 +71,7 @@ export class PolicyService {
    */
   async listen(events: PubSub, retryMs = LISTEN_RETRY_MS): Promise<void> {
     this.events = events;
-    const subscribe = () =>
-      events.subscribe(POLICY_ACTIVATED_CHANNEL, () => {
-        this.generation += 1;
-        this.active = undefined;
-      });
+    const subscribe = () => events.subscribe(POLICY_ACTIVATED_CHANNEL, () => this.forget());
     // Redis down at start must not stop the process: until the channel is back, the version is
     // still re-read every ACTIVE_RECHECK_MS; the subscription is retried in the background.
     const retry = () =>
@@ -80,27 +89,67 @@ export class PolicyService {
   }
 
   /**
-   * The bundle of the active version; on a database with no activation, activates the files on
-   * disk. Called on every governed call, so the version comes from memory, re-read from the
-   * database at most every ACTIVE_RECHECK_MS and at once after an activation event.
+   * The bundle a call runs under: the active version, or the canary's for the share of
+   * subjects it serves (`subject` is who asks; without one, the active version). On a database
+   * with no activation, activates the files on disk. Called on every governed call, so the
+   * state comes from memory, re-read from the database at most every ACTIVE_RECHECK_MS and at
+   * once after an activation or canary event.
    */
-  async current(): Promise<PolicyBundle> {
-    const active = this.active;
-    if (active && this.clock() - active.at < ACTIVE_RECHECK_MS) return this.bundle(active.version);
-    // Calls arriving together while the version is re-read share that one read.
-    this.reading ??= this.readActive().finally(() => (this.reading = undefined));
-    return this.bundle(await this.reading);
+  async current(subject?: string): Promise<PolicyBundle> {
+    const { version, canary } = await this.serving();
+    if (canary && subject !== undefined && servesCanary(canary, subject))
+      return this.bundle(canary.version);
+    return this.bundle(version);
   }
 
-  private async readActive(): Promise<string> {
+  /** The running canary as this process serves it (at most ACTIVE_RECHECK_MS old). */
+  async canary(): Promise<PolicyCanary | undefined> {
+    return (await this.serving()).canary;
+  }
+
+  private async serving(): Promise<ServingState> {
+    const active = this.active;
+    if (active && this.clock() - active.at < ACTIVE_RECHECK_MS) return active;
+    // Calls arriving together while the state is re-read share that one read.
+    this.reading ??= this.readServing().finally(() => (this.reading = undefined));
+    return this.reading;
+  }
+
+  private async readServing(): Promise<ServingState> {
     const at = this.clock();
     const generation = this.generation;
-    const [latest] = await this.store.listActivations(this.workspaceId, 1);
-    const version =
-      latest?.version ??
-      (await this.activate(undefined, { actor: 'system', reason: 'first start' })).version;
-    if (generation === this.generation) this.active = { version, at };
-    return version;
+    const [[latest], canary] = await Promise.all([
+      this.store.listActivations(this.workspaceId, 1),
+      this.store.canaries.running(this.workspaceId),
+    ]);
+    if (!latest) {
+      await this.activate(undefined, { actor: 'system', reason: 'first start' });
+      return this.readServing();
+    }
+    const state = { version: latest.version, canary, at };
+    if (generation === this.generation) this.active = state;
+    return state;
+  }
+
+  /**
+   * Forgets the serving state here and tells every process to re-read it: called after a
+   * canary began or ended, so its calls switch within moments everywhere.
+   */
+  async changed(): Promise<void> {
+    this.forget();
+    await this.announce();
+  }
+
+  /** The next call re-reads the state; a read begun before now neither serves it nor keeps it. */
+  private forget(): void {
+    this.generation += 1;
+    this.active = undefined;
+    this.reading = undefined;
+  }
+
+  /** Best effort: a process that misses it re-reads within ACTIVE_RECHECK_MS anyway. */
+  private async announce(): Promise<void> {
+    await this.events?.publish(POLICY_ACTIVATED_CHANNEL, {}).catch(() => undefined);
   }
 
   async bundle(version: string): Promise<PolicyBundle> {
@@ -171,12 +220,8 @@ export class PolicyService {
       activatedAt: new Date().toISOString(),
       action: by.action ?? 'activate',
     });
-    this.generation += 1;
-    this.active = { version: target, at: this.clock() };
-    // Best effort: a process that misses it re-reads within ACTIVE_RECHECK_MS anyway.
-    await this.events
-      ?.publish(POLICY_ACTIVATED_CHANNEL, { version: target })
-      .catch(() => undefined);
+    this.forget();
+    await this.announce();
     return activation;
   }
 

@@ -7,6 +7,7 @@ import { searchAudit } from './kysely-audit.js';
 import { KyselyConversations } from './kysely-conversations.js';
 import { KyselyInvites } from './kysely-invites.js';
 import { KyselyMemories } from './kysely-memories.js';
+import { KyselyCanaries } from './kysely-canaries.js';
 import { KyselySources } from './kysely-sources.js';
 import type { Database } from './schema.js';
 import type { AuditStore, KnowledgeStore, LexicalHit, PolicyStore, Store } from './store.js';
@@ -24,6 +25,7 @@ export abstract class KyselyStore implements Store {
   readonly conversations: KyselyConversations;
   readonly invites: KyselyInvites;
   readonly memories: KyselyMemories;
+  readonly canaries: KyselyCanaries;
 
   private readonly sources: KyselySources;
   private readonly documents: KyselyDocuments;
@@ -42,6 +44,7 @@ export abstract class KyselyStore implements Store {
     this.conversations = new KyselyConversations(db, readDb);
     this.invites = new KyselyInvites(db);
     this.memories = new KyselyMemories(db);
+    this.canaries = new KyselyCanaries(db, readDb);
     this.auditReader = readDb;
   }
 

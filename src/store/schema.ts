@@ -209,4 +209,18 @@ export interface Database {
     enabled: number;
     updated_at: string;
   };
+  policy_canaries: {
+    id: string;
+    workspace_id: string;
+    version: string;
+    base_version: string;
+    percent: number;
+    started_at: string;
+    started_by: string;
+    reason: string;
+    ended_at: string | null;
+    ended_by: string | null;
+    outcome: string | null;
+    end_reason: string | null;
+  };
 }

@@ -8,6 +8,7 @@
  */
 
 import type { AccountStore } from './account-store.js';
+import type { CanaryStore } from './canary-store.js';
 import type { ConversationStore } from './conversation-store.js';
 import type { InviteStore } from './invite-store.js';
 import type { MemoryStore } from './memory-store.js';
@@ -282,6 +283,7 @@ export interface Store extends KnowledgeStore, PolicyStore, AuditStore {
   readonly conversations: ConversationStore;
   readonly invites: InviteStore;
   readonly memories: MemoryStore;
+  readonly canaries: CanaryStore;
   /** Throws when the database cannot answer (readiness probe). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -480,4 +480,30 @@ export const postgresMigrations: Record<string, Migration> = {
       await sql`alter table sources add column sealed_credential text`.execute(db);
     },
   },
+  // The SQLite twin says why: canary rollouts, one running per workspace.
+  '0014-policy-canaries': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table policy_canaries (
+          id text primary key,
+          workspace_id text not null,
+          version text not null,
+          base_version text not null,
+          percent integer not null,
+          started_at text not null,
+          started_by text not null,
+          reason text not null,
+          ended_at text,
+          ended_by text,
+          outcome text,
+          end_reason text
+        )`.execute(db);
+      await sql`create unique index policy_canaries_running on policy_canaries (workspace_id) where ended_at is null`.execute(
+        db,
+      );
+      await sql`create index audit_by_policy_version on audit_records (policy_version, created_at)`.execute(
+        db,
+      );
+    },
+  },
 };
