@@ -25,7 +25,10 @@ const streamEventSchema = z.union([
   z.object({ type: z.literal('error'), status: z.number(), body: errorSchema }),
 ]);
 
-/** Connection-level failures worth one more try: nothing reached the orchestrator. */
+/**
+ * Connection-level failures worth one more try. The call may have reached the orchestrator before
+ * the connection failed; answers carry an idempotency key, so a retry never runs it twice.
+ */
 const RETRY_DELAYS_MS = [100, 400];
 
 function unavailable(reason: string): KeelError {
@@ -57,9 +60,9 @@ async function* lines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> 
 }
 
 /**
- * The API's side of api → orchestrator: signed calls with a timeout, a retry when the
- * orchestrator could not be reached at all, and a clear 503 `orchestrator_unavailable` instead of
- * a hang when it stays down. Errors the orchestrator answers (a refused input, a provider
+ * The API's side of api → orchestrator: signed calls with a timeout, a retry when the connection
+ * failed (an answer still runs once, by its idempotency key), and a clear 503
+ * `orchestrator_unavailable` instead of a hang when it stays down. Errors the orchestrator answers (a refused input, a provider
  * failure) come back as the same KeelError they were there.
  *
  * @example
@@ -155,6 +158,9 @@ export class OrchestratorClient implements Answerer {
       ...(options.actor && { actor: options.actor }),
       ...(options.userId && { userId: options.userId }),
       stream: Boolean(options.onDelta),
+      // The same on every retry of this call: the orchestrator runs it once (a retry after a lost
+      // answer gets the first call's outcome instead of reaching the model again).
+      idempotencyKey: crypto.randomUUID(),
     };
     const response = await this.post('/internal/v1/answer', payload, {
       traceId: payload.traceId,

@@ -2,11 +2,15 @@ import Fastify from 'fastify';
 import { z } from 'zod';
 import { isKeelError } from '../errors.js';
 import type { Logger } from 'pino';
-import type { Governor } from '../governor/governor.js';
+import type { Redis } from 'ioredis';
+import type { GovernedAnswer, Governor } from '../governor/governor.js';
 import type { Store } from '../store/store.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { requestIdOf, traceRequests } from '../telemetry/http-tracing.js';
 import { SIGNATURE_HEADER, verifyRequest } from './signing.js';
+import { type CallOutcome, IdempotentCalls } from './idempotent-calls.js';
+import { MemoryIdempotencyStore } from './idempotency-memory.js';
+import { RedisIdempotencyStore } from './idempotency-redis.js';
 
 const answerBody = z.object({
   request: z.object({
@@ -21,6 +25,11 @@ const answerBody = z.object({
   actor: z.string().min(1).max(400).optional(),
   userId: z.string().min(1).max(200).optional(),
   stream: z.boolean().default(false),
+  /** One per logical call, the same on every retry: the call runs once (see idempotent-calls.ts). */
+  idempotencyKey: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,128}$/)
+    .optional(),
 });
 const checkBody = z.object({ text: z.string() });
 
@@ -48,6 +57,35 @@ function errorJson(error: unknown) {
   };
 }
 
+/**
+ * A governed answer as the outcome a retry may be given: the answer, or the error it ended with.
+ * A call its caller abandoned (`signal` aborted) throws instead, so it is not remembered.
+ */
+async function asOutcome(answer: Promise<GovernedAnswer>, signal?: AbortSignal) {
+  try {
+    return { status: 200, body: await answer };
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    return errorJson(error);
+  }
+}
+
+/**
+ * The stream events that end a call: `done` or `error`. A replayed call (a retry of one that ran
+ * already) sends its whole answer first, as the first call streamed it: the text in one delta, or
+ * the refusal.
+ */
+function streamEvents(outcome: CallOutcome, replayed: boolean): unknown[] {
+  if (outcome.status !== 200) return [{ type: 'error', ...outcome }];
+  const answer = outcome.body as GovernedAnswer;
+  const replay = !replayed
+    ? []
+    : answer.decision.status === 'refused'
+      ? [{ type: 'refusal', decision: answer.decision }]
+      : [{ type: 'delta', text: answer.answer }];
+  return [...replay, { type: 'done', answer }];
+}
+
 /** What the orchestrator's server uses of a Keel: the governor it runs and the store it probes. */
 export interface OrchestratorServices {
   logger: Logger;
@@ -58,6 +96,8 @@ export interface OrchestratorServices {
   /** The process's Prometheus registry, served at `/metrics`, and its HTTP request metrics. */
   metrics: Pick<Metrics, 'registry' | 'httpRequests' | 'httpDuration'>;
   governor: Pick<Governor, 'check' | 'answer'>;
+  /** Where retries find the first call's outcome, shared by replicas; memory without it. */
+  redis: Redis | undefined;
 }
 
 /**
@@ -78,6 +118,9 @@ export async function buildOrchestratorApp(keel: OrchestratorServices, secret: s
     genReqId: requestIdOf,
   });
   traceRequests(app);
+  const calls = new IdempotentCalls(
+    keel.redis ? new RedisIdempotencyStore(keel.redis) : new MemoryIdempotencyStore(),
+  );
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     (request as unknown as { rawBody: string }).rawBody = body as string;
     try {
@@ -140,7 +183,12 @@ export async function buildOrchestratorApp(keel: OrchestratorServices, secret: s
       ...(body.actor && { actor: body.actor }),
       ...(body.userId && { userId: body.userId }),
     };
-    if (!body.stream) return keel.governor.answer(body.request, options);
+    if (!body.stream) {
+      const { outcome } = await calls.run(body.idempotencyKey, () =>
+        asOutcome(keel.governor.answer(body.request, options)),
+      );
+      return reply.status(outcome.status).send(outcome.body);
+    }
     const abort = new AbortController();
     reply.raw.on('close', () => {
       if (!reply.raw.writableFinished) abort.abort();
@@ -152,13 +200,21 @@ export async function buildOrchestratorApp(keel: OrchestratorServices, secret: s
     });
     const send = (event: unknown) => reply.raw.write(`data: ${JSON.stringify(event)}\n\n`);
     try {
-      const answer = await keel.governor.answer(body.request, {
-        ...options,
-        signal: abort.signal,
-        onDelta: (text) => send({ type: 'delta', text }),
-        onRefusal: (decision) => send({ type: 'refusal', decision }),
-      });
-      send({ type: 'done', answer });
+      const { outcome, replayed } = await calls.run(
+        body.idempotencyKey,
+        () =>
+          asOutcome(
+            keel.governor.answer(body.request, {
+              ...options,
+              signal: abort.signal,
+              onDelta: (text) => send({ type: 'delta', text }),
+              onRefusal: (decision) => send({ type: 'refusal', decision }),
+            }),
+            abort.signal,
+          ),
+        abort.signal,
+      );
+      for (const event of streamEvents(outcome, replayed)) send(event);
     } catch (error) {
       send({ type: 'error', ...errorJson(error) });
     }
