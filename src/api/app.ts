@@ -29,6 +29,7 @@ import { conversationRoutes } from './routes/conversations.js';
 import { memoryRoutes } from './routes/memories.js';
 import { inviteRoutes } from './routes/invites.js';
 import { policyHistoryRoutes } from './routes/policy-history.js';
+import { policyCanaryRoutes } from './routes/policy-canary.js';
 import { usageSeriesRoutes } from './routes/usage-series.js';
 import { contentSecurityPolicy, webAppRoutes } from './web-app.js';
 import { accessHook } from './access.js';
@@ -154,6 +155,7 @@ export async function buildApp(keel: Keel) {
   await app.register(memoryRoutes(keel));
   await app.register(auditRoutes(keel));
   await app.register(policyHistoryRoutes(keel));
+  await app.register(policyCanaryRoutes(keel));
   await app.register(inviteRoutes(keel));
   await app.register(webAppRoutes(keel));
   await app.register(jobRoutes(keel));

@@ -85,6 +85,9 @@
  * | `GET /v1/policies/activations` | 401 | allowed | allowed | allowed | allowed |
  * | `GET /v1/policies/diff` | 401 | 403 | 403 | allowed | 403 |
  * | `GET /v1/policies/{version}` | 401 | 403 | 403 | allowed | 403 |
+ * | `GET /v1/policies/canary` | 401 | 403 | 403 | allowed | 403 |
+ * | `POST /v1/policies/canary` | 401 | 403 | 403 | allowed | 403 |
+ * | `POST /v1/policies/canary/stop` | 401 | 403 | 403 | allowed | 403 |
  * | `GET /v1/usage/series` (scope=me) | 401 | allowed | allowed | allowed | allowed |
  * | `GET /v1/usage/series` (scope=workspace) | 401 | 403 | allowed | allowed | 403 |
  * | `GET /v1/usage/series` (scope=all) | 401 | 403 | 403 | allowed | 403 |
@@ -309,6 +312,13 @@ export const ACCESS_MATRIX: MatrixRow[] = [
   { route: 'GET /v1/policies/activations', expected: readers },
   { route: 'GET /v1/policies/diff', url: '/v1/policies/diff?from=deadbeef', expected: admins },
   { route: 'GET /v1/policies/{version}', url: '/v1/policies/deadbeef', expected: admins },
+  { route: 'GET /v1/policies/canary', expected: admins },
+  {
+    route: 'POST /v1/policies/canary',
+    body: { version: 'deadbeef', percent: 10 },
+    expected: admins,
+  },
+  { route: 'POST /v1/policies/canary/stop', body: {}, expected: admins },
   {
     route: 'GET /v1/usage/series',
     variant: 'scope=me',
@@ -440,6 +450,7 @@ describe('an API key holds only its scopes, whatever its owner may do', () => {
     ['GET', '/v1/workspaces', undefined],
     ['POST', '/v1/workspaces', { name: 'From a read key' }],
     ['POST', '/v1/policies/activate', {}],
+    ['POST', '/v1/policies/canary/stop', {}],
     ['GET', '/v1/usage?scope=all', undefined],
     ['GET', '/v1/usage?scope=workspace', undefined],
     ['GET', '/v1/api-keys', undefined],

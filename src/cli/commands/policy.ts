@@ -2,6 +2,7 @@ import { userInfo } from 'node:os';
 import { Command } from 'commander';
 import type { PolicyActivation } from '../../store/store.js';
 import { printJson, withKeel } from '../context.js';
+import { policyCanaryCommand } from './policy-canary.js';
 
 function actor(): string {
   return `cli:${userInfo().username}`;
@@ -13,7 +14,7 @@ function printActivation(activation: PolicyActivation): void {
   );
 }
 
-/** `keel policy list|show|diff|activate|rollback|promote|test`. */
+/** `keel policy list|show|diff|activate|rollback|promote|canary|test`. */
 export function policyCommand(): Command {
   const command = new Command('policy');
   command
@@ -136,6 +137,7 @@ export function policyCommand(): Command {
         }
       });
     });
+  command.addCommand(policyCanaryCommand());
   command
     .command('test')
     .description('Run the cases in policies/tests/*.yaml through the input governor')
