@@ -22,6 +22,11 @@ import type { BlobStore } from './blobs/blob-store.js';
 import { openBlobStore } from './blobs/open-blob-store.js';
 import { createMemoryPubSub } from './events/pubsub-memory.js';
 import { openRedisPubSub } from './events/pubsub-redis.js';
+import { RealtimeHub } from './events/realtime-hub.js';
+import { createMemoryReplayBuffer } from './events/replay-memory.js';
+import { createRedisReplayBuffer } from './events/replay-redis.js';
+import { announceAgentUpdates } from './governor/agent-updates.js';
+import { announceJobUpdates } from './jobs/realtime-jobs.js';
 import type { Redis } from 'ioredis';
 import {
   closeRedisConnection,
@@ -82,6 +87,8 @@ export interface Keel {
   cache: Cache;
   /** Fan-out of events (job progress, agent updates) to every process; Redis when configured. */
   events: PubSub;
+  /** Realtime topics (jobs, conversations, agents) with replay: Redis streams when configured. */
+  realtime: RealtimeHub;
   redis: Redis | undefined;
   /** Uploads, generated content and backups: a local folder, or S3 when S3_ENDPOINT is set. */
   blobs: BlobStore;
@@ -224,6 +231,12 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
   await policies.listen(events);
   const canaries = new CanaryService({ store, policies, secret: config.secret });
   const stopJudgingCanaries = canaries.watch(logger);
+  const realtime = new RealtimeHub(
+    redis ? createRedisReplayBuffer({ connection: redis }) : createMemoryReplayBuffer(),
+    events,
+    logger,
+  );
+  announceAgentUpdates(policies, realtime);
   const accounts = new AccountService(
     store.accounts,
     createPasswordHasher(config.auth.argon2),
@@ -272,14 +285,17 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
     },
     ...(imageProvider && { images: { provider: imageProvider, blobs, answers, quotas } }),
   };
-  const jobs = instrumentJobQueue(
-    openJobQueue({
-      redisUrl: config.redis.url,
-      dataDir: config.dataDir,
-      logger,
-      accepts: availableQueues(optionalJobGroups),
-    }),
-    metrics,
+  const jobs = announceJobUpdates(
+    instrumentJobQueue(
+      openJobQueue({
+        redisUrl: config.redis.url,
+        dataDir: config.dataDir,
+        logger,
+        accepts: availableQueues(optionalJobGroups),
+      }),
+      metrics,
+    ),
+    realtime,
   );
   metrics.observeQueues(() => jobs.depth());
   const workers = new Set<JobWorker>();
@@ -321,6 +337,7 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
     limiter,
     cache,
     events,
+    realtime,
     redis,
     blobs,
     loginGuard: createLoginGuard(limiter),

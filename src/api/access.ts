@@ -104,12 +104,17 @@ export function accessHook(keel: Keel) {
     request.principal = principal;
     assertRole(principal, access.role);
     if (access.scope) assertScope(principal, access.scope);
-    if (access.session && principal.kind === 'api-key') {
-      throw new ForbiddenError(
-        'session_required',
-        'Sign in with a password for this; API keys cannot',
-      );
-    }
+    if (access.session) assertSession(principal);
     if (access.rateLimit) await applyRateLimit(keel, request, reply, access.rateLimit);
   };
+}
+
+/** Refuses API keys what only a signed-in person may do (their own chat history). */
+export function assertSession(principal: Principal): void {
+  if (principal.kind === 'api-key') {
+    throw new ForbiddenError(
+      'session_required',
+      'Sign in with a password for this; API keys cannot',
+    );
+  }
 }

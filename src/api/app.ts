@@ -21,6 +21,7 @@ import { apiKeyRoutes } from './routes/api-keys.js';
 import { authRoutes } from './routes/auth.js';
 import { usageRoutes } from './routes/usage.js';
 import { jobRoutes } from './routes/jobs.js';
+import { realtimeRoutes } from './routes/realtime.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { seriesRoutes } from './routes/series.js';
 import { userRoutes } from './routes/users.js';
@@ -159,6 +160,7 @@ export async function buildApp(keel: Keel) {
   await app.register(inviteRoutes(keel));
   await app.register(webAppRoutes(keel));
   await app.register(jobRoutes(keel));
+  await app.register(realtimeRoutes(keel));
   await app.register(scheduleRoutes(keel));
   await app.register(seriesRoutes(keel));
   app.get(

@@ -1,3 +1,4 @@
+import type { RealtimeAnnouncer } from '../events/realtime.js';
 import type { Principal } from '../auth/principal.js';
 import { type KeelError, NotFoundError, ValidationError } from '../errors.js';
 import { detectPii, redactPii } from '../governor/detectors/pii.js';
@@ -5,6 +6,9 @@ import type { GovernedAnswer } from '../governor/governor.js';
 import type { Conversation, ConversationStore } from '../store/conversation-store.js';
 
 const TITLE_LENGTH = 80;
+
+/** The realtime topic of one conversation. */
+export const conversationTopic = (id: string) => `conversation:${id}`;
 
 /** What one chat call leaves in the history: the answer, or the refusal of the input. */
 export type ChatOutcome = { answer: GovernedAnswer } | { refusal: KeelError };
@@ -30,12 +34,13 @@ function titleOf(text: string): string {
 /**
  * The history of a chat call, or undefined when the caller has none (API keys act for
  * integrations, not for a person reading a history). An unknown or foreign `conversationId` is
- * a 404 before any model is called.
+ * a 404 before any model is called. Each exchange recorded is announced as `message-appended`.
  */
 export async function openChatHistory(
   store: ConversationStore,
   principal: Principal,
   question: { message: string; agent?: string | undefined; conversationId?: string | undefined },
+  announcer?: RealtimeAnnouncer,
 ): Promise<ChatHistory | undefined> {
   if (principal.kind === 'api-key') {
     if (!question.conversationId) return undefined;
@@ -74,10 +79,16 @@ export async function openChatHistory(
             traceId: answer.traceId,
           }
         : refusalMessage(outcome as { refusal: KeelError });
-      await store.append(conversation.id, principal.userId, [
-        { role: 'user', content, ...(reply.traceId && { traceId: reply.traceId }) },
+      const messages = [
+        { role: 'user' as const, content, ...(reply.traceId && { traceId: reply.traceId }) },
         reply,
-      ]);
+      ];
+      await store.append(conversation.id, principal.userId, messages);
+      // Other tabs and devices showing the conversation follow its topic.
+      await announcer?.announce(conversationTopic(conversation.id), 'message-appended', {
+        conversationId: conversation.id,
+        messages,
+      });
       return conversation.id;
     },
   };

@@ -34,6 +34,8 @@ const EVENT_STREAMS: Record<string, string> = {
     'A JSON-RPC response as JSON, or as an event stream of JSON-RPC messages when the client accepts one.',
   'get /v1/jobs/{id}/events':
     'Job progress events (`job-progress`, `job-completed`, `job-failed`) until the job settles.',
+  'get /v1/realtime':
+    'Events with ids: `job-updated` ({job}: first unless resuming, then on each state change), `job-progress` ({jobId, progress, message}), `message-appended` ({conversationId, messages}), `agent-updated` ({agentId, change, policyVersion, previousVersion, action, activatedAt}); `reset` ({reason}) when events missed are no longer kept; a comment line every 15 s.',
 };
 
 /** `GET /v1/kb/sources/:id/sync` → `getKbSourcesIdSync`: unique per method and path. */

@@ -2,6 +2,12 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyReply } from 'fastify';
 
 /**
+ * A comment line this often keeps proxies and load balancers (which drop idle connections after
+ * 30-60 s) from closing a stream that has nothing to say for a while.
+ */
+export const SSE_HEARTBEAT_MS = 15_000;
+
+/**
  * A Server-Sent Events writer that opens the stream lazily, on the first event: until then an
  * error can still become an ordinary JSON 4xx response.
  */
@@ -14,9 +20,14 @@ export class SseStream {
     return this.opened;
   }
 
-  /** A named event (`event: meta`), as `/v1/chat` streams. */
-  send(event: string, data: unknown): void {
-    this.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  /** A named event (`event: meta`), as `/v1/chat` streams; with an id, a client resumes after it. */
+  send(event: string, data: unknown, id?: string): void {
+    this.write(`${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  }
+
+  /** A comment line: clients ignore it, proxies see the connection is alive. */
+  heartbeat(): void {
+    this.write(': heartbeat\n\n');
   }
 
   /** An unnamed event, as OpenAI-style streams send every chunk. */

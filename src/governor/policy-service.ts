@@ -56,6 +56,7 @@ export class PolicyService {
   /** Bumped by every activation heard or made, so a read begun before one cannot undo it. */
   private generation = 0;
   private events: PubSub | undefined;
+  private readonly activationListeners = new Set<(activation: PolicyActivation) => void>();
 
   constructor(
     private readonly store: PolicyStore & { readonly canaries: CanaryStore },
@@ -222,7 +223,13 @@ export class PolicyService {
     });
     this.forget();
     await this.announce();
+    for (const listener of this.activationListeners) listener(activation);
     return activation;
+  }
+
+  /** Calls `listener` after each activation made by this process (the realtime agent updates). */
+  onActivation(listener: (activation: PolicyActivation) => void): void {
+    this.activationListeners.add(listener);
   }
 
   /** Re-activates the version that ran before the current one (or `to`), as a new activation. */

@@ -58,6 +58,9 @@
  * | `GET /v1/jobs` | 401 | allowed | allowed | allowed | allowed |
  * | `GET /v1/jobs/{id}` | 401 | allowed | allowed | allowed | allowed |
  * | `GET /v1/jobs/{id}/events` | 401 | allowed | allowed | allowed | allowed |
+ * | `GET /v1/realtime` (job) | 401 | allowed | allowed | allowed | allowed |
+ * | `GET /v1/realtime` (conversation) | 401 | allowed | allowed | allowed | 403 |
+ * | `GET /v1/realtime` (agent) | 401 | allowed | allowed | allowed | 403 |
  * | `POST /v1/jobs/{id}/retry` | 401 | 403 | allowed | allowed | 403 |
  * | `POST /v1/jobs/{id}/cancel` | 401 | 403 | allowed | allowed | 403 |
  * | `GET /v1/jobs/{id}/output` | 401 | allowed | allowed | allowed | allowed |
@@ -256,6 +259,26 @@ export const ACCESS_MATRIX: MatrixRow[] = [
   { route: 'GET /v1/jobs', expected: readers },
   { route: 'GET /v1/jobs/{id}', url: '/v1/jobs/job_missing', expected: readers },
   { route: 'GET /v1/jobs/{id}/events', url: '/v1/jobs/job_missing/events', expected: readers },
+  // One route, the topic's own rules: a job as GET /v1/jobs/{id}, a conversation as
+  // GET /v1/conversations/{id} (people only), an agent as GET /v1/models (the chat scope).
+  {
+    route: 'GET /v1/realtime',
+    variant: 'job',
+    url: '/v1/realtime?topic=job:job_missing',
+    expected: readers,
+  },
+  {
+    route: 'GET /v1/realtime',
+    variant: 'conversation',
+    url: '/v1/realtime?topic=conversation:conv_missing',
+    expected: signedIn,
+  },
+  {
+    route: 'GET /v1/realtime',
+    variant: 'agent',
+    url: '/v1/realtime?topic=agent:no-such-agent',
+    expected: signedIn,
+  },
   { route: 'POST /v1/jobs/{id}/retry', url: '/v1/jobs/job_missing/retry', expected: managers },
   { route: 'POST /v1/jobs/{id}/cancel', url: '/v1/jobs/job_missing/cancel', expected: managers },
   { route: 'GET /v1/jobs/{id}/output', url: '/v1/jobs/job_missing/output', expected: readers },

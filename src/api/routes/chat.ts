@@ -39,10 +39,12 @@ export const chatRoutes =
         const { stream, conversationId, ...question } = request.body;
         const traceId = String(request.id);
         const { principal } = request;
-        const history = await openChatHistory(keel.store.conversations, principal, {
-          ...question,
-          conversationId,
-        });
+        const history = await openChatHistory(
+          keel.store.conversations,
+          principal,
+          { ...question, conversationId },
+          keel.realtime,
+        );
         const governed = async (
           live: Pick<AnswerOptions, 'onDelta' | 'onRefusal' | 'signal'> = {},
         ) => {

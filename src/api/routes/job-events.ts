@@ -4,14 +4,8 @@ import type { Keel } from '../../keel.js';
 import { errorBody } from '../error-handler.js';
 import { requireJob } from '../job-access.js';
 import { errorSchema } from '../schemas.js';
-import { SseStream } from '../sse.js';
+import { SSE_HEARTBEAT_MS, SseStream } from '../sse.js';
 import { jobParamsSchema } from './job-schemas.js';
-
-/**
- * A comment line this often keeps proxies and load balancers (which drop idle connections after
- * 30-60 s) from closing a stream while a long job reports nothing.
- */
-const HEARTBEAT_MS = 15_000;
 
 /** `GET /v1/jobs/{id}/events`: a job's state, then its events, as Server-Sent Events. */
 export const jobEventRoutes =
@@ -43,7 +37,7 @@ export const jobEventRoutes =
         reply.raw.on('close', () => gone.abort());
         streams.add(gone);
         sse.send('job-state', job);
-        const heartbeat = setInterval(() => reply.raw.write(': heartbeat\n\n'), HEARTBEAT_MS);
+        const heartbeat = setInterval(() => sse.heartbeat(), SSE_HEARTBEAT_MS);
         try {
           for await (const event of keel.jobs.events(job.id, { signal: gone.signal })) {
             sse.send(event.type, event);
