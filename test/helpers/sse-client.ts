@@ -1,3 +1,5 @@
+import { expect } from 'vitest';
+
 /** One Server-Sent Event as a client sees it; comments (heartbeats) are left out. */
 export interface ReceivedEvent {
   id: string | undefined;
@@ -88,4 +90,21 @@ function parseBlock(block: string): ReceivedEvent | undefined {
   }
   if (data.length === 0) return undefined;
   return { id, event, data: JSON.parse(data.join('\n')) as Record<string, unknown> };
+}
+
+/**
+ * Checks a resumed conversation stream: exactly the `missed` questions come first, then, after
+ * `ask` sends one more, that one and nothing else (nothing replayed twice).
+ */
+export async function expectResumedExactly(
+  stream: Awaited<ReturnType<typeof openEventStream>>,
+  missed: string[],
+  ask: (message: string) => Promise<void>,
+): Promise<void> {
+  const question = (event: ReceivedEvent) =>
+    (event.data.messages as { content: string }[])[0]!.content;
+  expect((await stream.next(missed.length)).map(question)).toEqual(missed);
+  await ask('And the audit log?');
+  expect((await stream.next(1)).map(question)).toEqual(['And the audit log?']);
+  expect(stream.pending()).toEqual([]);
 }
