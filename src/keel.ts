@@ -266,8 +266,7 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
     ? new OrchestratorClient({
         url: config.orchestrator.url,
         secret: config.orchestrator.secret ?? '',
-        // Long enough for the orchestrator's own provider timeouts and retries to play out.
-        timeoutMs: config.providers.timeoutMs * (config.providers.retries + 1) + 5_000,
+        timeoutMs: config.orchestrator.timeoutMs,
       })
     : governor;
   const quotas = new QuotaService(store.usage, config.limits.quotas, prices);

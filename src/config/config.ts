@@ -78,7 +78,13 @@ export interface Config {
         }
       | undefined;
   };
-  orchestrator: { url: string | undefined; port: number; secret: string | undefined };
+  orchestrator: {
+    url: string | undefined;
+    port: number;
+    secret: string | undefined;
+    /** The API's wait for a whole answer, or for the next bytes of a streamed one. */
+    timeoutMs: number;
+  };
   /** `keel worker`'s probe and metrics port. */
   worker: { port: number };
   /** The web app's folder, and the API origin a separately hosted copy of it calls. */
@@ -312,6 +318,10 @@ function toConfig(variables: Variables, cwd: string): Config {
       url: variables.KEEL_ORCHESTRATOR_URL,
       port: variables.KEEL_ORCHESTRATOR_PORT,
       secret: variables.KEEL_INTERNAL_SECRET,
+      // Long enough for the orchestrator's own provider timeouts and retries to play out.
+      timeoutMs:
+        variables.KEEL_ORCHESTRATOR_TIMEOUT_MS ??
+        variables.KEEL_PROVIDER_TIMEOUT_MS * (variables.KEEL_PROVIDER_RETRIES + 1) + 5_000,
     },
     worker: { port: variables.KEEL_WORKER_PORT },
     web: {

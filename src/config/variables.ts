@@ -239,6 +239,11 @@ export const variableDocs = {
     description: 'Where `keel api` reaches `keel orchestrator`, e.g. `http://orchestrator:8081`.',
   },
   KEEL_ORCHESTRATOR_PORT: { default: '8081', description: 'Port `keel orchestrator` listens on.' },
+  KEEL_ORCHESTRATOR_TIMEOUT_MS: {
+    default: '(provider timeout × (retries + 1) + 5 s)',
+    description:
+      'How long `keel api` waits for the orchestrator: for a whole answer, or for the next bytes of a streamed one (a live stream runs as long as it keeps sending).',
+  },
   KEEL_WORKER_PORT: {
     default: '8082',
     description: 'Port of `keel worker`’s `/health/live`, `/health/ready` and `/metrics`.',
@@ -403,6 +408,7 @@ export const variablesSchema = z.object({
   S3_FORCE_PATH_STYLE: booleanText.default(true),
   KEEL_ORCHESTRATOR_URL: url.optional(),
   KEEL_ORCHESTRATOR_PORT: port.default(8081),
+  KEEL_ORCHESTRATOR_TIMEOUT_MS: positiveInt.max(3_600_000).optional(),
   KEEL_WORKER_PORT: port.default(8082),
   KEEL_INTERNAL_SECRET: z.string().optional(),
   KEEL_WEBHOOK_SECRET: z.string().min(1).optional(),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { KeelError } from '../errors.js';
 import type { AnswerOptions, Answerer } from '../governor/answerer.js';
 import type { ChatRequestInput, GovernedAnswer, InputCheck } from '../governor/governor.js';
+import { Deadline } from '../providers/http-timing.js';
 import { traceCarrier } from '../telemetry/tracing.js';
 import { SIGNATURE_HEADER, signRequest } from './signing.js';
 
@@ -41,12 +42,30 @@ function unavailable(reason: string): KeelError {
   );
 }
 
-async function* lines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+/** Why a call failed on the wire: the cause's code (`ECONNREFUSED`) or the message. */
+const wireFailure = (error: unknown) =>
+  (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+
+/**
+ * The stream's lines. The deadline is an idle limit: each chunk that arrives extends it, so a
+ * long answer streams as long as it stays live, and a silent one ends as `orchestrator_unavailable`.
+ */
+async function* lines(
+  body: ReadableStream<Uint8Array>,
+  deadline: Deadline,
+  limits: { timeoutMs: number; signal?: AbortSignal },
+): AsyncGenerator<string> {
   const reader = body.pipeThrough(new TextDecoderStream()).getReader();
   let pending = '';
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      deadline.extend();
+      const { done, value } = await reader.read().catch((error: unknown) => {
+        if (limits.signal?.aborted) throw error;
+        throw (error as Error).name === 'TimeoutError'
+          ? unavailable(`the answer stream fell silent for ${limits.timeoutMs} ms`)
+          : unavailable(wireFailure(error));
+      });
       if (done) break;
       pending += value;
       const parts = pending.split('\n');
@@ -55,37 +74,40 @@ async function* lines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> 
     }
     if (pending) yield pending;
   } finally {
+    deadline.clear();
     await reader.cancel().catch(() => undefined);
   }
 }
 
 /**
- * The API's side of api → orchestrator: signed calls with a timeout, a retry when the connection
- * failed (an answer still runs once, by its idempotency key), and a clear 503
- * `orchestrator_unavailable` instead of a hang when it stays down. Errors the orchestrator answers (a refused input, a provider
- * failure) come back as the same KeelError they were there.
+ * The API's side of api → orchestrator: signed calls with a timeout (for a streamed answer, an
+ * idle limit: no bytes for `timeoutMs`), a retry when the connection failed (an answer still runs
+ * once, by its idempotency key), and a clear 503 `orchestrator_unavailable` instead of a hang when
+ * it stays down. Errors the orchestrator answers (a refused input, a provider failure) come back
+ * as the same KeelError they were there.
  *
  * @example
- *   const answers = new OrchestratorClient({ url: 'http://orchestrator:8081', secret, timeoutMs: 35_000 });
+ *   const answers = new OrchestratorClient({ url: 'http://orchestrator:8081', secret, timeoutMs: 95_000 });
  *   const answer = await answers.answer({ message: 'How do I roll back a policy?' }, { workspaceId: 'default' });
  */
 export class OrchestratorClient implements Answerer {
   constructor(private readonly options: { url: string; secret: string; timeoutMs: number }) {}
 
+  /**
+   * POSTs a signed call; the response comes with its deadline, running from the start of the
+   * attempt: `timeoutMs` for the whole call unless the reader extends it (streams).
+   */
   private async post(
     path: string,
     payload: unknown,
     options: { traceId?: string; signal?: AbortSignal },
-  ): Promise<Response> {
+  ): Promise<{ response: Response; deadline: Deadline }> {
     const body = JSON.stringify(payload);
     const url = new URL(path, this.options.url);
     for (let attempt = 0; ; attempt += 1) {
-      const signals = [
-        AbortSignal.timeout(this.options.timeoutMs),
-        ...(options.signal ? [options.signal] : []),
-      ];
+      const deadline = new Deadline(this.options.timeoutMs, options.signal);
       try {
-        return await fetch(url, {
+        const response = await fetch(url, {
           method: 'POST',
           headers: {
             'content-type': 'application/json',
@@ -99,20 +121,32 @@ export class OrchestratorClient implements Answerer {
             ...traceCarrier(),
           },
           body,
-          signal: AbortSignal.any(signals),
+          signal: deadline.signal,
         });
+        return { response, deadline };
       } catch (error) {
+        deadline.clear();
         if (options.signal?.aborted) throw error;
         const name = (error as Error).name;
         if (name === 'TimeoutError')
           throw unavailable(`no answer within ${this.options.timeoutMs} ms`);
         const delay = RETRY_DELAYS_MS[attempt];
-        if (delay === undefined)
-          throw unavailable(
-            (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message,
-          );
+        if (delay === undefined) throw unavailable(wireFailure(error));
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
+    }
+  }
+
+  /** The JSON body of a whole (not streamed) answer, read within the call's deadline. */
+  private async json<T>(response: Response, deadline: Deadline): Promise<T> {
+    try {
+      return (await response.json()) as T;
+    } catch (error) {
+      if ((error as Error).name === 'TimeoutError')
+        throw unavailable(`no answer within ${this.options.timeoutMs} ms`);
+      throw error;
+    } finally {
+      deadline.clear();
     }
   }
 
@@ -138,16 +172,16 @@ export class OrchestratorClient implements Answerer {
     const response = await fetch(new URL('/health/ready', this.options.url), {
       signal: AbortSignal.timeout(2_000),
     }).catch((error: Error) => {
-      throw unavailable((error as { cause?: { code?: string } }).cause?.code ?? error.message);
+      throw unavailable(wireFailure(error));
     });
     await response.body?.cancel();
     if (!response.ok) throw unavailable(`HTTP ${response.status} from its readiness probe`);
   }
 
   async check(text: string): Promise<InputCheck> {
-    const response = await this.post('/internal/v1/check', { text }, {});
-    if (!response.ok) throw await this.failure(response);
-    return (await response.json()) as InputCheck;
+    const { response, deadline } = await this.post('/internal/v1/check', { text }, {});
+    if (!response.ok) throw await this.failure(response).finally(() => deadline.clear());
+    return this.json<InputCheck>(response, deadline);
   }
 
   async answer(request: ChatRequestInput, options: AnswerOptions = {}): Promise<GovernedAnswer> {
@@ -162,14 +196,21 @@ export class OrchestratorClient implements Answerer {
       // answer gets the first call's outcome instead of reaching the model again).
       idempotencyKey: crypto.randomUUID(),
     };
-    const response = await this.post('/internal/v1/answer', payload, {
+    const { response, deadline } = await this.post('/internal/v1/answer', payload, {
       traceId: payload.traceId,
       ...(options.signal && { signal: options.signal }),
     });
-    if (!response.ok) throw await this.failure(response);
-    if (!options.onDelta) return (await response.json()) as GovernedAnswer;
-    if (!response.body) throw unavailable('an empty stream');
-    for await (const line of lines(response.body)) {
+    if (!response.ok) throw await this.failure(response).finally(() => deadline.clear());
+    if (!options.onDelta) return this.json<GovernedAnswer>(response, deadline);
+    if (!response.body) {
+      deadline.clear();
+      throw unavailable('an empty stream');
+    }
+    const stream = lines(response.body, deadline, {
+      timeoutMs: this.options.timeoutMs,
+      ...(options.signal && { signal: options.signal }),
+    });
+    for await (const line of stream) {
       if (!line.startsWith('data: ')) continue;
       let event: z.infer<typeof streamEventSchema>;
       try {

@@ -13,12 +13,8 @@ import {
   startPrivateRedis,
 } from '../../test/helpers/private-services.js';
 import { skipUnlessCi } from '../../test/helpers/skip-unless-ci.js';
-import { createTestKeel } from '../../test/helpers/test-keel.js';
-import { buildOrchestratorApp } from './server.js';
+import { INTERNAL_SECRET, startServerMode } from '../../test/helpers/server-mode.js';
 import { SIGNATURE_HEADER, signRequest } from './signing.js';
-
-const SECRET = 'q8V#r2!mZp4L@x7Tn1Ws9Ke3Yb6Hd0Jf';
-type TestKeel = Awaited<ReturnType<typeof createTestKeel>>;
 
 /**
  * A TCP proxy to the orchestrator that loses the first call's answer the way a flaky network or
@@ -66,45 +62,30 @@ describe.skipIf(skipUnlessCi(privateServicesAvailable, 'redis-server'))(
   () => {
     let redis: PrivateService;
     let upstream: FakeOpenAiServer;
-    let orchestratorKeel: TestKeel;
-    let orchestrator: Awaited<ReturnType<typeof buildOrchestratorApp>>;
     let proxy: Awaited<ReturnType<typeof startLossyProxy>>;
-    let api: TestKeel;
+    let servers: Awaited<ReturnType<typeof startServerMode>>;
 
     beforeAll(async () => {
       [redis, upstream] = await Promise.all([startPrivateRedis(), startOpenAiServer()]);
       // The model takes a while: the retry arrives while the first call is still running.
       upstream.faults.delayMs = 800;
-      orchestratorKeel = await createTestKeel(
-        {
-          REDIS_URL: redis.url,
-          KEEL_LLM: 'openai',
-          OPENAI_API_KEY: 'sk-test-not-a-real-key-000000',
-          OPENAI_BASE_URL: `${upstream.url}/v1`,
-          KEEL_LLM_FALLBACK: 'none',
-          KEEL_EMBEDDINGS: 'none',
+      servers = await startServerMode({
+        upstream,
+        orchestratorEnv: { REDIS_URL: redis.url },
+        via: async (port) => {
+          proxy = await startLossyProxy({ host: '127.0.0.1', port });
+          return proxy.url;
         },
-        { worker: false },
-      );
-      orchestrator = await buildOrchestratorApp(orchestratorKeel.keel, SECRET);
-      await orchestrator.listen({ host: '127.0.0.1', port: 0 });
-      const { port } = orchestrator.server.address() as AddressInfo;
-      proxy = await startLossyProxy({ host: '127.0.0.1', port });
-      api = await createTestKeel(
-        { KEEL_ORCHESTRATOR_URL: proxy.url, KEEL_INTERNAL_SECRET: SECRET },
-        { bundled: false, worker: false },
-      );
+      });
     }, 60_000);
     afterAll(async () => {
-      await api?.close();
+      await servers?.close();
       await proxy?.close();
-      await orchestrator?.close();
-      await orchestratorKeel?.close();
       await Promise.all([upstream?.close(), redis?.destroy()]);
     });
 
     it('answers the retry with the first call’s answer: one model call, usage recorded once', async () => {
-      const response = await api.app.inject({
+      const response = await servers.api.app.inject({
         method: 'POST',
         url: '/v1/chat',
         payload: { message: 'How do I roll back a policy?' },
@@ -118,13 +99,14 @@ describe.skipIf(skipUnlessCi(privateServicesAvailable, 'redis-server'))(
       );
       expect(modelCalls).toHaveLength(1);
 
-      const usage = (await api.app.inject({ method: 'GET', url: '/v1/usage' })).json().today;
+      const usage = (await servers.api.app.inject({ method: 'GET', url: '/v1/usage' })).json()
+        .today;
       expect(usage).toMatchObject({
         calls: 1,
         inputTokens: OPENAI_USAGE.prompt_tokens,
         outputTokens: OPENAI_USAGE.completion_tokens,
       });
-      const metrics = await orchestratorKeel.keel.metrics.registry.metrics();
+      const metrics = await servers.orchestratorKeel.keel.metrics.registry.metrics();
       expect(metrics).toMatch(
         new RegExp(
           `^keel_provider_tokens_total\\{[^}]*direction="input"[^}]*\\} ${OPENAI_USAGE.prompt_tokens}$`,
@@ -143,12 +125,12 @@ describe.skipIf(skipUnlessCi(privateServicesAvailable, 'redis-server'))(
           ...payload,
         });
         const path = '/internal/v1/answer';
-        return orchestrator.inject({
+        return servers.orchestrator.inject({
           method: 'POST',
           url: path,
           headers: {
             'content-type': 'application/json',
-            [SIGNATURE_HEADER]: signRequest(SECRET, { method: 'POST', path, body }),
+            [SIGNATURE_HEADER]: signRequest(INTERNAL_SECRET, { method: 'POST', path, body }),
           },
           payload: body,
         });

@@ -198,6 +198,8 @@ export async function buildOrchestratorApp(keel: OrchestratorServices, secret: s
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
     });
+    // Headers now, not with the first event: the API's idle limit then counts silence in the stream.
+    reply.raw.flushHeaders();
     const send = (event: unknown) => reply.raw.write(`data: ${JSON.stringify(event)}\n\n`);
     try {
       const { outcome, replayed } = await calls.run(

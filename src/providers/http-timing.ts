@@ -43,7 +43,7 @@ export class Deadline {
   extend(): void {
     this.clear();
     this.timer = setTimeout(() => {
-      this.controller.abort(new DOMException('provider stream fell silent', 'TimeoutError'));
+      this.controller.abort(new DOMException('the stream fell silent', 'TimeoutError'));
     }, this.timeoutMs);
     this.timer.unref();
   }
