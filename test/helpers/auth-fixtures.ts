@@ -94,16 +94,22 @@ export async function setUpAdmin(
   return { user, password, ...(await login(harness.app, email, password)) };
 }
 
+/** POSTs `payload` to `url` as `who`; fails the test unless it answers `status`. */
+async function postAs<Body>(
+  app: App,
+  who: SignedIn,
+  url: string,
+  payload: object,
+  status: number,
+): Promise<Body> {
+  const response = await app.inject({ method: 'POST', url, headers: who.headers, payload });
+  expect(response.statusCode, response.body).toBe(status);
+  return response.json<Body>();
+}
+
 /** `POST /v1/workspaces` as `admin`; returns the new workspace's id. */
 export async function createWorkspace(app: App, admin: SignedIn, name: string): Promise<string> {
-  const response = await app.inject({
-    method: 'POST',
-    url: '/v1/workspaces',
-    headers: admin.headers,
-    payload: { name },
-  });
-  expect(response.statusCode, response.body).toBe(201);
-  return response.json<{ id: string }>().id;
+  return (await postAs<{ id: string }>(app, admin, '/v1/workspaces', { name }, 201)).id;
 }
 
 /** `POST /v1/users` as `creator` (an admin or manager), then signs the new user in. */
@@ -140,6 +146,15 @@ export async function createApiKey(
   expect(response.statusCode, response.body).toBe(201);
   const { key, apiKey } = response.json<{ key: string; apiKey: { id: string } }>();
   return { id: apiKey.id, key, headers: bearer(key) };
+}
+
+/** `POST /v1/policies/activate` as `admin`: the policy files on disk become the active version. */
+export async function activatePolicyFiles(
+  app: App,
+  admin: SignedIn,
+  reason: string,
+): Promise<{ version: string }> {
+  return postAs(app, admin, '/v1/policies/activate', { reason }, 200);
 }
 
 export interface WorkspaceFixture {
@@ -189,7 +204,7 @@ async function workspaceWithPeople(
  */
 export async function createAuthFixture(
   env: Record<string, string> = {},
-  options: { bundled?: boolean } = {},
+  options: { bundled?: boolean; worker?: boolean } = {},
 ): Promise<AuthFixture> {
   const harness = await createTestKeel({ ...AUTH_ENV, ...env }, options);
   const admin = await setUpAdmin(harness);

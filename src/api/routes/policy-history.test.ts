@@ -2,7 +2,11 @@ import { appendFileSync, cpSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AuthFixture, createAuthFixture } from '../../../test/helpers/auth-fixtures.js';
+import {
+  type AuthFixture,
+  activatePolicyFiles,
+  createAuthFixture,
+} from '../../../test/helpers/auth-fixtures.js';
 import { installRoot } from '../../config/config.js';
 
 describe('policy versions: files, diff and activations', () => {
@@ -22,14 +26,7 @@ describe('policy versions: files, diff and activations', () => {
     first = (await fixture.harness.keel.policies.current()).version;
     prompt = `prompts/${readdirSync(join(policiesDir, 'prompts'))[0]}`;
     appendFileSync(join(policiesDir, prompt), '\nAlways be brief.\n');
-    const activated = await fixture.app.inject({
-      method: 'POST',
-      url: '/v1/policies/activate',
-      headers: fixture.admin.headers,
-      payload: { reason: 'new tests' },
-    });
-    expect(activated.statusCode, activated.body).toBe(200);
-    second = activated.json<{ version: string }>().version;
+    second = (await activatePolicyFiles(fixture.app, fixture.admin, 'new tests')).version;
     const rolledBack = await fixture.app.inject({
       method: 'POST',
       url: '/v1/policies/rollback',
