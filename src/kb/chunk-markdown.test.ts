@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { countTokens } from '../providers/token-count.js';
 import { type ChunkDraft, chunkMarkdown } from './chunk-markdown.js';
 
 const HANDBOOK = [
@@ -96,14 +97,14 @@ describe('chunkMarkdown', () => {
   });
 
   it('splits a long section at paragraph boundaries, repeating the heading on each part', () => {
-    const paragraphs = Array.from({ length: 6 }, (_, index) => paragraph(40, `p${index}w`));
+    const paragraphs = Array.from({ length: 6 }, (_, index) => paragraph(20, `p${index}w`));
     const text = `# Guide\n\n## Long\n\n${paragraphs.join('\n\n')}\n`;
     const chunks = chunkMarkdown(text, { maxTokens: 150 });
     expect(chunks.length).toBeGreaterThan(2);
     expect(chunks[0]?.lineStart).toBe(3);
     chunks.forEach((chunk, index) => {
       expect(chunk.headingPath).toEqual(['Guide', 'Long']);
-      expect(chunk.text.length).toBeLessThanOrEqual(150 * 4);
+      expect(countTokens(chunk.text)).toBeLessThanOrEqual(150);
       if (index === 0) return;
       expect(chunk.text).toBe(`## Long\n${sourceLines(text, chunk)}`);
       // Each part ends and starts on a whole paragraph.
@@ -111,6 +112,19 @@ describe('chunkMarkdown', () => {
     });
     const covered = chunks.map((chunk) => chunk.text).join('\n');
     for (const body of paragraphs) expect(covered).toContain(body);
+  });
+
+  it('keeps CJK and JSON chunks within the token budget, not a character budget', () => {
+    const sentence = '知识库中的文档会被切分成小块，然后根据问题检索最相关的段落。';
+    const chinese = Array.from({ length: 12 }, () => sentence.repeat(3)).join('\n\n');
+    const record = JSON.stringify({ id: 'ord_1', lines: [{ sku: 'A-1', qty: 2 }] });
+    const json = ['```json', ...Array.from({ length: 80 }, () => record), '```'].join('\n');
+    for (const text of [`# 文档\n\n${chinese}`, `# Orders\n\n${json}`]) {
+      const chunks = chunkMarkdown(text, { maxTokens: 100 });
+      for (const chunk of chunks) expect(countTokens(chunk.text)).toBeLessThanOrEqual(100);
+      // Filled to the budget, too: not cut at a quarter of it.
+      expect(countTokens(chunks[0]?.text ?? '')).toBeGreaterThan(60);
+    }
   });
 
   it('merges small paragraphs of one section but never sections', () => {
@@ -146,7 +160,7 @@ describe('chunkMarkdown', () => {
     ];
     const chunks = chunkMarkdown(`# Listing\n${code.join('\n')}`, { maxTokens: 100 });
     expect(chunks.length).toBeGreaterThan(3);
-    for (const chunk of chunks) expect(chunk.text.length).toBeLessThanOrEqual(400);
+    for (const chunk of chunks) expect(countTokens(chunk.text)).toBeLessThanOrEqual(100);
     expect(chunks.at(-1)?.lineEnd).toBe(code.length + 1);
   });
 
@@ -182,7 +196,7 @@ describe('chunkMarkdown', () => {
     const huge = chunkMarkdown(`# Huge\n${'word '.repeat(50_000)}`, { maxTokens: 100 });
     expect(huge.length).toBeGreaterThan(100);
     for (const chunk of huge) {
-      expect(chunk.text.length).toBeLessThanOrEqual(400);
+      expect(countTokens(chunk.text)).toBeLessThanOrEqual(100);
       expect(chunk.lineStart).toBeLessThanOrEqual(2);
     }
   });
@@ -195,7 +209,7 @@ describe('chunkMarkdown', () => {
       `# ${' '.repeat(1_000_000)}x`,
     ]) {
       const chunks = chunkMarkdown(`Title\n\n${line}\n`);
-      expect(chunks.every((chunk) => chunk.text.length <= 350 * 4)).toBe(true);
+      expect(chunks.every((chunk) => countTokens(chunk.text) <= 350)).toBe(true);
     }
   });
 

@@ -7,7 +7,8 @@ import {
   scanLayout,
   splitLines,
 } from './markdown-layout.js';
-import { bodyBudget, budgetChars, packLines, type Piece, pieceText } from './split-by-budget.js';
+import { countTokens } from '../providers/token-count.js';
+import { bodyBudget, budgetTokens, packLines, type Piece, pieceText } from './split-by-budget.js';
 
 /** One retrievable passage of a file. */
 export interface ChunkDraft {
@@ -20,7 +21,7 @@ export interface ChunkDraft {
 }
 
 export interface ChunkMarkdownOptions {
-  /** Budget per chunk, at about four characters a token. Default 350. */
+  /** Budget per chunk in tokens (o200k_base, see `countTokens`). Default 350. */
   maxTokens?: number;
   /** Lines of the previous chunk repeated atop the next when a section is split (beyond the budget). */
   overlapLines?: number;
@@ -50,7 +51,7 @@ export function chunkMarkdown(text: string, options: ChunkMarkdownOptions = {}):
   const lines = splitLines(text);
   const frontMatter = readFrontMatter(lines);
   const layout = scanLayout(lines, frontMatter.bodyStart);
-  const budget = budgetChars(options.maxTokens);
+  const budget = budgetTokens(options.maxTokens);
   const overlap = Math.max(0, Math.floor(options.overlapLines ?? 0)) || 0;
   const documentTitle =
     frontMatter.title ??
@@ -72,7 +73,7 @@ export function chunkMarkdown(text: string, options: ChunkMarkdownOptions = {}):
     const sectionEnd = next ? next.start - 1 : lines.length - 1;
     const prefix = `${'#'.repeat(heading.level)} ${heading.title}`;
     // Every chunk carries the heading (its own lines or the prefix); the budget makes room for it.
-    const sectionBudget = bodyBudget(budget, prefix.length);
+    const sectionBudget = bodyBudget(budget, countTokens(prefix));
     const pieces = packLines(layout, heading.end + 1, sectionEnd, sectionBudget, overlap);
     pieces.forEach((piece, pieceIndex) => {
       chunks.push(

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { countTokens } from '../providers/token-count.js';
 import { parseRecords, recordsToChunks } from './parse-records.js';
 
 const PRETTY_ARRAY = `[
@@ -136,7 +137,7 @@ describe('recordsToChunks', () => {
     for (const chunk of chunks) {
       expect(chunk).toMatchObject({ headingPath: ['A long article'], lineStart: 9, lineEnd: 9 });
       expect(chunk.text.startsWith('A long article\n\n')).toBe(true);
-      expect(chunk.text.length).toBeLessThanOrEqual(150 * 4);
+      expect(countTokens(chunk.text)).toBeLessThanOrEqual(150);
     }
     expect(chunks.map((chunk) => chunk.text).join('\n')).toContain(paragraphs[7]);
   });

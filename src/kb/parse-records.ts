@@ -1,5 +1,6 @@
 import type { ChunkDraft } from './chunk-markdown.js';
 import { lineOfOffset, lineStartOffsets, recordSpans } from './json-spans.js';
+import { countTokens } from '../providers/token-count.js';
 import { splitText } from './split-by-budget.js';
 
 /** One knowledge record from a JSON or JSONL file. */
@@ -78,7 +79,8 @@ export function recordsToChunks(
   options: { maxTokens?: number } = {},
 ): ChunkDraft[] {
   // The title line and the blank line under it are repeated in every chunk.
-  const pieces = splitText(record.text, { ...options, reservedChars: record.title.length + 1 });
+  const reservedTokens = countTokens(`${record.title}\n\n`);
+  const pieces = splitText(record.text, { ...options, reservedTokens });
   return pieces
     .filter((piece) => piece.trim() !== '')
     .map((piece) => ({

@@ -8,7 +8,7 @@ import type {
   SourceConfig,
   SyncError,
 } from '../store/store.js';
-import { estimateTokens } from '../providers/provider.js';
+import { countTokens } from '../providers/token-count.js';
 import { type ChunkDraft, chunkMarkdown } from './chunk-markdown.js';
 import { parseRecords, recordsToChunks } from './parse-records.js';
 import { formatForPath } from './walk-files.js';
@@ -55,7 +55,7 @@ function toInput(draft: ChunkDraft): ChunkDraftInput {
     lineStart: draft.lineStart,
     lineEnd: draft.lineEnd,
     text: draft.text,
-    tokenCount: estimateTokens(draft.text),
+    tokenCount: countTokens(draft.text),
   };
 }
 

@@ -1,3 +1,4 @@
+import { countTokens } from '../providers/token-count.js';
 import { type MarkdownLayout, scanLayout, splitLines } from './markdown-layout.js';
 
 /** A run of lines (0-based, inclusive); `text` is set when one overlong line had to be cut. */
@@ -8,50 +9,48 @@ export interface Piece {
 }
 
 export const DEFAULT_MAX_TOKENS = 350;
-/** The same ratio as `estimateTokens` in providers, so budgets and token counts agree. */
-const CHARS_PER_TOKEN = 4;
 /** Below this a chunk is too small to read on its own; absurd budgets are raised to it. */
-const MIN_BUDGET_CHARS = 64;
+const MIN_BUDGET_TOKENS = 16;
 
-/** A token budget as characters; a missing, zero or non-numeric budget means the default. */
-export function budgetChars(maxTokens: number | undefined): number {
+/** A chunk budget in tokens; a missing, zero or non-numeric budget means the default. */
+export function budgetTokens(maxTokens: number | undefined): number {
   const tokens = Number.isFinite(maxTokens) && maxTokens ? maxTokens : DEFAULT_MAX_TOKENS;
-  return Math.max(MIN_BUDGET_CHARS, Math.floor(tokens * CHARS_PER_TOKEN));
+  return Math.max(MIN_BUDGET_TOKENS, Math.floor(tokens));
 }
 
 /**
- * What is left of a budget for a body once a heading of `headingChars` (and its newline) is added
+ * What is left of a budget for a body once a heading of `headingTokens` (and its newline) is added
  * to each piece; never less than half, so a very long title cannot shrink pieces to nothing.
  */
-export function bodyBudget(budget: number, headingChars: number): number {
-  return Math.max(budget - headingChars - 1, Math.floor(budget / 2));
+export function bodyBudget(budget: number, headingTokens: number): number {
+  return Math.max(budget - headingTokens - 1, Math.floor(budget / 2));
 }
 
 /**
  * Splits free text (a record's body) the way a long Markdown section is split: at blank lines,
  * with code blocks kept whole when they fit. Headings in the text get no special treatment.
- * `reservedChars` is room kept in each piece for a heading the caller puts above it.
+ * `reservedTokens` is room kept in each piece for a heading the caller puts above it.
  *
  * @example
- *   splitText(longArticle, { maxTokens: 200 }); // → ['first paragraphs (≤ 800 characters)', …]
+ *   splitText(longArticle, { maxTokens: 200 }); // → ['first paragraphs (≤ 200 tokens)', …]
  */
 export function splitText(
   text: string,
-  options: { maxTokens?: number; reservedChars?: number } = {},
+  options: { maxTokens?: number; reservedTokens?: number } = {},
 ): string[] {
   const layout = scanLayout(splitLines(text), 0);
-  const budget = bodyBudget(budgetChars(options.maxTokens), options.reservedChars ?? 0);
+  const budget = bodyBudget(budgetTokens(options.maxTokens), options.reservedTokens ?? 0);
   const pieces = packLines(layout, 0, layout.lines.length - 1, budget, 0);
   return pieces.map((piece) => pieceText(layout, piece));
 }
 
 /**
  * Packs the paragraphs and code blocks of lines from..to greedily into pieces of at most `budget`
- * characters. A block over budget on its own is cut between lines (and a line over budget at a
+ * tokens. A block over budget on its own is cut between lines (and a line over budget at a
  * space). With `overlap`, each later piece also repeats up to that many preceding lines.
  *
  * @example
- *   packLines(scanLayout(lines, 0), 0, lines.length - 1, 1400, 0); // → [{ start: 0, end: 12 }, …]
+ *   packLines(scanLayout(lines, 0), 0, lines.length - 1, 350, 0); // → [{ start: 0, end: 12 }, …]
  */
 export function packLines(
   layout: MarkdownLayout,
@@ -61,16 +60,17 @@ export function packLines(
   overlap: number,
 ): Piece[] {
   const pieces: Piece[] = [];
+  const rangeSize = rangeTokens(layout, from, to);
   let current: Piece | undefined;
   for (const block of blocks(layout, from, to)) {
-    if (current && rangeSize(layout, current.start, block.end) <= budget) {
+    if (current && rangeSize(current.start, block.end) <= budget) {
       current.end = block.end;
       continue;
     }
     if (current) pieces.push(current);
     current = undefined;
-    if (rangeSize(layout, block.start, block.end) <= budget) current = { ...block };
-    else pieces.push(...splitByLines(layout, block, budget));
+    if (rangeSize(block.start, block.end) <= budget) current = { ...block };
+    else pieces.push(...splitByLines(layout, block, budget, rangeSize));
   }
   if (current) pieces.push(current);
   return overlap > 0 ? withOverlap(layout, pieces, from, overlap) : pieces;
@@ -80,9 +80,21 @@ export function pieceText(layout: MarkdownLayout, piece: Piece): string {
   return piece.text ?? layout.lines.slice(piece.start, piece.end + 1).join('\n');
 }
 
-/** Characters of lines start..end joined with newlines. */
-function rangeSize(layout: MarkdownLayout, start: number, end: number): number {
-  return (layout.offsets[end + 1] ?? 0) - (layout.offsets[start] ?? 0) - 1;
+/**
+ * Tokens of lines start..end (within from..to) joined with newlines: each line counted once, plus
+ * a token per newline. Counting lines apart errs a little high (`\n\n` is one token, not two),
+ * which keeps pieces within budget, and costs one pass instead of one count per candidate piece.
+ */
+function rangeTokens(
+  layout: MarkdownLayout,
+  from: number,
+  to: number,
+): (start: number, end: number) => number {
+  const before = [0];
+  for (let index = from; index <= to; index++) {
+    before.push((before.at(-1) ?? 0) + countTokens(layout.lines[index] ?? '') + 1);
+  }
+  return (start, end) => (before[end + 1 - from] ?? 0) - (before[start - from] ?? 0) - 1;
 }
 
 function isBlank(line: string | undefined): boolean {
@@ -108,15 +120,20 @@ function* blocks(layout: MarkdownLayout, from: number, to: number): Generator<Pi
   }
 }
 
-function splitByLines(layout: MarkdownLayout, block: Piece, budget: number): Piece[] {
+function splitByLines(
+  layout: MarkdownLayout,
+  block: Piece,
+  budget: number,
+  rangeSize: (start: number, end: number) => number,
+): Piece[] {
   const pieces: Piece[] = [];
   let start = -1;
   for (let index = block.start; index <= block.end; index++) {
-    if (start >= 0 && rangeSize(layout, start, index) > budget) {
+    if (start >= 0 && rangeSize(start, index) > budget) {
       pieces.push({ start, end: index - 1 });
       start = -1;
     }
-    if (rangeSize(layout, index, index) > budget) {
+    if (rangeSize(index, index) > budget) {
       pieces.push(...cutLine(layout.lines[index] ?? '', index, budget));
     } else if (start < 0) {
       start = index;
@@ -126,21 +143,42 @@ function splitByLines(layout: MarkdownLayout, block: Piece, budget: number): Pie
   return pieces;
 }
 
+/** Cuts a line over budget into pieces of at most `budget` tokens, at a space where there is one. */
 function cutLine(line: string, index: number, budget: number): Piece[] {
   const pieces: Piece[] = [];
   let rest = line.trim();
   while (rest.length > 0) {
-    let cut = rest.length;
-    if (rest.length > budget) {
-      const space = rest.lastIndexOf(' ', budget);
-      cut = space > budget / 2 ? space : budget;
-      // Never split a surrogate pair: half an emoji is not text.
-      if (/[\uD800-\uDBFF]/.test(rest[cut - 1] ?? '')) cut -= 1;
-    }
+    const cut = cutWithin(rest, budget);
     pieces.push({ start: index, end: index, text: rest.slice(0, cut).trimEnd() });
     rest = rest.slice(cut).trimStart();
   }
   return pieces;
+}
+
+/** How many leading characters of `text` fit in `budget` tokens (all of it when it fits). */
+function cutWithin(text: string, budget: number): number {
+  // Four characters a token as a first guess, rescaled by the density measured on that much text,
+  // then shrunk until it fits.
+  const guess = cutAt(text, budget * 4);
+  let chars =
+    guess === text.length
+      ? guess
+      : Math.floor((guess * budget) / Math.max(1, countTokens(text.slice(0, guess))));
+  for (;;) {
+    const cut = cutAt(text, chars);
+    const tokens = countTokens(text.slice(0, cut));
+    if (tokens <= budget || cut <= 1) return cut;
+    chars = Math.max(1, Math.floor((cut * budget) / tokens) - 1);
+  }
+}
+
+/** At most `chars` characters: at the last space past the middle, else exactly there. */
+function cutAt(text: string, chars: number): number {
+  if (chars >= text.length) return text.length;
+  const space = text.lastIndexOf(' ', chars);
+  const cut = space > chars / 2 ? space : chars;
+  // Never split a surrogate pair: half an emoji is not text.
+  return cut > 1 && /[\uD800-\uDBFF]/.test(text[cut - 1] ?? '') ? cut - 1 : cut;
 }
 
 /** Moves each later piece's start back by up to `overlap` lines, but not into another code block. */

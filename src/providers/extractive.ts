@@ -22,7 +22,7 @@ import type {
   ChatStreamEvent,
   Passage,
 } from './provider.js';
-import { estimateTokens } from './provider.js';
+import { countTokens } from './token-count.js';
 
 export interface ExtractiveOptions {
   /** Most sentences quoted in one answer that is not a procedure; default 4. */
@@ -316,7 +316,7 @@ export class ExtractiveChatProvider implements ChatProvider {
     ].join('\n');
     return {
       text,
-      usage: { inputTokens: estimateTokens(read), outputTokens: estimateTokens(text) },
+      usage: { inputTokens: countTokens(read), outputTokens: countTokens(text) },
       provider: this.name,
       model: this.model,
       finishReason: 'stop',

@@ -1,7 +1,8 @@
 /** Reading what providers send back: JSON replies, stream chunks, SSE events, error bodies. */
 import { z } from 'zod';
 import { UpstreamError } from '../errors.js';
-import { type ChatRequest, type TokenUsage, estimateTokens } from './provider.js';
+import type { ChatRequest, TokenUsage } from './provider.js';
+import { countTokens } from './token-count.js';
 
 const UPSTREAM_MESSAGE_LIMIT = 300;
 
@@ -80,7 +81,7 @@ export function usageFrom(
 ): TokenUsage {
   const prompt = request.messages.map((message) => message.content).join('\n');
   return {
-    inputTokens: reported.input ?? estimateTokens(prompt),
-    outputTokens: reported.output ?? estimateTokens(text),
+    inputTokens: reported.input ?? countTokens(prompt),
+    outputTokens: reported.output ?? countTokens(text),
   };
 }

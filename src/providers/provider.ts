@@ -75,8 +75,3 @@ export interface EmbeddingProvider {
   dimensions(): Promise<number>;
   embed(texts: string[], options?: { signal?: AbortSignal }): Promise<number[][]>;
 }
-
-/** Rough token count for budgets and usage when a provider reports none (≈ 4 chars a token). */
-export function estimateTokens(text: string): number {
-  return Math.max(1, Math.ceil(text.length / 4));
-}

@@ -1,5 +1,5 @@
 import type { ChatProvider, ChatRequest, ChatResult } from '../../providers/provider.js';
-import { estimateTokens } from '../../providers/provider.js';
+import { countTokens } from '../../providers/token-count.js';
 import type { Agent } from '../policy-bundle.js';
 import { buildMessages } from '../prompt.js';
 import type { GovernorContext, GovernorStep } from '../step.js';
@@ -14,7 +14,7 @@ function partialResult(provider: ChatProvider, request: ChatRequest, text: strin
   const prompt = request.messages.map((message) => message.content).join('\n');
   return {
     text,
-    usage: { inputTokens: estimateTokens(prompt), outputTokens: text ? estimateTokens(text) : 0 },
+    usage: { inputTokens: countTokens(prompt), outputTokens: countTokens(text) },
     provider: provider.name,
     model: provider.model,
     finishReason: 'other',
