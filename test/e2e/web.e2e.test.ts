@@ -213,6 +213,27 @@ describe.skipIf(skipUnlessCi(hasChromium, missing))('web app in Chromium', () =>
     await screenshot(page, shots, '05-policy-rolled-back');
   }, 90_000);
 
+  it('starts a policy canary, shows its live comparison, stops it and lists it', async () => {
+    await page.goto(`${appOrigin}/#/admin/policies`);
+    await page.getByLabel('Canary version').waitFor();
+    const candidate = await page
+      .getByLabel('Canary version')
+      .locator('option')
+      .nth(1)
+      .getAttribute('value');
+    await page.getByLabel('Canary version').selectOption(candidate ?? '');
+    await page.getByLabel('Share of users (%)').fill('50');
+    await page.getByRole('button', { name: 'Start the canary' }).click();
+    const running = page.getByTestId('canary-running');
+    await waitForText(running, /serves 50 % of users/);
+    await waitForText(page.getByRole('table', { name: 'Canary comparison' }), /Refusal rate/);
+    await screenshot(page, shots, '05-policy-canary-running');
+
+    await page.getByRole('button', { name: 'Stop the canary' }).click();
+    await waitForText(page.getByRole('table', { name: 'Canary history' }), /stopped/);
+    await screenshot(page, shots, '05-policy-canary-stopped');
+  }, 90_000);
+
   it('signs out and signs in again, and fits a 360 px screen', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('E-mail').fill(ADMIN.email);

@@ -7,9 +7,13 @@ import { DataTable } from '../ui/data-table';
 import { formatDate, shortVersion } from '../ui/format';
 import { Async, Empty, FormError } from '../ui/states';
 import { useResource } from '../ui/use-resource';
+import { PolicyCanaryPanel } from './policy-canary';
 import { PolicyDiff } from './policy-diff';
 
-/** Policy versions, a side-by-side diff, activate / roll back, and the activation history. */
+/**
+ * Policy versions, a side-by-side diff, activate / roll back, the canary rollout (admins), and
+ * the activation history.
+ */
 export function PoliciesPage() {
   const { me } = useSession();
   const overview = useResource((signal) => api<PolicyOverview>('/v1/policies', { signal }), []);
@@ -130,6 +134,16 @@ export function PoliciesPage() {
                 </li>
               ))}
             </ul>
+            {isAdmin && (
+              <>
+                <h4>Canary rollout</h4>
+                <PolicyCanaryPanel
+                  versions={data.versions}
+                  active={data.active.version}
+                  onEnded={overview.reload}
+                />
+              </>
+            )}
             <h4>Compare</h4>
             {versions.length < 2 ? (
               <Empty>

@@ -148,3 +148,41 @@ export interface UsageSeries {
   series: { key: string; label: string; points: UsagePoint[] }[];
   quotas: { name: string; used: number; limit: number; period: string; resetsAt: string | null }[];
 }
+
+export interface PolicyCanary {
+  id: string;
+  version: string;
+  baseVersion: string;
+  percent: number;
+  startedAt: string;
+  startedBy: string;
+  reason: string;
+  ended?: {
+    at: string;
+    by: string;
+    outcome: 'promoted' | 'rolled_back' | 'stopped';
+    reason: string;
+  };
+}
+
+export interface CanaryFigures {
+  version: string;
+  calls: number;
+  refusalRate: number;
+  errorRate: number;
+  groundingFailureRate: number;
+  latencyP95Ms: number | null;
+}
+
+/** `GET /v1/policies/canary`. */
+export interface CanaryStatus {
+  canary: PolicyCanary | null;
+  comparison: {
+    canary: CanaryFigures;
+    active: CanaryFigures;
+    settings: { windowSeconds: number; minCalls: number };
+    elapsedSeconds: number;
+    verdict: { decision: 'rollback' | 'promote' | 'continue'; reasons: string[] };
+  } | null;
+  history: PolicyCanary[];
+}
