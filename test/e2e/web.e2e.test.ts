@@ -151,6 +151,24 @@ describe.skipIf(skipUnlessCi(hasChromium, missing))('web app in Chromium', () =>
     await panel.waitFor({ state: 'detached' });
   }, 90_000);
 
+  it('shows a question asked in one tab in a second tab open on the same conversation', async () => {
+    await page.waitForURL(/#\/chat\/[^/]+$/);
+    const second = await context.newPage();
+    try {
+      await second.goto(page.url());
+      const log = second.locator('.messages');
+      await waitForText(log, /How do I roll back a policy\?/);
+      const question = page.getByLabel('Your question');
+      await question.fill('Where are background jobs kept?');
+      await question.press('Enter');
+      // No reload, no click: the realtime channel brings the exchange to the other tab.
+      await waitForText(log, /Where are background jobs kept\?/);
+      await screenshot(second, shots, '02b-second-tab-live');
+    } finally {
+      await second.close();
+    }
+  }, 90_000);
+
   it('adds a folder source and syncs it, showing counts and errors per file', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'keel-web-docs-'));
     mkdirSync(join(folder, 'guide'));

@@ -77,10 +77,15 @@ export interface RequestOptions {
   query?: Record<string, string | number | undefined>;
   signal?: AbortSignal;
   accept?: string;
+  /** More request headers (`last-event-id` to resume an event stream). */
+  headers?: Record<string, string>;
 }
 
 async function send(path: string, options: RequestOptions): Promise<Response> {
-  const headers: Record<string, string> = { accept: options.accept ?? 'application/json' };
+  const headers: Record<string, string> = {
+    ...options.headers,
+    accept: options.accept ?? 'application/json',
+  };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (accessToken) headers.authorization = `Bearer ${accessToken}`;
   try {

@@ -32,4 +32,12 @@ describe('reading Server-Sent Events from fetch', () => {
     expect(parseBlock('data: a\ndata: b')).toEqual({ event: 'message', data: 'a\nb' });
     expect(parseBlock(': only a comment')).toBeUndefined();
   });
+
+  it('keeps the event id a client resumes after', () => {
+    expect(parseBlock('id: 1733400000000-2\nevent: job-updated\ndata: {}')).toEqual({
+      event: 'job-updated',
+      data: '{}',
+      id: '1733400000000-2',
+    });
+  });
 });

@@ -2,6 +2,8 @@
 export interface SseMessage {
   event: string;
   data: string;
+  /** The event's `id:`, sent back as `Last-Event-ID` to resume after it. */
+  id?: string;
 }
 
 /**
@@ -35,6 +37,7 @@ export async function* readSse(response: Response): AsyncGenerator<SseMessage> {
 /** One event block; comment lines (heartbeats) and blocks without data give undefined. */
 export function parseBlock(block: string): SseMessage | undefined {
   let event = 'message';
+  let id: string | undefined;
   const data: string[] = [];
   for (const line of block.split('\n')) {
     if (line === '' || line.startsWith(':')) continue;
@@ -43,6 +46,8 @@ export function parseBlock(block: string): SseMessage | undefined {
     const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
     if (field === 'event') event = value;
     else if (field === 'data') data.push(value);
+    else if (field === 'id') id = value;
   }
-  return data.length > 0 ? { event, data: data.join('\n') } : undefined;
+  if (data.length === 0) return undefined;
+  return id === undefined ? { event, data: data.join('\n') } : { event, data: data.join('\n'), id };
 }

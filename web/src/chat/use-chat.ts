@@ -3,7 +3,17 @@ import { api } from '../api/client';
 import { ApiError, messageOf } from '../api/errors';
 import type { Citation, Decision } from '../api/schemas';
 import type { ConversationMessage } from '../api/types';
+import { type RealtimeMessage, followTopic } from '../api/realtime';
 import { streamChat } from './stream-chat';
+
+/** A conversation's stored messages, as the chat shows them. */
+async function loadMessages(conversationId: string, signal: AbortSignal): Promise<ChatMessage[]> {
+  const result = await api<{ messages: ConversationMessage[] }>(
+    `/v1/conversations/${encodeURIComponent(conversationId)}`,
+    { signal },
+  );
+  return withQuestions(result.messages.map(fromStored));
+}
 
 export interface ChatMessage {
   id: string;
@@ -71,6 +81,8 @@ export function useChat(
   const abortRef = useRef<AbortController | null>(null);
   // A conversation the app just created is already on screen: don't reload it.
   const createdRef = useRef<string | undefined>(undefined);
+  /** Trace ids of the exchanges this tab sent, told apart from other tabs' on the live channel. */
+  const ownTraces = useRef(new Set<string>());
 
   useEffect(() => {
     if (!conversationId) {
@@ -84,12 +96,9 @@ export function useChat(
     }
     const controller = new AbortController();
     setLoading(true);
-    api<{ messages: ConversationMessage[] }>(
-      `/v1/conversations/${encodeURIComponent(conversationId)}`,
-      { signal: controller.signal },
-    ).then(
-      (result) => {
-        setMessages(withQuestions(result.messages.map(fromStored)));
+    loadMessages(conversationId, controller.signal).then(
+      (loaded) => {
+        setMessages(loaded);
         setLoadError(undefined);
         setLoading(false);
       },
@@ -99,6 +108,24 @@ export function useChat(
         setLoading(false);
       },
     );
+    return () => controller.abort();
+  }, [conversationId]);
+
+  // The same conversation open in another tab or on another device: its exchanges appear here.
+  // This tab's own (known by trace id) and those arriving while it streams an answer are
+  // already on screen or about to be.
+  useEffect(() => {
+    if (!conversationId) return;
+    const controller = new AbortController();
+    const onMessage = async ({ type, data }: RealtimeMessage) => {
+      if (type !== 'message-appended' && type !== 'reset') return;
+      const traces = ((data.messages ?? []) as { traceId?: string }[]).map((m) => m.traceId);
+      if (abortRef.current || traces.some((trace) => trace && ownTraces.current.has(trace))) return;
+      setMessages(await loadMessages(conversationId, controller.signal));
+    };
+    followTopic(`conversation:${conversationId}`, onMessage, controller.signal).catch(() => {
+      // Live updates are a convenience: without them the conversation still works.
+    });
     return () => controller.abort();
   }, [conversationId]);
 
@@ -137,7 +164,10 @@ export function useChat(
         const answer = await streamChat(
           { message: text, agent, conversationId },
           {
-            onMeta: (meta) => remember(meta.conversationId),
+            onMeta: (meta) => {
+              if (meta.traceId) ownTraces.current.add(meta.traceId);
+              remember(meta.conversationId);
+            },
             onDelta: (delta) =>
               update(answerId, (message) => ({ ...message, content: message.content + delta })),
             onRefusal: () => update(answerId, (message) => ({ ...message, content: '' })),

@@ -1,6 +1,6 @@
-import { request } from '../api/client';
+import { api } from '../api/client';
+import { followTopic } from '../api/realtime';
 import { jobStateSchema } from '../api/schemas';
-import { readSse } from '../api/sse';
 import type { JobState } from '../api/schemas';
 
 export interface JobProgress {
@@ -11,47 +11,53 @@ export interface JobProgress {
 }
 
 const FINISHED = new Set<JobState>(['completed', 'dead', 'cancelled']);
-const EVENT_STATE: Record<string, JobState> = {
-  'job-completed': 'completed',
-  'job-failed': 'failed',
-  'job-dead': 'dead',
-  'job-cancelled': 'cancelled',
-  'job-progress': 'running',
-};
+
+/** A job record's fields as progress; undefined for anything else. */
+function fromRecord(record: unknown): JobProgress | undefined {
+  const job = record as Record<string, unknown> | null;
+  const state = jobStateSchema.safeParse(job?.state);
+  if (!job || !state.success) return undefined;
+  return {
+    state: state.data,
+    progress: state.data === 'completed' ? 1 : typeof job.progress === 'number' ? job.progress : 0,
+    message: typeof job.progressMessage === 'string' ? job.progressMessage : null,
+    error: typeof job.error === 'string' ? job.error : null,
+  };
+}
 
 /**
- * Follows `GET /v1/jobs/{id}/events` (the job's current record first, then `job-*` events) and
- * reports each change; resolves with the final state when the job finishes.
+ * Follows the job on the realtime channel (`job-updated` with the job, first as it is now, and
+ * `job-progress`) and reports each change; resolves with the final state when the job finishes.
+ * A dropped connection resumes where it left off; when the server could not keep what was missed
+ * (`reset`), the job is read again.
  */
 export async function watchJob(
   jobId: string,
   onChange: (progress: JobProgress) => void,
   signal: AbortSignal,
 ): Promise<JobProgress> {
-  const response = await request(`/v1/jobs/${encodeURIComponent(jobId)}/events`, {
-    accept: 'text/event-stream',
-    signal,
-  });
   let current: JobProgress = { state: 'queued', progress: 0, message: null, error: null };
-  for await (const message of readSse(response)) {
-    const data = JSON.parse(message.data) as Record<string, unknown>;
-    const type = typeof data.type === 'string' ? data.type : message.event;
-    const recordState = jobStateSchema.safeParse(data.state);
-    const state = recordState.success ? recordState.data : EVENT_STATE[type];
-    current = {
-      state: state ?? current.state,
-      progress: typeof data.progress === 'number' ? data.progress : current.progress,
-      message:
-        typeof data.message === 'string'
-          ? data.message
-          : typeof data.progressMessage === 'string'
-            ? data.progressMessage
-            : current.message,
-      error: typeof data.error === 'string' ? data.error : current.error,
-    };
-    if (current.state === 'completed') current.progress = 1;
-    onChange(current);
-    if (FINISHED.has(current.state)) return current;
-  }
+  await followTopic(
+    `job:${jobId}`,
+    async ({ type, data }) => {
+      if (type === 'job-progress') {
+        current = {
+          ...current,
+          state: 'running',
+          progress: typeof data.progress === 'number' ? data.progress : current.progress,
+          message: typeof data.message === 'string' ? data.message : current.message,
+        };
+      } else {
+        const record =
+          type === 'reset'
+            ? await api(`/v1/jobs/${encodeURIComponent(jobId)}`, { signal })
+            : data.job;
+        current = fromRecord(record) ?? current;
+      }
+      onChange(current);
+      return FINISHED.has(current.state);
+    },
+    signal,
+  );
   return current;
 }
