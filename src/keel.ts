@@ -57,6 +57,8 @@ import { openJobQueue } from './jobs/open-job-queue.js';
 import { instrumentJobQueue } from './jobs/instrumented-queue.js';
 import { availableQueues } from './jobs/processors.js';
 import { createImageProvider } from './providers/images-openai.js';
+import { createVisionProvider } from './providers/vision-factory.js';
+import { VisionService } from './vision/vision-service.js';
 import type { JobQueue, JobWorker } from './jobs/queue.js';
 import { type StartWorkerOptions, WORKER_CLOSE_TIMEOUT_MS, startJobWorker } from './jobs/worker.js';
 
@@ -93,6 +95,8 @@ export interface Keel {
   /** Uploads, generated content and backups: a local folder, or S3 when S3_ENDPOINT is set. */
   blobs: BlobStore;
   loginGuard: LoginGuard;
+  /** Image analysis; undefined when no vision provider is configured (`KEEL_VISION=none`). */
+  vision: VisionService | undefined;
   /** Durable jobs: BullMQ on Redis when REDIS_URL is set, else `jobs.db` in the data folder. */
   jobs: JobQueue;
   /**
@@ -271,6 +275,18 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
     : governor;
   const quotas = new QuotaService(store.usage, config.limits.quotas, prices);
   const imageProvider = createImageProvider(config);
+  const visionProvider = createVisionProvider(config);
+  const vision =
+    visionProvider &&
+    new VisionService({
+      provider: visionProvider,
+      blobs,
+      cache,
+      policies,
+      answers,
+      quotas,
+      maxImageBytes: config.providers.vision.maxImageBytes,
+    });
   // The queues beyond ingest and webhooks, each offered only when its dependencies exist here.
   const optionalJobGroups = {
     generate: { answers, quotas, blobs },
@@ -340,6 +356,7 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
     redis,
     blobs,
     loginGuard: createLoginGuard(limiter),
+    vision,
     jobs,
     startWorker(options) {
       const worker = startJobWorker(

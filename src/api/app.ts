@@ -38,6 +38,7 @@ import { openApiTransform, openApiTransformObject, securitySchemes } from './ope
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import { uploadRoutes } from './routes/uploads.js';
+import { visionRoutes } from './routes/vision.js';
 import { requestIdOf, traceRequests } from '../telemetry/http-tracing.js';
 
 /**
@@ -145,6 +146,7 @@ export async function buildApp(keel: Keel) {
   await app.register(kbRoutes(keel));
   await app.register(kbExampleRoutes(keel));
   await app.register(uploadRoutes(keel));
+  await app.register(visionRoutes(keel));
   await app.register(policyRoutes(keel));
   await app.register(governorRoutes(keel));
   await app.register(authRoutes(keel));

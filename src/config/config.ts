@@ -6,11 +6,16 @@ import { ConfigError } from '../errors.js';
 import { assertStrongEnough } from './argon2-params.js';
 import { readSecretFiles, secretVariableNames } from './secret-files.js';
 import { checkSecretStrength } from './secret-strength.js';
-import type { chatProviderNames, embeddingProviderNames } from './variables.js';
+import type {
+  chatProviderNames,
+  embeddingProviderNames,
+  visionProviderNames,
+} from './variables.js';
 import { type Variables, variableDocs, variablesSchema } from './variables.js';
 
 export type ChatProviderName = (typeof chatProviderNames)[number];
 export type EmbeddingProviderName = (typeof embeddingProviderNames)[number];
+export type VisionProviderName = (typeof visionProviderNames)[number];
 export type Profile = Variables['KEEL_PROFILE'];
 
 export interface RemoteProviderConfig {
@@ -104,6 +109,8 @@ export interface Config {
     gemini: RemoteProviderConfig;
     /** The OpenAI-compatible image server; undefined (no `images` queue) without KEEL_IMAGES_URL. */
     images: (RemoteProviderConfig & { timeoutMs: number }) | undefined;
+    /** Image analysis: which provider (at its base URL, with its key), model and size limit. */
+    vision: { provider: VisionProviderName; model: string | undefined; maxImageBytes: number };
   };
 }
 
@@ -229,6 +236,13 @@ function pickChatProvider(variables: Variables): ChatProviderName {
   if (variables.GEMINI_API_KEY) return 'gemini';
   if (variables.GROQ_API_KEY) return 'groq';
   return 'extractive';
+}
+
+function pickVision(variables: Variables): VisionProviderName {
+  if (variables.KEEL_VISION !== 'auto') return variables.KEEL_VISION;
+  if (variables.OPENAI_API_KEY) return 'openai';
+  if (variables.GEMINI_API_KEY) return 'gemini';
+  return 'none';
 }
 
 function pickEmbeddings(variables: Variables): EmbeddingProviderName {
@@ -364,11 +378,18 @@ function toConfig(variables: Variables, cwd: string): Config {
             timeoutMs: variables.KEEL_IMAGES_TIMEOUT_MS,
           }
         : undefined,
+      vision: {
+        provider: pickVision(variables),
+        model: variables.KEEL_VISION_MODEL,
+        maxImageBytes: variables.KEEL_VISION_MAX_IMAGE_BYTES,
+      },
     },
   };
 }
 
-const KEY_VARIABLE: Partial<Record<ChatProviderName | EmbeddingProviderName, string>> = {
+const KEY_VARIABLE: Partial<
+  Record<ChatProviderName | EmbeddingProviderName | VisionProviderName, string>
+> = {
   openai: 'OPENAI_API_KEY',
   groq: 'GROQ_API_KEY',
   gemini: 'GEMINI_API_KEY',
@@ -451,10 +472,11 @@ function crossCheck(config: Config): ConfigProblem[] {
     });
   }
   const { providers } = config;
-  const used = new Set<ChatProviderName | EmbeddingProviderName>([
+  const used = new Set<ChatProviderName | EmbeddingProviderName | VisionProviderName>([
     providers.chat,
     ...providers.fallback,
     providers.embeddings,
+    providers.vision.provider,
   ]);
   for (const name of used) {
     const variable = KEY_VARIABLE[name];

@@ -53,6 +53,7 @@ export const quotasSchema = z
 
 export const chatProviderNames = ['extractive', 'openai', 'groq', 'ollama', 'gemini'] as const;
 export const embeddingProviderNames = ['none', 'openai', 'ollama', 'gemini'] as const;
+export const visionProviderNames = ['none', 'openai', 'ollama', 'gemini'] as const;
 
 export interface VariableDoc {
   default: string;
@@ -326,6 +327,20 @@ export const variableDocs = {
     default: '120000',
     description: 'Timeout of one image generation call (images take far longer than chat).',
   },
+  KEEL_VISION: {
+    default: 'auto',
+    description:
+      'Vision provider for `POST /v1/vision/analyze` and the `vision` queue: `none`, `openai`, `ollama`, `gemini` (each at its `*_BASE_URL` with its key); `auto` uses OpenAI or Gemini when a key is set, else none.',
+  },
+  KEEL_VISION_MODEL: {
+    default: '(per provider)',
+    description:
+      'Vision model: `gpt-4o-mini` (openai), `gemini-2.0-flash` (gemini), `llava` (ollama) unless set.',
+  },
+  KEEL_VISION_MAX_IMAGE_BYTES: {
+    default: '10485760',
+    description: 'Largest image accepted for vision analysis (413 above it).',
+  },
 } satisfies Record<string, VariableDoc>;
 
 export type VariableName = keyof typeof variableDocs;
@@ -436,6 +451,9 @@ export const variablesSchema = z.object({
   KEEL_IMAGES_MODEL: z.string().min(1).default('dall-e-3'),
   KEEL_IMAGES_API_KEY: z.string().min(1).optional(),
   KEEL_IMAGES_TIMEOUT_MS: positiveInt.max(600_000).default(120_000),
+  KEEL_VISION: z.enum(['auto', ...visionProviderNames]).default('auto'),
+  KEEL_VISION_MODEL: z.string().min(1).optional(),
+  KEEL_VISION_MAX_IMAGE_BYTES: positiveInt.max(50 * 1024 * 1024).default(10 * 1024 * 1024),
 });
 
 export type Variables = z.output<typeof variablesSchema>;

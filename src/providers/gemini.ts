@@ -10,7 +10,8 @@ import { type JsonPost, RemoteChatProvider } from './http.js';
 import type { ChatRequest, ChatResult, ChatStreamEvent } from './provider.js';
 import { RemoteEmbeddingProvider } from './remote-embeddings.js';
 
-const responseSchema = z.object({
+/** A `generateContent` reply (and each chunk of a streamed one); vision replies too. */
+export const responseSchema = z.object({
   candidates: z
     .array(
       z.object({
@@ -45,12 +46,12 @@ const EMBED_BATCH_LIMIT = 100;
 type GeminiResponse = z.infer<typeof responseSchema>;
 
 /** Model ids are accepted with or without the `models/` prefix the API uses in resource names. */
-function modelPath(model: string, method: string): string {
+export function modelPath(model: string, method: string): string {
   return `models/${encodeURIComponent(model.replace(/^models\//, ''))}:${method}`;
 }
 
 /** Visible answer text of a response; "thought" parts of thinking models are not the answer. */
-function answerText(response: GeminiResponse): string {
+export function answerText(response: GeminiResponse): string {
   const parts = response.candidates?.[0]?.content?.parts ?? [];
   return parts
     .filter((part) => !part.thought)
@@ -64,13 +65,25 @@ function finishReason(reason: string | undefined): ChatResult['finishReason'] {
   return 'other';
 }
 
+/** Gemini answers a blocked prompt with feedback instead of candidates: a refusal. */
+export function refuseIfBlocked(provider: string, response: GeminiResponse): void {
+  const blockReason = response.promptFeedback?.blockReason;
+  if (!blockReason) return;
+  throw new UpstreamError(
+    'provider_rejected',
+    `${provider} refused the prompt (${blockReason})`,
+    { provider, blockReason },
+    false,
+  );
+}
+
 export class GeminiChatProvider extends RemoteChatProvider {
   async chat(request: ChatRequest): Promise<ChatResult> {
     const reply = await this.http.postJson(
       this.generatePost(request, 'generateContent'),
       responseSchema,
     );
-    this.refuseIfBlocked(reply);
+    refuseIfBlocked(this.name, reply);
     const candidate = reply.candidates?.[0];
     if (!candidate) throw this.http.badResponse('the reply has no candidate');
     return this.result(request, answerText(reply), reply, candidate.finishReason);
@@ -85,7 +98,7 @@ export class GeminiChatProvider extends RemoteChatProvider {
     let reason: string | undefined;
     for await (const data of serverSentData(lines)) {
       const chunk = parseJsonReply(this.name, responseSchema, data);
-      this.refuseIfBlocked(chunk);
+      refuseIfBlocked(this.name, chunk);
       const delta = answerText(chunk);
       if (delta) {
         text += delta;
@@ -99,18 +112,6 @@ export class GeminiChatProvider extends RemoteChatProvider {
       throw this.http.badResponse('the stream ended without a finish reason');
     }
     yield { type: 'done', result: this.result(request, text, last, reason) };
-  }
-
-  /** Gemini answers a blocked prompt with feedback instead of candidates: a refusal. */
-  private refuseIfBlocked(response: GeminiResponse): void {
-    const blockReason = response.promptFeedback?.blockReason;
-    if (!blockReason) return;
-    throw new UpstreamError(
-      'provider_rejected',
-      `${this.name} refused the prompt (${blockReason})`,
-      { provider: this.name, blockReason },
-      false,
-    );
   }
 
   private result(

@@ -79,7 +79,15 @@ export function usageFrom(
   text: string,
   reported: { input?: number | null | undefined; output?: number | null | undefined },
 ): TokenUsage {
-  const prompt = request.messages.map((message) => message.content).join('\n');
+  return usageOf(request.messages.map((message) => message.content).join('\n'), text, reported);
+}
+
+/** `usageFrom` for a prompt given as one text (a vision prompt, whose image the estimate skips). */
+export function usageOf(
+  prompt: string,
+  text: string,
+  reported: { input?: number | null | undefined; output?: number | null | undefined },
+): TokenUsage {
   return {
     inputTokens: reported.input ?? countTokens(prompt),
     outputTokens: reported.output ?? countTokens(text),

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
 import { UpstreamError } from '../errors.js';
 import type { ChatProvider, ChatRequest, ChatResult, ChatStreamEvent } from './provider.js';
+import type { VisionProvider, VisionRequest, VisionResult } from './vision-provider.js';
 import { badResponse, extractUpstreamMessage, parseJsonReply } from './http-reply.js';
 import { Deadline, retryDelayMs } from './http-timing.js';
 
@@ -212,8 +213,8 @@ function safeOrigin(url: string): string {
   }
 }
 
-/** What every remote chat adapter holds: its name, model and HTTP plumbing. */
-export abstract class RemoteChatProvider implements ChatProvider {
+/** What every remote adapter holds: its name, model and HTTP plumbing. */
+abstract class RemoteProvider {
   readonly name: string;
   readonly model: string;
   protected readonly http: ProviderHttp;
@@ -223,7 +224,13 @@ export abstract class RemoteChatProvider implements ChatProvider {
     this.model = options.model;
     this.http = new ProviderHttp(options);
   }
+}
 
+export abstract class RemoteChatProvider extends RemoteProvider implements ChatProvider {
   abstract chat(request: ChatRequest): Promise<ChatResult>;
   abstract stream(request: ChatRequest): AsyncIterable<ChatStreamEvent>;
+}
+
+export abstract class RemoteVisionProvider extends RemoteProvider implements VisionProvider {
+  abstract analyze(request: VisionRequest): Promise<VisionResult>;
 }

@@ -9,7 +9,8 @@ import { type JsonPost, bearerHeader, RemoteChatProvider } from './http.js';
 import type { ChatRequest, ChatResult, ChatStreamEvent } from './provider.js';
 import { RemoteEmbeddingProvider } from './remote-embeddings.js';
 
-const chatReplySchema = z.object({
+/** A non-streamed `/api/chat` reply (also the last line of a stream); vision replies too. */
+export const chatReplySchema = z.object({
   model: z.string().optional(),
   message: z.object({ content: z.string() }).optional(),
   done: z.boolean(),

@@ -10,7 +10,8 @@ import { RemoteEmbeddingProvider } from './remote-embeddings.js';
 
 const usageSchema = z.object({ prompt_tokens: z.number(), completion_tokens: z.number() });
 
-const completionSchema = z.object({
+/** A non-streamed chat completion; vision replies come in the same shape. */
+export const completionSchema = z.object({
   model: z.string().optional(),
   choices: z
     .array(

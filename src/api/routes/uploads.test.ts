@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { multipartBody } from '../../../test/helpers/multipart.js';
 import { createTestKeel } from '../../../test/helpers/test-keel.js';
 import { KnowledgeSync } from '../../kb/sync.js';
 import { createLogger } from '../../telemetry/logger.js';
@@ -10,19 +11,14 @@ import { createLogger } from '../../telemetry/logger.js';
 type TestKeel = Awaited<ReturnType<typeof createTestKeel>>;
 const fixtures = join(import.meta.dirname, '../../../test/fixtures/uploads');
 
-async function multipart(
+const multipart = (
   files: { name: string; bytes: Buffer | string }[],
   fields: Record<string, string> = {},
-) {
-  const form = new FormData();
-  for (const [name, value] of Object.entries(fields)) form.append(name, value);
-  for (const file of files) form.append('file', new Blob([file.bytes]), file.name);
-  const encoded = new Response(form);
-  return {
-    payload: Buffer.from(await encoded.arrayBuffer()),
-    headers: { 'content-type': encoded.headers.get('content-type') ?? '' },
-  };
-}
+) =>
+  multipartBody(
+    files.map((file) => ({ field: 'file', ...file })),
+    fields,
+  );
 
 describe('POST /v1/kb/uploads (real PDF, DOCX and HTML files)', () => {
   let keel: TestKeel;

@@ -1,0 +1,136 @@
+import type { MultipartFile } from '@fastify/multipart';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { KeelError, ValidationError } from '../../errors.js';
+import type { Keel } from '../../keel.js';
+import { decisionSchema, errorSchema } from '../schemas.js';
+
+const analysisSchema = z.object({
+  text: z.string(),
+  decision: decisionSchema,
+  image: z.object({
+    sha256: z.string(),
+    blobKey: z.string(),
+    mediaType: z.string(),
+    width: z.number().int(),
+    height: z.number().int(),
+    bytes: z.number().int(),
+  }),
+  agent: z.string().nullable(),
+  provider: z.string(),
+  model: z.string(),
+  usage: z.object({ inputTokens: z.number().int(), outputTokens: z.number().int() }),
+  policy: z.object({ id: z.string(), version: z.string() }),
+  cached: z.boolean(),
+  traceId: z.string(),
+});
+
+const TEXT_FIELD_LIMIT = 8_000;
+
+interface VisionForm {
+  image?: Buffer;
+  prompt?: string;
+  agent?: string;
+}
+
+/** The `image` file and the `prompt` / `agent` fields; the image read up to `maxBytes` only. */
+async function readForm(
+  parts: AsyncIterable<MultipartFile | { type: 'field'; fieldname: string; value: unknown }>,
+  maxBytes: number,
+): Promise<VisionForm> {
+  const form: VisionForm = {};
+  for await (const part of parts) {
+    if (part.type === 'field') {
+      if (
+        (part.fieldname === 'prompt' || part.fieldname === 'agent') &&
+        typeof part.value === 'string' &&
+        part.value.trim() !== ''
+      ) {
+        if (part.value.length > TEXT_FIELD_LIMIT) {
+          throw new ValidationError(
+            'field_too_long',
+            `${part.fieldname} may be at most ${TEXT_FIELD_LIMIT} characters`,
+            { field: part.fieldname },
+          );
+        }
+        form[part.fieldname] = part.value.trim();
+      }
+      continue;
+    }
+    const file = part as MultipartFile;
+    const bytes = await file.toBuffer().catch((error: unknown) => {
+      if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
+        throw new KeelError('image_too_large', `The image may be at most ${maxBytes} bytes`, 413, {
+          limit: maxBytes,
+        });
+      }
+      throw error;
+    });
+    if (file.fieldname === 'image') form.image = bytes;
+  }
+  return form;
+}
+
+/** `POST /v1/vision/analyze`: one image and a prompt (or an agent) in, the model's analysis out. */
+export const visionRoutes =
+  (keel: Keel): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.post(
+      '/v1/vision/analyze',
+      {
+        config: { access: { role: 'user', scope: 'chat', rateLimit: 'chat' } },
+        schema: {
+          summary:
+            'Analyse an image (multipart/form-data: an `image` file — PNG, JPEG, WebP or GIF — and a `prompt` and/or an `agent`); results are cached for an hour by image hash, prompt and model',
+          tags: ['vision'],
+          consumes: ['multipart/form-data'],
+          response: {
+            200: analysisSchema,
+            400: errorSchema,
+            413: errorSchema,
+            415: errorSchema,
+            422: errorSchema,
+            429: errorSchema,
+            502: errorSchema,
+            503: errorSchema,
+          },
+        },
+      },
+      async (request) => {
+        if (!request.isMultipart()) {
+          throw new KeelError(
+            'unsupported_media_type',
+            'Send the image as multipart/form-data',
+            415,
+          );
+        }
+        const vision = keel.vision;
+        if (!vision) {
+          throw new KeelError(
+            'vision_not_configured',
+            "Image analysis needs a vision provider: set KEEL_VISION (openai, gemini or ollama) and that provider's URL and key",
+            503,
+          );
+        }
+        const maxBytes = keel.config.providers.vision.maxImageBytes;
+        const form = await readForm(
+          request.parts({
+            limits: { fileSize: maxBytes, files: 1 },
+          }) as AsyncIterable<MultipartFile>,
+          maxBytes,
+        );
+        if (!form.image)
+          throw new ValidationError('no_image', 'The request holds no `image` file part');
+        if (!form.prompt && !form.agent) {
+          throw new ValidationError('prompt_required', 'Give a `prompt`, an `agent`, or both');
+        }
+        return vision.analyze({
+          caller: request.principal,
+          image: form.image,
+          prompt: form.prompt,
+          agent: form.agent,
+          traceId: String(request.id),
+        });
+      },
+    );
+  };
