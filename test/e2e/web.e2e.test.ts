@@ -387,4 +387,91 @@ describe.skipIf(skipUnlessCi(hasChromium, missing))('web app in Chromium', () =>
       await screenshot(page, shots, `11-${route.replace('/', '-')}-390px`);
     }
   }, 90_000);
+
+  it('shows the memories an answer used, and lets the user forget them and turn memory off', async () => {
+    await page.setViewportSize(DESKTOP);
+    await page.goto(`${appOrigin}/#/chat`);
+    const ask = async (question: string) => {
+      await page
+        .getByRole('button', { name: 'New chat' })
+        .click()
+        .catch(() => undefined);
+      await page.getByLabel('Your question').fill(question);
+      await page.getByLabel('Your question').press('Enter');
+      const answer = page.getByRole('article', { name: 'Answer' }).last();
+      await waitForText(answer, /Copy/, 60_000);
+      return answer;
+    };
+    await ask('I work at Acme Shipping. How do I roll back a policy?');
+    // The memory job runs after the answer: the Memory page lists the fact once it has.
+    const list = page.locator('table.data');
+    for (let attempt = 0; attempt < 40; attempt++) {
+      await page.goto(`${appOrigin}/#/memory`);
+      await page.getByRole('heading', { name: 'Memory' }).waitFor();
+      await page
+        .getByText(/Nothing remembered yet|Acme/)
+        .first()
+        .waitFor();
+      if (await list.isVisible()) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    await waitForText(list, /I work at Acme Shipping\./);
+
+    await page.goto(`${appOrigin}/#/chat`);
+    const answer = await ask('Which shipping settings does a policy have?');
+    await answer.getByText('used 1 memory').click();
+    await waitForText(
+      answer.getByRole('list', { name: 'Memories used for this answer' }),
+      /I work at Acme Shipping\./,
+    );
+    await screenshot(page, shots, '12-answer-used-memory');
+
+    await page.goto(`${appOrigin}/#/memory`);
+    const remember = page.getByLabel('Remember what I tell the agents and use it in my answers');
+    expect(await remember.isChecked()).toBe(true);
+    await remember.uncheck();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Memory' }).waitFor();
+    await remember.waitFor();
+    expect(await remember.isChecked()).toBe(false);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Forget I work at Acme Shipping.' }).click();
+    await page.getByText('Nothing remembered yet.').waitFor();
+    await screenshot(page, shots, '12-memory-page');
+  }, 150_000);
+
+  it('creates a schedule in the Jobs page, shows its next run, pauses, resumes and deletes it', async () => {
+    await page.setViewportSize(DESKTOP);
+    await page.goto(`${appOrigin}/#/jobs`);
+    const form = page.getByRole('form', { name: 'New schedule' });
+    await form.getByLabel('Schedule name').fill('nightly-forecast');
+    await form.getByLabel('Queue').selectOption('predictions');
+    await form.getByLabel('Cron expression').fill('not a cron');
+    await form.getByLabel('Time zone').fill('Europe/Lisbon');
+    await form.getByLabel('Payload (JSON)').fill('{"seriesId": "views", "horizon": 24}');
+    await form.getByRole('button', { name: 'Create schedule' }).click();
+    // The server's reason, in words, and nothing created.
+    await waitForText(page.locator('.form-error'), /cron/i);
+    await form.getByLabel('Cron expression').fill('0 3 * * *');
+    await form.getByRole('button', { name: 'Create schedule' }).click();
+
+    const section = page.getByRole('region', { name: 'Schedules' });
+    const row = section.locator('tr', { hasText: 'nightly-forecast' });
+    await waitForText(row, /0 3 \* \* \*.*Europe\/Lisbon/);
+    expect(await row.textContent()).not.toMatch(/paused/);
+    await screenshot(page, shots, '13-schedule-created');
+
+    await section.getByRole('button', { name: 'Pause schedule nightly-forecast' }).click();
+    await waitForText(row, /paused/);
+    await page.reload();
+    await waitForText(row, /paused/);
+    await section.getByRole('button', { name: 'Resume schedule nightly-forecast' }).click();
+    await section.getByRole('button', { name: 'Pause schedule nightly-forecast' }).waitFor();
+    expect(await row.textContent()).not.toMatch(/paused/);
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await section.getByRole('button', { name: 'Delete schedule nightly-forecast' }).click();
+    await section.getByText('No schedules.').waitFor();
+    await screenshot(page, shots, '13-schedule-deleted');
+  }, 90_000);
 });

@@ -6,6 +6,7 @@ import { useSession } from './auth/session';
 import { ChatPage } from './chat/chat-page';
 import { JobsPage } from './jobs/jobs-page';
 import { KnowledgePage } from './knowledge/knowledge-page';
+import { MemoryPage } from './memory/memory-page';
 import { UsagePage } from './usage/usage-page';
 import { href, useRoute } from './ui/router';
 import { ErrorState, Loading } from './ui/states';
@@ -15,6 +16,7 @@ const SECTIONS = [
   { id: 'knowledge', label: 'Knowledge' },
   { id: 'jobs', label: 'Jobs' },
   { id: 'usage', label: 'Usage' },
+  { id: 'memory', label: 'Memory' },
   { id: 'admin', label: 'Admin' },
 ] as const;
 
@@ -97,6 +99,8 @@ export function App() {
           <JobsPage />
         ) : section === 'usage' ? (
           <UsagePage />
+        ) : section === 'memory' ? (
+          <MemoryPage />
         ) : section === 'admin' ? (
           <AdminPage me={session.me} tab={detail} />
         ) : (

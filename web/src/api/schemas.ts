@@ -34,6 +34,14 @@ export const citationSchema = z.object({
   score: z.optional(z.number()),
 });
 
+/** A long-term memory of the asking user that the model was given for an answer. */
+export const usedMemorySchema = z.object({
+  id: z.string(),
+  kind: z.string(),
+  text: z.string(),
+});
+export type UsedMemory = z.infer<typeof usedMemorySchema>;
+
 export const answerSchema = z.object({
   answer: z.string(),
   citations: z.array(citationSchema),
@@ -44,6 +52,7 @@ export const answerSchema = z.object({
   provider: z.optional(z.nullable(z.string())),
   model: z.optional(z.nullable(z.string())),
   flags: z.optional(z.array(z.string())),
+  memories: z.optional(z.array(usedMemorySchema)),
   traceId: z.optional(z.string()),
   conversationId: z.optional(z.string()),
 });

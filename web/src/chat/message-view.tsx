@@ -3,6 +3,7 @@ import type { Citation } from '../api/schemas';
 import { Markdown } from '../markdown/markdown';
 import type { ChatMessage } from './use-chat';
 import { DecisionBanner } from './decision-banner';
+import { href } from '../ui/router';
 import { FormError } from '../ui/states';
 
 export interface MessageViewProps {
@@ -103,6 +104,20 @@ export function MessageView({ message, selected, onCite, onRetry, canRetry }: Me
             </button>
           )}
           {message.agent && <span className="hint">agent: {message.agent}</span>}
+          {message.memories && message.memories.length > 0 && (
+            <details className="used-memories hint">
+              <summary>
+                used {message.memories.length}{' '}
+                {message.memories.length === 1 ? 'memory' : 'memories'}
+              </summary>
+              <ul aria-label="Memories used for this answer">
+                {message.memories.map((memory) => (
+                  <li key={memory.id}>{memory.text}</li>
+                ))}
+              </ul>
+              <a href={href('memory')}>Manage memories</a>
+            </details>
+          )}
           {message.provider === 'extractive' && (
             <span
               className="hint"

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api } from '../api/client';
 import { ApiError, messageOf } from '../api/errors';
-import type { Citation, Decision } from '../api/schemas';
+import type { Citation, Decision, UsedMemory } from '../api/schemas';
 import type { ConversationMessage } from '../api/types';
 import { type RealtimeMessage, followTopic } from '../api/realtime';
 import { streamChat } from './stream-chat';
@@ -27,6 +27,8 @@ export interface ChatMessage {
   agent?: string | null;
   /** The provider that wrote the answer; `extractive` quoted the documents without a model. */
   provider?: string | null;
+  /** The user's long-term memories the model was given for this answer. */
+  memories?: UsedMemory[];
   streaming?: boolean;
   error?: string;
 }
@@ -183,6 +185,7 @@ export function useChat(
           flags: answer.flags ?? [],
           agent: answer.agent ?? null,
           provider: answer.provider ?? null,
+          memories: answer.memories ?? [],
           streaming: false,
         }));
       } catch (error) {

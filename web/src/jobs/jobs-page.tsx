@@ -10,12 +10,13 @@ import { Async, Empty, FormError } from '../ui/states';
 import { useResource } from '../ui/use-resource';
 import { JobOutput, QUEUES_WITH_OUTPUT } from './job-output';
 import { jobSubject } from './job-subject';
+import { SchedulesSection } from './schedules-section';
 
 const STATES = ['', 'queued', 'running', 'completed', 'failed', 'dead', 'cancelled'] as const;
 const CANCELLABLE = new Set(['queued', 'running', 'failed']);
 const RETRYABLE = new Set(['dead', 'failed', 'cancelled']);
 
-/** Background jobs: state, progress, attempts and errors; cancel and retry. */
+/** Background jobs: state, progress, attempts and errors; cancel and retry; recurring schedules. */
 export function JobsPage() {
   const { me } = useSession();
   const [state, setState] = useState('');
@@ -133,6 +134,7 @@ export function JobsPage() {
           )
         }
       </Async>
+      <SchedulesSection canAct={canAct} />
     </div>
   );
 }
