@@ -299,6 +299,7 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
       embedder,
     },
     ...(imageProvider && { images: { provider: imageProvider, blobs, answers, quotas } }),
+    ...(vision && { vision: { vision } }),
   };
   const jobs = announceJobUpdates(
     instrumentJobQueue(

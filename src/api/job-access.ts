@@ -18,6 +18,7 @@ export const QUEUE_ACCESS: Record<QueueName, { role: Role; scope: Scope }> = {
   memory: { role: 'user', scope: 'chat' },
   images: { role: 'user', scope: 'chat' },
   predictions: { role: 'user', scope: 'chat' },
+  vision: { role: 'user', scope: 'chat' },
 };
 
 /** Retrying or cancelling someone's job takes a manager, and the queue's own rights. */

@@ -18,6 +18,7 @@ export const QUEUE_NAMES = [
   'webhooks',
   'images',
   'predictions',
+  'vision',
 ] as const;
 
 export type QueueName = (typeof QUEUE_NAMES)[number];
@@ -62,6 +63,18 @@ export const jobPayloadSchemas = {
     seriesId: id,
     horizon: z.number().int().min(1).max(10_000),
   }),
+  /** A batch of image analyses (Structra): images stored by `POST /v1/vision/batches`, by hash. */
+  vision: z.object({
+    workspaceId: id,
+    /** Whose quota the analyses spend; filled in from the caller. */
+    userId: id.optional(),
+    images: z
+      .array(z.string().regex(/^[0-9a-f]{64}$/, 'must be an image SHA-256 (64 hex characters)'))
+      .min(1)
+      .max(50),
+    prompt: z.string().min(1).max(8_000).optional(),
+    agent: id.optional(),
+  }),
 } satisfies Record<QueueName, z.ZodType>;
 
 /** The payload type of each queue, as producers send it and processors receive it. */
@@ -78,6 +91,7 @@ export const QUEUE_DEFAULTS: Record<QueueName, { attempts: number; backoffMs: nu
   webhooks: { attempts: 8, backoffMs: 10_000 },
   images: { attempts: 3, backoffMs: 15_000 },
   predictions: { attempts: 3, backoffMs: 30_000 },
+  vision: { attempts: 3, backoffMs: 15_000 },
 };
 
 export function isQueueName(value: string): value is QueueName {

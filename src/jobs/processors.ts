@@ -10,6 +10,7 @@ import {
   type PredictionDependencies,
   createPredictionProcessor,
 } from './processors/predictions.js';
+import { type VisionDependencies, createVisionProcessor } from './processors/vision.js';
 import { type WebhookDependencies, createWebhookProcessor } from './processors/webhooks.js';
 import { type JobProcessor, type JobProcessors, describeError, isRetryable } from './queue.js';
 
@@ -25,15 +26,18 @@ export interface ProcessorDependencies {
   images?: ImageDependencies;
   predictions?: PredictionDependencies;
   memory?: MemoryDependencies;
+  /** Given only when a vision provider is configured (`KEEL_VISION`). */
+  vision?: VisionDependencies;
 }
 
 /** The dependency groups a process may go without; each one opens the queue of the same name. */
-export type OptionalDependencyGroup = 'generate' | 'images' | 'predictions' | 'memory';
+export type OptionalDependencyGroup = 'generate' | 'images' | 'predictions' | 'memory' | 'vision';
 const OPTIONAL_GROUPS: readonly OptionalDependencyGroup[] = [
   'generate',
   'images',
   'predictions',
   'memory',
+  'vision',
 ];
 
 type Registration<Q extends QueueName> = (dependencies: ProcessorDependencies) => JobProcessor<Q>;
@@ -46,6 +50,7 @@ const REGISTRY: { [Q in QueueName]: Registration<Q> } = {
   memory: (dependencies) => createMemoryProcessor(given(dependencies, 'memory')),
   images: (dependencies) => createImageProcessor(given(dependencies, 'images')),
   predictions: (dependencies) => createPredictionProcessor(given(dependencies, 'predictions')),
+  vision: (dependencies) => createVisionProcessor(given(dependencies, 'vision')),
 };
 
 const isOptional = (queue: QueueName): queue is OptionalDependencyGroup =>

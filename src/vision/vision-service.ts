@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { BlobStore } from '../blobs/blob-store.js';
+import { type BlobStore, readBlob } from '../blobs/blob-store.js';
 import type { Cache } from '../cache/cache.js';
 import { CACHE_TTL_SECONDS } from '../cache/cache-ttl.js';
 import { PolicyRefusalError, ValidationError } from '../errors.js';
@@ -8,7 +8,7 @@ import type { Answerer } from '../governor/answerer.js';
 import type { PolicyService } from '../governor/policy-service.js';
 import { type Caller, checkInput, meteredModelCall } from '../limits/governed-call.js';
 import type { QuotaService } from '../limits/quotas.js';
-import type { VisionProvider } from '../providers/vision-provider.js';
+import type { VisionMediaType, VisionProvider } from '../providers/vision-provider.js';
 import { checkImage } from './image-check.js';
 import { visionOutputPolicy } from './output-policy.js';
 
@@ -48,15 +48,17 @@ const outcomeSchema = z.object({
 });
 type Outcome = z.infer<typeof outcomeSchema>;
 
+export interface StoredImage {
+  sha256: string;
+  blobKey: string;
+  mediaType: VisionMediaType;
+  width: number;
+  height: number;
+  bytes: number;
+}
+
 export interface VisionAnalysis extends Outcome {
-  image: {
-    sha256: string;
-    blobKey: string;
-    mediaType: string;
-    width: number;
-    height: number;
-    bytes: number;
-  };
+  image: StoredImage;
   agent: string | null;
   policy: { id: string; version: string };
   /** True when the result came from the cache: no provider call, no quota spent. */
@@ -90,9 +92,28 @@ export class VisionService {
     return this.dependencies.provider.model;
   }
 
+  /**
+   * Checks an image and stores it under its SHA-256 in the caller's workspace (once: the same
+   * bytes again are not rewritten). What a batch job is given is the hash this returns.
+   */
+  async store(workspaceId: string, image: Buffer): Promise<StoredImage> {
+    const checked = checkImage(image, this.dependencies.maxImageBytes);
+    const sha256 = sha256Of(image);
+    const blobKey = visionImageKey(workspaceId, sha256);
+    if (!(await this.dependencies.blobs.head(blobKey))) {
+      await this.dependencies.blobs.put(blobKey, image, { contentType: checked.mediaType });
+    }
+    return { sha256, blobKey, ...checked, bytes: image.length };
+  }
+
+  /** A stored image's bytes, or undefined when the workspace holds no image with that hash. */
+  async read(workspaceId: string, sha256: string): Promise<Buffer | undefined> {
+    const key = visionImageKey(workspaceId, sha256);
+    return readBlob(this.dependencies.blobs, key, this.dependencies.maxImageBytes);
+  }
+
   async analyze(input: VisionInput): Promise<VisionAnalysis> {
-    const { provider, blobs, cache } = this.dependencies;
-    const checked = checkImage(input.image, this.dependencies.maxImageBytes);
+    const { provider, cache } = this.dependencies;
     const bundle = await this.dependencies.policies.current();
     const agent = input.agent ? bundle.agents.find((each) => each.id === input.agent) : undefined;
     if (input.agent && !agent) {
@@ -105,21 +126,17 @@ export class VisionService {
         },
       );
     }
+    const image = await this.store(input.caller.workspaceId, input.image);
     const prompt = await checkInput(
       this.dependencies.answers,
       input.prompt ?? DEFAULT_PROMPT,
       input.traceId,
     );
-    const sha256 = sha256Of(input.image);
-    const blobKey = visionImageKey(input.caller.workspaceId, sha256);
-    if (!(await blobs.head(blobKey))) {
-      await blobs.put(blobKey, input.image, { contentType: checked.mediaType });
-    }
     const instructions = agent?.promptText;
     const key = `vision:${sha256Of(
       JSON.stringify([
         input.caller.workspaceId,
-        sha256,
+        image.sha256,
         prompt,
         instructions ?? null,
         provider.name,
@@ -139,7 +156,7 @@ export class VisionService {
           { traceId: input.traceId },
           async () => {
             const analysed = await provider.analyze({
-              image: { bytes: input.image, mediaType: checked.mediaType },
+              image: { bytes: input.image, mediaType: image.mediaType },
               prompt,
               ...(instructions && { instructions }),
               ...(input.signal && { signal: input.signal }),
@@ -172,7 +189,7 @@ export class VisionService {
       ...outcome,
       // A cached answer cost nothing this time.
       usage: cached ? { inputTokens: 0, outputTokens: 0 } : outcome.usage,
-      image: { sha256, blobKey, ...checked, bytes: input.image.length },
+      image,
       agent: agent?.id ?? null,
       policy: { id: bundle.policy.id, version: bundle.version },
       cached,

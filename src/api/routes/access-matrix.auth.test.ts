@@ -25,6 +25,7 @@
  * | `GET /v1/kb/examples` | 401 | allowed | allowed | allowed | allowed |
  * | `DELETE /v1/kb/uploads/{name}` | 401 | 403 | allowed | allowed | 403 |
  * | `POST /v1/vision/analyze` | 401 | allowed | allowed | allowed | 403 |
+ * | `POST /v1/vision/batches` | 401 | allowed | allowed | allowed | 403 |
  * | `GET /v1/policies` | 401 | allowed | allowed | allowed | allowed |
  * | `POST /v1/policies/activate` | 401 | 403 | 403 | allowed | 403 |
  * | `POST /v1/policies/rollback` | 401 | 403 | 403 | allowed | 403 |
@@ -189,6 +190,7 @@ export const ACCESS_MATRIX: MatrixRow[] = [
   { route: 'DELETE /v1/kb/uploads/{name}', url: '/v1/kb/uploads/missing.md', expected: managers },
   // Image analysis is model work like chat; a JSON body (415) proves the caller got in.
   { route: 'POST /v1/vision/analyze', body: {}, expected: signedIn },
+  { route: 'POST /v1/vision/batches', body: {}, expected: signedIn },
   { route: 'GET /v1/policies', expected: readers },
   {
     route: 'POST /v1/policies/activate',

@@ -6,6 +6,7 @@ import {
 } from '../../../test/fixtures/providers/openai-server.js';
 import { multipartBody } from '../../../test/helpers/multipart.js';
 import { createTestKeel } from '../../../test/helpers/test-keel.js';
+import { expectVisionBatchWorks } from '../../../test/helpers/vision-batch.js';
 
 type TestKeel = Awaited<ReturnType<typeof createTestKeel>>;
 
@@ -177,3 +178,37 @@ describe('POST /v1/vision/analyze without a vision provider (the offline default
     }
   });
 });
+
+describe('POST /v1/vision/batches (a vision job, single process on SQLite)', () => {
+  it('stores each image under its hash and analyses the batch in a job, repeats from the cache', async () => {
+    const server = await startOpenAiServer();
+    const test = await createTestKeel(
+      {
+        KEEL_VISION: 'openai',
+        KEEL_LLM: 'extractive',
+        OPENAI_API_KEY: 'sk-test-vision',
+        OPENAI_BASE_URL: `${server.url}/v1`,
+      },
+      { bundled: false },
+    );
+    try {
+      await expectVisionBatchWorks(test, server);
+      const refused = await analyzeBatch(test, [Buffer.from('not an image')]);
+      expect([refused.statusCode, refused.json().error.code]).toEqual([
+        415,
+        'unsupported_image_type',
+      ]);
+    } finally {
+      await test.close();
+      await server.close();
+    }
+  });
+});
+
+async function analyzeBatch(test: TestKeel, images: Buffer[]) {
+  const form = await multipartBody(
+    images.map((bytes, index) => ({ field: 'image', name: `${index}.png`, bytes })),
+    { prompt: 'Describe' },
+  );
+  return test.app.inject({ method: 'POST', url: '/v1/vision/batches', ...form });
+}

@@ -1,9 +1,13 @@
 import type { MultipartFile } from '@fastify/multipart';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { KeelError, ValidationError } from '../../errors.js';
 import type { Keel } from '../../keel.js';
+import { parsePayload } from '../../jobs/contracts.js';
+import { authorizeEnqueue } from '../job-access.js';
 import { decisionSchema, errorSchema } from '../schemas.js';
+import { jobLinks, jobSchema } from './job-schemas.js';
 
 const analysisSchema = z.object({
   text: z.string(),
@@ -26,9 +30,10 @@ const analysisSchema = z.object({
 });
 
 const TEXT_FIELD_LIMIT = 8_000;
+const MAX_BATCH_IMAGES = 50;
 
 interface VisionForm {
-  image?: Buffer;
+  images: Buffer[];
   prompt?: string;
   agent?: string;
 }
@@ -38,7 +43,7 @@ async function readForm(
   parts: AsyncIterable<MultipartFile | { type: 'field'; fieldname: string; value: unknown }>,
   maxBytes: number,
 ): Promise<VisionForm> {
-  const form: VisionForm = {};
+  const form: VisionForm = { images: [] };
   for await (const part of parts) {
     if (part.type === 'field') {
       if (
@@ -66,12 +71,47 @@ async function readForm(
       }
       throw error;
     });
-    if (file.fieldname === 'image') form.image = bytes;
+    if (file.fieldname === 'image') form.images.push(bytes);
   }
   return form;
 }
 
-/** `POST /v1/vision/analyze`: one image and a prompt (or an agent) in, the model's analysis out. */
+/**
+ * The multipart request both vision routes take, checked in the order a caller fixes things:
+ * multipart at all (415), a vision provider here (503), at most `maxImages` images each within
+ * the size limit (413), at least one image (400) and a prompt or an agent (400).
+ */
+async function readVisionRequest(keel: Keel, request: FastifyRequest, maxImages: number) {
+  if (!request.isMultipart()) {
+    throw new KeelError('unsupported_media_type', 'Send the image as multipart/form-data', 415);
+  }
+  const vision = keel.vision;
+  if (!vision) {
+    throw new KeelError(
+      'vision_not_configured',
+      "Image analysis needs a vision provider: set KEEL_VISION (openai, gemini or ollama) and that provider's URL and key",
+      503,
+    );
+  }
+  const maxBytes = keel.config.providers.vision.maxImageBytes;
+  const form = await readForm(
+    request.parts({
+      limits: { fileSize: maxBytes, files: maxImages },
+    }) as AsyncIterable<MultipartFile>,
+    maxBytes,
+  );
+  if (form.images.length === 0)
+    throw new ValidationError('no_image', 'The request holds no `image` file part');
+  if (!form.prompt && !form.agent) {
+    throw new ValidationError('prompt_required', 'Give a `prompt`, an `agent`, or both');
+  }
+  return { vision, form };
+}
+
+/**
+ * `POST /v1/vision/analyze`: one image and a prompt (or an agent) in, the model's analysis out.
+ * `POST /v1/vision/batches`: several images stored at once and analysed by a `vision` job.
+ */
 export const visionRoutes =
   (keel: Keel): FastifyPluginAsyncZod =>
   async (app) => {
@@ -97,40 +137,53 @@ export const visionRoutes =
         },
       },
       async (request) => {
-        if (!request.isMultipart()) {
-          throw new KeelError(
-            'unsupported_media_type',
-            'Send the image as multipart/form-data',
-            415,
-          );
-        }
-        const vision = keel.vision;
-        if (!vision) {
-          throw new KeelError(
-            'vision_not_configured',
-            "Image analysis needs a vision provider: set KEEL_VISION (openai, gemini or ollama) and that provider's URL and key",
-            503,
-          );
-        }
-        const maxBytes = keel.config.providers.vision.maxImageBytes;
-        const form = await readForm(
-          request.parts({
-            limits: { fileSize: maxBytes, files: 1 },
-          }) as AsyncIterable<MultipartFile>,
-          maxBytes,
-        );
-        if (!form.image)
-          throw new ValidationError('no_image', 'The request holds no `image` file part');
-        if (!form.prompt && !form.agent) {
-          throw new ValidationError('prompt_required', 'Give a `prompt`, an `agent`, or both');
-        }
+        const { vision, form } = await readVisionRequest(keel, request, 1);
         return vision.analyze({
           caller: request.principal,
-          image: form.image,
+          image: form.images[0]!,
           prompt: form.prompt,
           agent: form.agent,
           traceId: String(request.id),
         });
+      },
+    );
+
+    app.post(
+      '/v1/vision/batches',
+      {
+        config: { access: { role: 'user', scope: 'chat', rateLimit: 'chat' } },
+        schema: {
+          summary: `Analyse up to ${MAX_BATCH_IMAGES} images in a background \`vision\` job (multipart/form-data: \`image\` files and a \`prompt\` and/or an \`agent\`); each image is checked and stored at once, the job's result lists each image's analysis`,
+          tags: ['vision'],
+          consumes: ['multipart/form-data'],
+          response: {
+            202: jobSchema,
+            400: errorSchema,
+            413: errorSchema,
+            415: errorSchema,
+            422: errorSchema,
+            429: errorSchema,
+            503: errorSchema,
+          },
+        },
+      },
+      async (request, reply) => {
+        const { vision, form } = await readVisionRequest(keel, request, MAX_BATCH_IMAGES);
+        const { principal } = request;
+        const images: string[] = [];
+        for (const image of form.images) {
+          images.push((await vision.store(principal.workspaceId, image)).sha256);
+        }
+        const payload = authorizeEnqueue(principal, 'vision', {
+          images,
+          ...(form.prompt && { prompt: form.prompt }),
+          ...(form.agent && { agent: form.agent }),
+        });
+        const job = await keel.jobs.enqueue('vision', parsePayload('vision', payload));
+        return reply
+          .status(202)
+          .header('location', jobLinks(job.id).job)
+          .send(job as z.infer<typeof jobSchema>);
       },
     );
   };
