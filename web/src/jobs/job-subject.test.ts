@@ -20,6 +20,9 @@ describe('jobSubject', () => {
     ).toBe('document notes: Write the release notes');
     expect(jobSubject({ queue: 'images', payload: { prompt: 'x'.repeat(100) } })).toHaveLength(60);
     expect(
+      jobSubject({ queue: 'vision', payload: { images: ['a', 'b'], prompt: 'Read the labels' } }),
+    ).toBe('2 images: Read the labels');
+    expect(
       jobSubject({
         queue: 'webhooks',
         payload: { event: 'report.ready', url: 'https://hooks.example.com/keel' },

@@ -47,6 +47,11 @@ export function jobSubject(
     }
     case 'images':
       return excerpt(payload.prompt);
+    case 'vision': {
+      const count = Array.isArray(payload.images) ? payload.images.length : 0;
+      const asked = excerpt(payload.prompt) ?? text(payload.agent);
+      return count > 0 ? `${count} image${count === 1 ? '' : 's'}: ${asked ?? ''}`.trim() : asked;
+    }
     case 'webhooks': {
       const event = text(payload.event);
       const host = hostOf(payload.url);
