@@ -2,13 +2,17 @@ import type { EmbeddingProvider } from '../providers/provider.js';
 import type { Chunk, KnowledgeStore } from '../store/store.js';
 import { definitionSubject, headingDefines } from './definition-boost.js';
 import { fuseRanks } from './fusion.js';
+import { rerankLexical } from './lexical-rerank.js';
 import { queryTerms } from './query-terms.js';
 import type { VectorIndex } from '../store/vector-index.js';
 import { inSpan } from '../telemetry/tracing.js';
 
 export interface SearchHit {
   chunk: Chunk;
-  /** The score the list is ordered by: BM25 when lexical only, fused RRF when hybrid. */
+  /**
+   * The score the list is ordered by: BM25 reranked for proximity and headings when lexical
+   * only (`scores.lexical` keeps BM25's own), fused RRF when hybrid.
+   */
   score: number;
   scores: { lexical: number | null; vector: number | null; fused: number | null };
 }
@@ -66,14 +70,20 @@ export class SearchService {
 
   private async rankedSearch(query: string, options: SearchOptions): Promise<SearchHit[]> {
     const candidates = Math.max(options.k, CANDIDATES);
-    const [lexical, dense] = await Promise.all([
+    const [bm25, dense] = await Promise.all([
       this.store.lexicalSearch(queryTerms(query), {
         k: candidates,
         ...(options.sourceIds && { sourceIds: options.sourceIds }),
       }),
       this.vectorSearch(query, candidates, options.sourceIds),
     ]);
-    const lexicalScore = new Map(lexical.map((hit) => [hit.chunkId, hit.score]));
+    const chunks = new Map<number, Chunk>();
+    await this.loadChunks(
+      chunks,
+      bm25.map((hit) => hit.chunkId),
+    );
+    const lexical = rerankLexical(query, bm25, chunks);
+    const lexicalScore = new Map(bm25.map((hit) => [hit.chunkId, hit.score]));
     const vectorScore = new Map(dense.map((hit) => [hit.chunkId, hit.score]));
     let ranked: { id: number; score: number; fused: number | null }[];
     if (dense.length === 0) {
@@ -83,14 +93,15 @@ export class SearchService {
       ranked = [...fused.entries()]
         .sort((left, right) => right[1] - left[1])
         .map(([id, score]) => ({ id, score, fused: score }));
+      await this.loadChunks(
+        chunks,
+        dense.map((hit) => hit.chunkId),
+      );
     }
     const subject = definitionSubject(query);
-    if (subject) ranked = await this.definitionsFirst(ranked, subject);
-    const top = ranked.slice(0, options.k);
-    const chunks = await this.store.getChunks(top.map((entry) => entry.id));
-    const byId = new Map(chunks.map((chunk) => [chunk.id, chunk]));
-    return top.flatMap((entry) => {
-      const chunk = byId.get(entry.id);
+    if (subject) ranked = definitionsFirst(ranked, subject, chunks);
+    return ranked.slice(0, options.k).flatMap((entry) => {
+      const chunk = chunks.get(entry.id);
       if (!chunk) return [];
       return [
         {
@@ -106,24 +117,11 @@ export class SearchService {
     });
   }
 
-  /**
-   * "What is X?": a section headed by X itself ("What Keel is", "Encapsulation") is where X is
-   * defined, so it goes first among the candidates; BM25 alone ranks any page that repeats the
-   * word X, and a product's name is on every page of its documentation.
-   */
-  private async definitionsFirst<T extends { id: number }>(
-    ranked: T[],
-    subject: string[],
-  ): Promise<T[]> {
-    const chunks = await this.store.getChunks(ranked.map((entry) => entry.id));
-    const defining = new Set(
-      chunks.filter((chunk) => headingDefines(chunk.heading, subject)).map((chunk) => chunk.id),
-    );
-    if (defining.size === 0) return ranked;
-    return [
-      ...ranked.filter((entry) => defining.has(entry.id)),
-      ...ranked.filter((entry) => !defining.has(entry.id)),
-    ];
+  /** Adds the chunks of `ids` not yet in `chunks`, in one read. */
+  private async loadChunks(chunks: Map<number, Chunk>, ids: number[]): Promise<void> {
+    const missing = ids.filter((id) => !chunks.has(id));
+    if (missing.length === 0) return;
+    for (const chunk of await this.store.getChunks(missing)) chunks.set(chunk.id, chunk);
   }
 
   private async vectorSearch(query: string, k: number, sourceIds?: string[]) {
@@ -137,4 +135,22 @@ export class SearchService {
       return [];
     }
   }
+}
+
+/**
+ * "What is X?": a section headed by X itself ("What Keel is", "Encapsulation") is where X is
+ * defined, so it goes first among the candidates; BM25 alone ranks any page that repeats the
+ * word X, and a product's name is on every page of its documentation.
+ */
+function definitionsFirst<T extends { id: number }>(
+  ranked: T[],
+  subject: string[],
+  chunks: ReadonlyMap<number, Chunk>,
+): T[] {
+  const defines = (entry: T) => {
+    const chunk = chunks.get(entry.id);
+    return chunk !== undefined && headingDefines(chunk.heading, subject);
+  };
+  if (!ranked.some(defines)) return ranked;
+  return [...ranked.filter(defines), ...ranked.filter((entry) => !defines(entry))];
 }
