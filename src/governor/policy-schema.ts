@@ -78,7 +78,7 @@ export const policySchema = z
           .default([]),
       })
       .strict()
-      .default({} as never),
+      .prefault({}),
     retrieval: z
       .object({
         k: z.number().int().min(1).max(50).default(6),

@@ -127,3 +127,20 @@ describe('policy versions and activations', () => {
     expect((await deaf.current()).version).toBe(activation.version);
   });
 });
+
+describe('policy file defaults', () => {
+  it('gives a policy.yaml without an input section the documented input limits', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'keel-policy-defaults-'));
+    const dir = join(root, 'policies');
+    cpSync(join(installRoot, 'policies'), dir, { recursive: true });
+    writeFileSync(join(dir, 'policy.yaml'), 'id: minimal\n');
+    const store = await SqliteStore.open(join(root, 'keel.db'));
+    try {
+      const { policy } = await new PolicyService(store, dir).current();
+      expect(policy.input).toMatchObject({ maxChars: 8000, pii: { card: 'block' }, topics: [] });
+      expect(policy.canary).toMatchObject({ windowSeconds: 1800, minCalls: 50 });
+    } finally {
+      await store.close();
+    }
+  });
+});
