@@ -4,7 +4,7 @@ import { DEFAULT_WORKSPACE } from '../store/store.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { AuthenticationError, ForbiddenError } from './errors.js';
 import type { PasswordHasher } from './passwords.js';
-import { passwordProblem } from './passwords.js';
+import { assertStrongPassword } from './passwords.js';
 import { type Principal, canAccessWorkspace, userPrincipal } from './principal.js';
 import type { TokenService } from './tokens.js';
 import { hashToken, newOpaqueToken } from './tokens.js';
@@ -70,9 +70,7 @@ export class AccountService {
       throw new ValidationError('email_invalid', 'That is not an e-mail address', {
         field: 'email',
       });
-    const weakness = passwordProblem(input.password);
-    if (weakness)
-      throw new ValidationError('password_weak', `The password ${weakness}`, { field: 'password' });
+    await assertStrongPassword(input.password, [email]);
     if (!(await this.store.getWorkspace(input.workspaceId))) {
       throw new NotFoundError('workspace_not_found', `No workspace ${input.workspaceId}`);
     }
@@ -261,9 +259,7 @@ export class AccountService {
 
   /** Sets a password (an operator's reset, or after the check above); every session ends. */
   async setPassword(userId: string, password: string): Promise<void> {
-    const weakness = passwordProblem(password);
-    if (weakness)
-      throw new ValidationError('password_weak', `The password ${weakness}`, { field: 'password' });
+    await assertStrongPassword(password);
     await this.store.updateUser(userId, { passwordHash: await this.passwords.hash(password) });
     await this.store.revokeUserSessions(userId, 'password changed');
   }

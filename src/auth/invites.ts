@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { AccountStore, Role, User } from '../store/account-store.js';
 import type { InviteStore } from '../store/invite-store.js';
-import { ValidationError } from '../errors.js';
 import type { AccountService, TokenPair } from './accounts.js';
 import { AuthenticationError, ForbiddenError } from './errors.js';
-import { passwordProblem } from './passwords.js';
+import { assertStrongPassword } from './passwords.js';
 import type { Principal } from './principal.js';
 import { hashToken, newOpaqueToken } from './tokens.js';
 
@@ -54,9 +53,7 @@ export class InviteService {
   /** Sets the invited user's password and signs them in; the token then never works again. */
   async accept(token: string, password: string, now = new Date()): Promise<TokenPair> {
     // Checked first, so a weak password does not use up the invitation.
-    const weakness = passwordProblem(password);
-    if (weakness)
-      throw new ValidationError('password_weak', `The password ${weakness}`, { field: 'password' });
+    await assertStrongPassword(password);
     const invalid = new AuthenticationError(
       'invalid_invite',
       'This invitation is unknown, expired or already used; ask for a new one',

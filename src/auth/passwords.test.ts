@@ -78,19 +78,39 @@ describe('passwordProblem', () => {
   it.each([
     ['short', 'must have at least 10 characters'],
     ['x'.repeat(257) + 'y', 'must have at most 256 characters'],
-    ['aaaaaaaaaaaa', 'must not be one character repeated'],
-    ['Password123', 'is one of the most common passwords; choose another'],
-    ['QWERTYUIOP', 'is one of the most common passwords; choose another'],
-  ])('refuses %j', (password, problem) => {
-    expect(passwordProblem(password)).toBe(problem);
+  ])('refuses %j', async (password, problem) => {
+    expect(await passwordProblem(password)).toBe(problem);
   });
 
-  it('counts characters, not bytes', () => {
-    expect(passwordProblem('日本語のパスワード')).toBe('must have at least 10 characters');
-    expect(passwordProblem('日本語のパスワードです')).toBeUndefined();
+  it.each([
+    'Password123!',
+    'Password123',
+    'QWERTYUIOP',
+    'aaaaaaaaaaaa',
+    'keel123456',
+    'qwerty12345',
+  ])('refuses the guessable %j, saying why', async (password) => {
+    expect(await passwordProblem(password)).toMatch(/^is too easy to guess: \w.+\./);
   });
 
-  it('accepts a reasonable passphrase', () => {
-    expect(passwordProblem('correct horse battery staple')).toBeUndefined();
+  it('names the common-password pattern behind Password123!', async () => {
+    expect(await passwordProblem('Password123!')).toContain('similar to a commonly used password');
   });
+
+  it('counts the user’s own e-mail address as guessable', async () => {
+    expect(await passwordProblem('ada.lovelace.1815')).toBeUndefined();
+    expect(await passwordProblem('ada.lovelace.1815', ['ada.lovelace.1815'])).toMatch(/too easy/);
+  });
+
+  it('counts characters, not bytes', async () => {
+    expect(await passwordProblem('日本語のパスワード')).toBe('must have at least 10 characters');
+    expect(await passwordProblem('日本語のパスワードです')).toBeUndefined();
+  });
+
+  it.each(['correct horse battery staple', 'mild-otter-paints-42-lanterns', 'café au lait noir'])(
+    'accepts the passphrase %j',
+    async (password) => {
+      expect(await passwordProblem(password)).toBeUndefined();
+    },
+  );
 });

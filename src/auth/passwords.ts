@@ -6,6 +6,8 @@ import {
   verify as argon2Verify,
 } from '@node-rs/argon2';
 import { type Argon2Params, assertStrongEnough } from '../config/argon2-params.js';
+import { ValidationError } from '../errors.js';
+import { guessability } from './password-strength.js';
 
 /** `Algorithm.Argon2id`; the enum is `const` in an ambient module, which isolatedModules cannot read. */
 const ARGON2ID = 2 as Algorithm;
@@ -82,39 +84,38 @@ const MIN_PASSWORD_LENGTH = 10;
 const MAX_PASSWORD_LENGTH = 256;
 
 /**
- * Passwords people pick first that still pass the length rule. Shorter favourites are already
- * refused by the minimum length, so only ten-plus-character ones are worth listing.
- */
-const COMMON_PASSWORDS = new Set(
-  `1234567890 12345678910 123456789a a123456789 1234567890a 0123456789 0987654321
-   9876543210 1111111111a 1q2w3e4r5t 1q2w3e4r5t6y 1qaz2wsx3edc qazwsxedcrfv zaq12wsxcde3
-   qwertyuiop qwerty12345 qwerty123456 qwertyuiop123 asdfghjkl1 asdfghjkl123 zxcvbnm123
-   abcdefghij abcdefghijk abc1234567 abcd123456 password12 password123 password1234
-   password!1 passw0rd123 p@ssw0rd123 p@ssword123 mypassword1 mypassword123 administrator
-   admin123456 adminadmin letmein1234 letmeinplease welcome123 welcome1234 changeme123
-   iloveyou123 sunshine123 football123 baseball123 princess123 dragon12345 monkey12345
-   superman123 trustno1234 starwars123 computer123 internet123 keel123456`.split(/\s+/),
-);
-
-/**
  * What is wrong with a new password, phrased to follow "The password …", or undefined when it is
- * acceptable. Length counts characters, not bytes, so non-Latin passphrases are not penalised.
+ * acceptable: between 10 and 256 characters (characters, not bytes, so non-Latin passphrases are
+ * not penalised) and not easy to guess by zxcvbn's estimate, which knows common passwords and
+ * their variations (`Password123!`), words, names, dates, keyboard walks and repeats.
  *
  * @example
- *   passwordProblem('short'); // 'must have at least 10 characters'
- *   passwordProblem('correct horse battery staple'); // undefined
+ *   await passwordProblem('short'); // 'must have at least 10 characters'
+ *   await passwordProblem('correct horse battery staple'); // undefined
  */
-export function passwordProblem(password: string): string | undefined {
-  const characters = [...normalize(password)];
+export async function passwordProblem(
+  password: string,
+  userInputs: string[] = [],
+): Promise<string | undefined> {
+  const normalized = normalize(password);
+  const characters = [...normalized];
   if (characters.length < MIN_PASSWORD_LENGTH) {
     return `must have at least ${MIN_PASSWORD_LENGTH} characters`;
   }
   if (characters.length > MAX_PASSWORD_LENGTH) {
     return `must have at most ${MAX_PASSWORD_LENGTH} characters`;
   }
-  if (new Set(characters).size === 1) return 'must not be one character repeated';
-  if (COMMON_PASSWORDS.has(characters.join('').toLowerCase())) {
-    return 'is one of the most common passwords; choose another';
-  }
-  return undefined;
+  return guessability(normalized, userInputs);
+}
+
+/**
+ * Refuses a weak new password with a 400 `password_weak` that says why.
+ *
+ * @example
+ *   await assertStrongPassword('Password123!'); // throws: The password is too easy to guess: …
+ */
+export async function assertStrongPassword(password: string, userInputs: string[] = []) {
+  const weakness = await passwordProblem(password, userInputs);
+  if (weakness)
+    throw new ValidationError('password_weak', `The password ${weakness}`, { field: 'password' });
 }

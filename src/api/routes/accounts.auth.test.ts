@@ -52,6 +52,19 @@ describe('account rules', () => {
       payload: { email: 'y@example.com', password: 'password1' },
     });
     expect(weak.json().error.code).toBe('password_weak');
+    const guessable = await open.app.inject({
+      method: 'POST',
+      url: '/v1/auth/register',
+      payload: { email: 'z@example.com', password: 'Password123!' },
+    });
+    expect(guessable.statusCode).toBe(400);
+    expect(guessable.json().error).toMatchObject({
+      code: 'password_weak',
+      details: { field: 'password' },
+    });
+    expect(guessable.json().error.message).toMatch(
+      /^The password is too easy to guess: This is similar to a commonly used password\./,
+    );
   });
 
   it('makes exactly one first admin from two concurrent setup requests; the other gets 409', async () => {
