@@ -1,8 +1,11 @@
 import type { Metrics } from '../telemetry/metrics.js';
+import { SpanKind, inSpan, traceCarrier } from '../telemetry/tracing.js';
 import type { JobQueue } from './queue.js';
 
 /**
- * The job queue with each enqueue counted per queue (`keel_jobs_enqueued_total`). Job outcomes are
+ * The job queue with each enqueue counted per queue (`keel_jobs_enqueued_total`) and traced: a
+ * producer span `<queue> publish` whose context travels with the job, so the worker's span of
+ * each attempt (`processors.ts`) continues the enqueuing request's trace. Job outcomes are
  * counted where jobs run (`processors.ts`), queue depth at each scrape (`JobQueue.depth`).
  *
  * @example
@@ -14,7 +17,16 @@ export function instrumentJobQueue(
 ): JobQueue {
   return {
     async enqueue(name, payload, options) {
-      const job = await queue.enqueue(name, payload, options);
+      const job = await inSpan(
+        `${name} publish`,
+        { 'messaging.system': 'keel', 'messaging.destination.name': name },
+        async (span) => {
+          const record = await queue.enqueue(name, payload, { ...options, trace: traceCarrier() });
+          span.setAttribute('messaging.message.id', record.id);
+          return record;
+        },
+        { kind: SpanKind.PRODUCER },
+      );
       metrics.jobsEnqueued.inc({ queue: name });
       return job;
     },

@@ -13,6 +13,7 @@ import {
 import { type VisionDependencies, createVisionProcessor } from './processors/vision.js';
 import { type WebhookDependencies, createWebhookProcessor } from './processors/webhooks.js';
 import { type JobProcessor, type JobProcessors, describeError, isRetryable } from './queue.js';
+import { SpanKind, contextFrom, inSpan } from '../telemetry/tracing.js';
 
 export interface ProcessorDependencies {
   logger: Logger;
@@ -139,8 +140,9 @@ function jobMetrics(registry: Registry) {
 
 /**
  * The one wrapper every processor gets: a log line per attempt (ids, outcome, duration, never the
- * payload), attempt counts and durations for `/metrics`, and the job id on every log line as the
- * trace key. Tracing spans would be added here, once.
+ * payload), attempt counts and durations for `/metrics`, the job id on every log line, and a
+ * consumer span `<queue> process` per attempt that continues the trace the job was enqueued in
+ * (attributes: queue, job id, attempt; never the payload).
  */
 function instrument<Q extends QueueName>(
   queue: Q,
@@ -148,7 +150,20 @@ function instrument<Q extends QueueName>(
   logger: Logger,
   metrics: ReturnType<typeof jobMetrics>,
 ): JobProcessor<Q> {
-  return async (context) => {
+  return (context) =>
+    inSpan(
+      `${queue} process`,
+      {
+        'messaging.system': 'keel',
+        'messaging.destination.name': queue,
+        'messaging.message.id': context.id,
+        'keel.job.attempt': context.attempt,
+      },
+      () => attempt(context),
+      { kind: SpanKind.CONSUMER, parent: contextFrom(context.trace ?? {}) },
+    );
+
+  async function attempt(context: Parameters<JobProcessor<Q>>[0]): Promise<unknown> {
     const log = logger.child({ jobId: context.id, queue, attempt: context.attempt });
     const started = Date.now();
     const stopTimer = metrics.duration.startTimer({ queue });
@@ -172,7 +187,7 @@ function instrument<Q extends QueueName>(
     } finally {
       stopTimer();
     }
-  };
+  }
 }
 
 function build<Q extends QueueName>(

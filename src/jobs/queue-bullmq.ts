@@ -46,6 +46,7 @@ import {
   prepareEnqueue,
   processorFor,
   runAttempt,
+  traceFields,
 } from './queue.js';
 import { BullmqJobSchedules } from './queue-bullmq-schedules.js';
 
@@ -228,6 +229,10 @@ export class BullmqJobQueue implements JobQueue {
         ...(job.priority > 0 && { priority: job.priority }),
         removeOnComplete: { age: RETENTION_MS.completed / 1000 },
         removeOnFail: { age: RETENTION_MS.deadOrCancelled / 1000 },
+        // BullMQ's own field for propagated context; Keel fills and reads it itself.
+        ...(Object.keys(job.trace).length > 0 && {
+          telemetry: { metadata: JSON.stringify(job.trace) },
+        }),
       }),
     );
     const record = await this.get(id);
@@ -584,7 +589,13 @@ class BullmqJobWorker implements JobWorker {
     };
     const identity = { id, queue, attempt: job.attemptsStarted, token };
     const running = this.running.start(identity, async (started) => {
-      outcome = await runAttempt(processor, started, () => job.data, report);
+      outcome = await runAttempt(
+        processor,
+        started,
+        () => job.data,
+        report,
+        traceFields(job.opts.telemetry?.metadata),
+      );
     });
     this.jobs.set(id, { job, token });
     // A lock BullMQ could not keep means the job is someone else's now.

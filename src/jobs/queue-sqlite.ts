@@ -33,6 +33,7 @@ import {
   prepareEnqueue,
   processorFor,
   runAttempt,
+  traceFields,
 } from './queue.js';
 import { SCHEDULES_SCHEMA, SqliteJobSchedules } from './queue-sqlite-schedules.js';
 
@@ -91,6 +92,8 @@ interface JobRow {
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
+  /** The enqueuing request's trace context (JSON carrier fields), or null. */
+  trace: string | null;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -116,7 +119,7 @@ function toRecord(row: JobRow): JobRecord {
 }
 
 /** The file's migrations in order; `user_version` counts those applied. */
-const MIGRATIONS = [SCHEMA, SCHEDULES_SCHEMA];
+const MIGRATIONS = [SCHEMA, SCHEDULES_SCHEMA, 'alter table jobs add column trace text;'];
 
 function migrate(database: BetterSqlite3.Database): void {
   // Immediate: two processes opening a fresh file at once migrate it once.
@@ -137,8 +140,8 @@ function prepare(database: BetterSqlite3.Database) {
   const running = `where id = @id and lease_token = @token and state = 'running'`;
   return {
     insert: database.prepare(`insert into jobs (id, queue, payload, state, priority, max_attempts,
-      backoff_ms, run_at, created_at) values (@id, @queue, @payload, 'queued', @priority,
-      @maxAttempts, @backoffMs, @runAt, @now) on conflict (id) do nothing`),
+      backoff_ms, run_at, created_at, trace) values (@id, @queue, @payload, 'queued', @priority,
+      @maxAttempts, @backoffMs, @runAt, @now, @trace) on conflict (id) do nothing`),
     get: database.prepare<[string], JobRow>('select * from jobs where id = ?'),
     depth: database.prepare<[], { queue: QueueName; state: JobState; count: number }>(
       `select queue, state, count(*) as count from jobs
@@ -367,6 +370,7 @@ export class SqliteJobQueue implements JobQueue {
       backoffMs: job.backoffMs,
       runAt: now + job.delayMs,
       now,
+      trace: Object.keys(job.trace).length > 0 ? JSON.stringify(job.trace) : null,
     });
   }
 
@@ -572,7 +576,13 @@ class SqliteJobWorker implements JobWorker {
         const checked = checkProgress(progress);
         this.guard(() => this.owner.report(job, checked.progress, checked.message));
       };
-      const outcome = await runAttempt(processor, job, () => JSON.parse(row.payload), report);
+      const outcome = await runAttempt(
+        processor,
+        job,
+        () => JSON.parse(row.payload),
+        report,
+        traceFields(row.trace),
+      );
       this.guard(() => this.owner.settle(job, row, outcome));
       this.wake?.();
     });

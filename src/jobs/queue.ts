@@ -51,6 +51,11 @@ export interface EnqueueOptions {
   backoffMs?: number;
   /** 1 runs first … 2_097_152 last; jobs without a priority (0) run before prioritized ones. */
   priority?: number;
+  /**
+   * The enqueuing request's trace context as carrier fields (`traceparent`, `tracestate`): kept
+   * with the job, so the spans of its attempts continue that trace.
+   */
+  trace?: Record<string, string>;
 }
 
 /** Events a job emits, noun-then-verb. The last one a job emits is completed, dead or cancelled. */
@@ -77,6 +82,8 @@ export interface JobContext<Q extends QueueName = QueueName> {
   signal: AbortSignal;
   /** Persists and emits progress; best effort, never throws for a backend outage. */
   report(progress: JobProgressReport): Promise<void>;
+  /** The trace context the job was enqueued with (see `EnqueueOptions.trace`), if any. */
+  trace?: Record<string, string>;
 }
 
 /**
@@ -227,6 +234,7 @@ export function prepareEnqueue<Q extends QueueName>(
     attempts: intOption('attempts', options.attempts, 1, 100) ?? defaults.attempts,
     backoffMs: intOption('backoffMs', options.backoffMs, 0, 86_400_000) ?? defaults.backoffMs,
     priority: intOption('priority', options.priority, 0, MAX_PRIORITY) ?? 0,
+    trace: options.trace ?? {},
   };
 }
 
@@ -438,6 +446,7 @@ export async function runAttempt(
   job: RunningJob,
   readPayload: () => unknown,
   report: (progress: JobProgressReport) => Promise<void>,
+  trace: Record<string, string>,
 ): Promise<AttemptOutcome> {
   try {
     const result: unknown = await processor({
@@ -447,6 +456,7 @@ export async function runAttempt(
       attempt: job.attempt,
       signal: job.controller.signal,
       report,
+      trace,
     });
     if (givesUp(job.interruption)) return { kind: 'discarded' };
     return { kind: 'completed', result: JSON.parse(JSON.stringify(result ?? null)) as unknown };
@@ -477,4 +487,23 @@ export function checkProgress(report: JobProgressReport): {
     throw new RangeError(`progress must be between 0 and 1, got ${report.progress}`);
   }
   return { progress: report.progress, message: report.message ?? null };
+}
+
+/**
+ * A job's stored trace context back as carrier fields: anything but an object of strings (an
+ * older job, a damaged value) is no context.
+ */
+export function traceFields(stored: string | null | undefined): Record<string, string> {
+  if (!stored) return {};
+  try {
+    const value = JSON.parse(stored) as unknown;
+    if (typeof value !== 'object' || value === null) return {};
+    return Object.fromEntries(
+      Object.entries(value).filter(
+        (entry): entry is [string, string] => typeof entry[1] === 'string',
+      ),
+    );
+  } catch {
+    return {};
+  }
 }

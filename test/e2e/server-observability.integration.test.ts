@@ -336,6 +336,11 @@ describe.skipIf(skipUnlessCi(privateServicesAvailable, 'redis-server'))(
         ),
       );
       expect(linked, JSON.stringify(served)).toBeDefined();
+      // The orchestrator logs and traces the API's request id, not one of its own.
+      const parentRequest = receiver.spans.find((span) => span.spanId === linked!.parentSpanId);
+      expect(linked!.attributes['keel.request_id']).toBe(
+        parentRequest!.attributes['keel.request_id'],
+      );
       const trace = receiver.spans.filter((span) => span.traceId === linked!.traceId);
       const byName = (name: string) => trace.find((span) => span.name === name);
       const answer = byName('governor.answer');
@@ -356,7 +361,43 @@ describe.skipIf(skipUnlessCi(privateServicesAvailable, 'redis-server'))(
       for (const body of receiver.bodies) {
         expect(body).not.toContain('roll back');
         expect(body).not.toContain('rolls back');
+        expect(body).not.toContain('rolling back');
       }
+    }, 60_000);
+
+    it('traces a job from the api through the queue into the worker and the orchestrator: one trace', async () => {
+      // The first test's generate job: enqueued by the api, run by the worker, answered by the
+      // orchestrator.
+      const deadline = Date.now() + 30_000;
+      const named = (service: string, name: string) =>
+        receiver.spans.find((span) => span.service === service && span.name === name);
+      while (!named('keel-worker', 'generate process') && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      const request = named('keel-api', 'POST /v1/jobs');
+      const publish = named('keel-api', 'generate publish');
+      const consume = named('keel-worker', 'generate process');
+      expect(request, logs()).toBeDefined();
+      expect(publish?.parentSpanId).toBe(request!.spanId);
+      expect(publish?.traceId).toBe(request!.traceId);
+      expect(consume?.parentSpanId).toBe(publish!.spanId);
+      expect(consume?.traceId).toBe(request!.traceId);
+      expect(consume!.attributes).toMatchObject({
+        'messaging.destination.name': 'generate',
+        'keel.job.attempt': 1,
+      });
+      expect(publish!.attributes['messaging.message.id']).toBe(
+        consume!.attributes['messaging.message.id'],
+      );
+      // The worker's call to the orchestrator joins the same trace.
+      const trace = receiver.spans.filter((span) => span.traceId === request!.traceId);
+      const answered = trace.find(
+        (span) => span.service === 'keel-orchestrator' && span.name === 'POST /internal/v1/answer',
+      );
+      expect(
+        answered,
+        JSON.stringify(trace.map((span) => [span.service, span.name])),
+      ).toBeDefined();
+      expect(trace.some((span) => span.name === 'chat gpt-4o-mini')).toBe(true);
     }, 60_000);
   },
 );
