@@ -44,6 +44,7 @@ import { EmbeddingBackfill } from './kb/embedding-backfill.js';
 import { KnowledgeSync, type SyncReport } from './kb/sync.js';
 import { loadCredentialCipher } from './kb/credential-cipher.js';
 import { SourceCredentials } from './kb/source-credentials.js';
+import { OutboundGuard, type ResolveHost } from './net/outbound-guard.js';
 import { createChatProvider, createEmbeddingProvider } from './providers/factory.js';
 import { createProviderProbe } from './providers/provider-probe.js';
 import type { ChatProvider } from './providers/provider.js';
@@ -74,6 +75,8 @@ export interface Keel {
   sync: KnowledgeSync;
   /** Seals git source credentials (KEEL_CREDENTIALS_KEY) and opens them for sync. */
   credentials: SourceCredentials;
+  /** Decides whether a user-given address (git source, webhook) may be connected to. */
+  outbound: OutboundGuard;
   policies: PolicyService;
   /** Canary rollouts of policy versions, judged in the background by every process. */
   canaries: CanaryService;
@@ -168,7 +171,10 @@ async function tokenServiceFor(config: Config): Promise<TokenService> {
  *   const keel = await openKeel(loadConfig());
  *   const answer = await keel.governor.answer({ message: 'How do I roll back a policy?' });
  */
-export async function openKeel(config: Config, options: { logger?: Logger } = {}): Promise<Keel> {
+export async function openKeel(
+  config: Config,
+  options: { logger?: Logger; resolveHost?: ResolveHost } = {},
+): Promise<Keel> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics();
   const prices = { ...DEFAULT_PRICES, ...config.limits.prices };
@@ -208,11 +214,16 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
     }),
   );
   await credentials.sealCredentialsInLocations(logger);
+  const outbound = new OutboundGuard({
+    allow: config.outbound.allow,
+    ...(options.resolveHost && { resolve: options.resolveHost }),
+  });
   const sync = new KnowledgeSync(store, {
     dataDir: config.dataDir,
     logger,
     blobs,
     credentials,
+    outbound,
     ...(embeddings && { embeddings }),
   });
   const limiter = redis ? createRedisRateLimiter({ connection: redis }) : createMemoryRateLimiter();
@@ -342,6 +353,7 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
     search,
     sync,
     credentials,
+    outbound,
     policies,
     canaries,
     governor,
@@ -368,6 +380,7 @@ export async function openKeel(config: Config, options: { logger?: Logger } = {}
           ingest: { store, sync, onSynced: (report) => recordSync(report) },
           webhooks: {
             secretFor: (secretRef) => (secretRef ? undefined : config.webhooks.secret),
+            outbound,
           },
           ...optionalJobGroups,
         },

@@ -6,6 +6,7 @@ import { ConfigError } from '../errors.js';
 import { assertStrongEnough } from './argon2-params.js';
 import { readSecretFiles, secretVariableNames } from './secret-files.js';
 import { checkSecretStrength } from './secret-strength.js';
+import { parseAllowList } from '../net/allow-list.js';
 import type {
   chatProviderNames,
   embeddingProviderNames,
@@ -94,6 +95,8 @@ export interface Config {
   worker: { port: number };
   /** The web app's folder, and the API origin a separately hosted copy of it calls. */
   web: { dir: string; apiOrigin: string | undefined };
+  /** Exceptions to the outbound address guard (`KEEL_OUTBOUND_ALLOW`). */
+  outbound: { allow: string[] };
   /** Signing secret of outbound webhook deliveries (`KEEL_WEBHOOK_SECRET`). */
   webhooks: { secret: string | undefined };
   providers: {
@@ -342,6 +345,7 @@ function toConfig(variables: Variables, cwd: string): Config {
       dir: resolvePath(variables.KEEL_WEB_DIR ?? resolve(installRoot, 'web', 'dist'), cwd),
       apiOrigin: variables.KEEL_API_ORIGIN,
     },
+    outbound: { allow: variables.KEEL_OUTBOUND_ALLOW },
     webhooks: { secret: variables.KEEL_WEBHOOK_SECRET },
     providers: {
       chat,
@@ -446,6 +450,11 @@ function crossCheck(config: Config): ConfigProblem[] {
             ? `is required in ${config.profile}: a key is generated in development only`
             : weakness,
       });
+  }
+  try {
+    parseAllowList(config.outbound.allow);
+  } catch (error) {
+    problems.push({ variable: 'KEEL_OUTBOUND_ALLOW', message: (error as Error).message });
   }
   const { keysJson, keysFile } = config.auth.jwt;
   if (keysJson && keysFile) {

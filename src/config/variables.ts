@@ -120,6 +120,11 @@ export const variableDocs = {
     description:
       'Behind a reverse proxy: `true`, a hop count, or comma-separated proxy addresses/CIDRs whose `X-Forwarded-For` is believed (client IPs for rate limits).',
   },
+  KEEL_OUTBOUND_ALLOW: {
+    default: '(none)',
+    description:
+      'Comma-separated exceptions to the outbound address guard for git sources and webhooks: CIDRs (`10.0.0.0/8`, `fd00::/8`), addresses, host names (`git.internal`) or `*.domain`. Without them only public addresses are reached.',
+  },
   KEEL_CORS_ORIGINS: {
     default: '(none)',
     description: 'Comma-separated origins allowed to call the API from a browser.',
@@ -365,6 +370,7 @@ export const variablesSchema = z.object({
   KEEL_MAX_BODY_BYTES: positiveInt.max(64 * 1024 * 1024).default(262_144),
   KEEL_UPLOAD_MAX_FILE_BYTES: positiveInt.max(1024 * 1024 * 1024).default(20 * 1024 * 1024),
   KEEL_UPLOAD_MAX_REQUEST_BYTES: positiveInt.max(4 * 1024 * 1024 * 1024).default(50 * 1024 * 1024),
+  KEEL_OUTBOUND_ALLOW: list.default([]),
   KEEL_CORS_ORIGINS: list.default([]),
   KEEL_WEB_DIR: z.string().min(1).optional(),
   KEEL_API_ORIGIN: z

@@ -1,3 +1,4 @@
+import { OutboundGuard } from '../net/outbound-guard.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +29,7 @@ function dependencies(extra: Partial<ProcessorDependencies> = {}): ProcessorDepe
     logger: createLogger('silent'),
     registry: new Registry(),
     ingest: { store: { getSource: unused, sourceStats: unused }, sync: { sync: unused } },
-    webhooks: { secretFor: () => undefined },
+    webhooks: { secretFor: () => undefined, outbound: new OutboundGuard() },
     ...extra,
   };
 }

@@ -4,6 +4,7 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ForbiddenError } from '../auth/errors.js';
 import { UpstreamError, ValidationError } from '../errors.js';
+import type { OutboundGuard } from '../net/outbound-guard.js';
 
 export interface GitSourceOptions {
   /** `https://`, `http://`, `ssh://`, `git://`, `file://`, scp-style `git@host:repo`, or a local path. */
@@ -14,6 +15,8 @@ export interface GitSourceOptions {
   cacheDir: string;
   /** For an http(s) `url` (which then carries none): sent as a Basic `Authorization` header. */
   credential?: GitCredential;
+  /** Checks an http(s) `url`'s address and pins git to it, with redirects off. */
+  outbound?: OutboundGuard;
 }
 
 /** What git authenticates with over http(s), kept apart from the URL. */
@@ -50,10 +53,14 @@ export async function checkoutGitSource(options: GitSourceOptions): Promise<GitC
   assertSafeGitUrl(options.url);
   const trimmed = options.url.trim();
   // A relative path would mean something else once git runs inside the checkout.
-  const url = isLocalPath(trimmed) ? resolve(trimmed) : trimmed;
+  const pinned = await pinnedAddress(trimmed, options.outbound);
+  const url = pinned?.url ?? (isLocalPath(trimmed) ? resolve(trimmed) : trimmed);
   const branch = options.branch === undefined ? undefined : validateBranch(options.branch);
   const worktree = resolve(options.cacheDir);
-  const network = { timeout: NETWORK_TIMEOUT_MS, config: authConfig(url, options.credential) };
+  const network = {
+    timeout: NETWORK_TIMEOUT_MS,
+    config: { ...pinned?.config, ...authConfig(url, options.credential) },
+  };
   if (await isCheckoutOf(worktree, url)) {
     // Fetching the remote's HEAD follows its default branch when none is configured.
     const ref = branch ? `refs/heads/${branch}` : 'HEAD';
@@ -209,6 +216,28 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
+/**
+ * For an http(s) URL and a guard: the canonical URL, and git settings that make curl connect to
+ * the address the guard checked (`http.curloptResolve`) and follow no redirect, so neither a
+ * second DNS answer nor a redirect can lead git elsewhere.
+ */
+async function pinnedAddress(
+  location: string,
+  outbound: OutboundGuard | undefined,
+): Promise<{ url: string; config: Record<string, string> } | undefined> {
+  if (!outbound || !/^https?:\/\//i.test(location)) return undefined;
+  const target = await outbound.resolve(location);
+  const address = isIP(target.address) === 6 ? `[${target.address}]` : target.address;
+  const host = target.url.hostname;
+  return {
+    url: target.url.href,
+    config: {
+      'http.curloptResolve': `${host}:${target.port}:${address}`,
+      'http.followRedirects': 'false',
+    },
+  };
+}
+
 /** Settings of one git run: `config` goes in through the environment, never the command line. */
 interface GitRun {
   cwd?: string;
@@ -288,52 +317,16 @@ export function isLocalGitLocation(location: string): boolean {
   return !isUrl;
 }
 
-const PRIVATE_V4 = [
-  /^10\./,
-  /^127\./,
-  /^169\.254\./,
-  /^192\.168\./,
-  /^172\.(1[6-9]|2\d|3[01])\./,
-  /^0\./,
-  /^100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\./,
-];
-
 /**
- * For callers who are not admins: the repository must be an `https://` URL on a public host
- * name, not a loopback, private or link-local address, so a source cannot be used to reach the
- * server's own network. (Names are not resolved here; an admin is needed for anything else.)
+ * For callers who are not admins: the repository must be an `https://` URL (no local path, no
+ * other transport). Whether its address is public is the outbound guard's decision, for everyone.
  */
 export function assertPublicGitUrl(location: string): void {
-  const refuse = () =>
-    new ForbiddenError(
+  if (!/^https:\/\//i.test(location.trim())) {
+    throw new ForbiddenError(
       'git_url_not_public',
-      'Only an admin may add a repository that is not a public https:// URL',
-      {
-        location: redactCredentials(location),
-      },
+      'Only an admin may add a repository that is not an https:// URL',
+      { location: redactCredentials(location) },
     );
-  let url: URL;
-  try {
-    url = new URL(location);
-  } catch {
-    throw refuse();
   }
-  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (
-    url.protocol !== 'https:' ||
-    host === 'localhost' ||
-    host.endsWith('.localhost') ||
-    (!host.includes('.') && !host.includes(':'))
-  )
-    throw refuse();
-  if (isIP(host) === 4 && PRIVATE_V4.some((range) => range.test(host))) throw refuse();
-  if (
-    isIP(host) === 6 &&
-    (host === '::1' ||
-      host === '::' ||
-      /^f[cd]/.test(host) ||
-      /^fe[89ab]/.test(host) ||
-      host.startsWith('::ffff:'))
-  )
-    throw refuse();
 }

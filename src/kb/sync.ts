@@ -13,6 +13,7 @@ import type {
 } from '../store/store.js';
 import { checkoutGitSource } from './git-source.js';
 import type { SourceCredentials } from './source-credentials.js';
+import type { OutboundGuard } from '../net/outbound-guard.js';
 import { readDocument } from './read-document.js';
 import { walkFiles } from './walk-files.js';
 import type { EmbeddingBackfill } from './embedding-backfill.js';
@@ -69,6 +70,8 @@ export class KnowledgeSync {
       blobs?: BlobStore;
       /** Opens git sources' sealed credentials; without it git sources sync unauthenticated. */
       credentials?: SourceCredentials;
+      /** Checks and pins the address of http(s) git sources at connect time. */
+      outbound?: OutboundGuard;
     },
   ) {}
 
@@ -143,6 +146,7 @@ export class KnowledgeSync {
       const { worktree, commit } = await checkoutGitSource({
         url: source.location,
         ...(credential && { credential }),
+        ...(this.options.outbound && { outbound: this.options.outbound }),
         ...(source.config.branch && { branch: source.config.branch }),
         cacheDir: join(this.options.dataDir, 'git', source.id),
       });

@@ -92,6 +92,8 @@ describe.skipIf(
       KEEL_SECRET: randomBytes(32).toString('hex'),
       KEEL_INTERNAL_SECRET: randomBytes(32).toString('hex'),
       KEEL_WEBHOOK_SECRET: randomBytes(32).toString('hex'),
+      // The webhook receiver listens on loopback, which the operator allows here.
+      KEEL_OUTBOUND_ALLOW: '127.0.0.1',
       KEEL_LLM: 'extractive',
       KEEL_EMBEDDINGS: 'none',
       KEEL_ORCHESTRATOR_PORT: String(orchestratorPort),

@@ -52,7 +52,11 @@ describe('job routes, through a real worker on the SQLite queue', () => {
 
   beforeAll(async () => {
     fixture = await createAuthFixture(
-      { KEEL_WEBHOOK_SECRET: 'whsec-8f3Kq2Lm9Xv4Tz7Rb1Nc6Hy0Wd5Pg' },
+      // The test receivers listen on loopback, which the operator allows here.
+      {
+        KEEL_WEBHOOK_SECRET: 'whsec-8f3Kq2Lm9Xv4Tz7Rb1Nc6Hy0Wd5Pg',
+        KEEL_OUTBOUND_ALLOW: '127.0.0.1',
+      },
       { bundled: false },
     );
     const folder = mkdtempSync(join(tmpdir(), 'keel-jobs-source-'));
@@ -252,7 +256,10 @@ describe('job routes, through a real worker on the SQLite queue', () => {
 
 describe('job event streams over a real connection', () => {
   it('sends the state at once, and ends open streams when the server shuts down', async () => {
-    const harness = await createTestKeel({}, { bundled: false, worker: false });
+    const harness = await createTestKeel(
+      { KEEL_OUTBOUND_ALLOW: '127.0.0.1' },
+      { bundled: false, worker: false },
+    );
     try {
       const enqueued = await harness.app.inject({
         method: 'POST',

@@ -62,6 +62,8 @@ export const jobRoutes =
             );
           }
         }
+        // Checked again at delivery, on the address then resolved.
+        if ('url' in parsed) await keel.outbound.check(parsed.url);
         const { id, priority, delayMs } = request.body;
         const job = await keel.jobs.enqueue(queue, parsed, {
           ...(id !== undefined && { jobId: id }),

@@ -72,7 +72,10 @@ describe('git source credentials', () => {
       username: USERNAME,
       password: PASSWORD,
     });
-    harness = await createTestKeel(AUTH_ENV, { bundled: false, logger: logs.logger });
+    harness = await createTestKeel(
+      { ...AUTH_ENV, KEEL_OUTBOUND_ALLOW: '127.0.0.1' },
+      { bundled: false, logger: logs.logger },
+    );
     admin = await setUpAdmin(harness);
     reader = await createUser(harness.app, admin, {
       email: 'reader@example.com',
@@ -191,7 +194,7 @@ describe('git source credentials stored in the URL by an earlier release', () =>
       password: PASSWORD,
     });
     const dataDir = mkdtempSync(join(tmpdir(), 'keel-legacy-'));
-    const env = { KEEL_DATA_DIR: dataDir };
+    const env = { KEEL_DATA_DIR: dataDir, KEEL_OUTBOUND_ALLOW: '127.0.0.1' };
     const legacyUrl = `${server.origin.replace('://', `://${USERNAME}:${encodeURIComponent(PASSWORD)}@`)}/kb.git`;
     try {
       const before = await createTestKeel(env, { bundled: false, worker: false });

@@ -98,6 +98,10 @@ export const kbRoutes =
           if (request.body.kind === 'folder') assertRole(request.principal, 'admin');
           assertPublicGitUrl(request.body.location);
         }
+        // Every role: a user-given http(s) repository must be on a public address (or allowed).
+        if (request.body.kind === 'git' && /^https?:\/\//i.test(request.body.location.trim())) {
+          await keel.outbound.check(request.body.location.trim());
+        }
         const source = await addSource(
           keel.store,
           request.body,

@@ -1,3 +1,4 @@
+import { OutboundGuard } from '../../net/outbound-guard.js';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,7 +55,7 @@ describe('governed jobs on BullMQ (Redis)', () => {
         logger: createLogger('silent'),
         registry: keel.metrics.registry,
         ingest: { store: keel.store, sync: keel.sync },
-        webhooks: { secretFor: () => undefined },
+        webhooks: { secretFor: () => undefined, outbound: new OutboundGuard() },
         generate: { answers: keel.answers, quotas: keel.quotas, blobs: keel.blobs },
         images: {
           provider: createImageProvider(config)!,

@@ -1,3 +1,4 @@
+import { OutboundGuard } from '../../net/outbound-guard.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,7 +122,7 @@ describe('ingest processor', () => {
         logger: createLogger('silent'),
         registry,
         ingest: { store, sync },
-        webhooks: { secretFor: () => undefined },
+        webhooks: { secretFor: () => undefined, outbound: new OutboundGuard() },
       };
       const processors = createProcessors(dependencies);
       queue.work(['ingest'], processors);

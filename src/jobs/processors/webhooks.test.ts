@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteJobQueue } from '../queue-sqlite.js';
 import type { JobContext } from '../queue.js';
 import { createWebhookProcessor } from './webhooks.js';
+import { OutboundGuard } from '../../net/outbound-guard.js';
 
 interface Received {
   headers: IncomingMessage['headers'];
@@ -46,8 +47,12 @@ afterEach(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
+const secretFor = (ref: string | undefined) =>
+  ref === undefined || ref === 'main' ? SECRET : undefined;
+// The receiver runs on loopback: the operator's allow-list lets this one address through.
 const deliver = createWebhookProcessor({
-  secretFor: (ref) => (ref === undefined || ref === 'main' ? SECRET : undefined),
+  secretFor,
+  outbound: new OutboundGuard({ allow: ['127.0.0.1/32'] }),
   timeoutMs: 300,
   now: () => NOW,
 });
@@ -74,6 +79,28 @@ function verify(header: string, body: string, secret: string): boolean {
 }
 
 describe('webhook delivery', () => {
+  it('refuses a private receiver without an allow-list entry, and connects to the address it checked', async () => {
+    const port = new URL(url).port;
+    // hooks.test resolves to loopback here, as a rebinding DNS name would at delivery time.
+    const resolve = async (host: string) => (host === 'hooks.test' ? ['127.0.0.1'] : []);
+    const guarded = createWebhookProcessor({ secretFor, outbound: new OutboundGuard({ resolve }) });
+    for (const target of [url, `http://hooks.test:${port}/hooks/keel`, `http://0x7f.1:${port}/`]) {
+      await expect(guarded(context({ url: target }))).rejects.toMatchObject({
+        code: 'outbound_address_refused',
+        status: 400,
+        retryable: false,
+      });
+    }
+    expect(received).toHaveLength(0);
+    // Allowed by name, the delivery goes to the resolved address (hooks.test is in no DNS).
+    const allowed = createWebhookProcessor({
+      secretFor,
+      outbound: new OutboundGuard({ resolve, allow: ['hooks.test'] }),
+    });
+    await allowed(context({ url: `http://hooks.test:${port}/hooks/keel` }));
+    expect(received[0]?.headers.host).toBe(`hooks.test:${port}`);
+  });
+
   it('POSTs the event as JSON with a signature the receiver can verify', async () => {
     expect(await deliver(context())).toMatchObject({ status: 200 });
 

@@ -1,6 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { UpstreamError, ValidationError } from '../../errors.js';
 import type { JobProcessor } from '../queue.js';
+import type { OutboundGuard } from '../../net/outbound-guard.js';
+import { postOutbound } from '../../net/outbound-post.js';
 
 export interface WebhookDependencies {
   /**
@@ -8,6 +10,8 @@ export interface WebhookDependencies {
    * when none is configured; such a delivery is dead at once, since retrying cannot help.
    */
   secretFor(secretRef: string | undefined): string | undefined;
+  /** Checks the receiver's address and pins the connection to it. */
+  outbound: OutboundGuard;
   /** How long a receiver may take to answer; default 10 s. */
   timeoutMs?: number;
   /** Milliseconds since the epoch; tests pass a fixed clock. */
@@ -58,12 +62,11 @@ export function createWebhookProcessor(
     const body = JSON.stringify({ id, event: payload.event, payload: payload.payload });
     const host = new URL(payload.url).host;
     const started = Date.now();
-    let response: Response;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    let status: number;
     try {
-      response = await fetch(payload.url, {
-        method: 'POST',
+      status = await postOutbound(dependencies.outbound, payload.url, {
         body,
-        redirect: 'manual',
         headers: {
           'content-type': 'application/json',
           'user-agent': 'Keel-Webhooks/1',
@@ -71,31 +74,26 @@ export function createWebhookProcessor(
           'x-keel-delivery': id,
           'x-keel-signature': signatureHeader(secret, Math.floor(now() / 1000), body),
         },
-        signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+        signal: AbortSignal.any([signal, timeout]),
       });
     } catch (error) {
-      if (signal.aborted) throw error;
+      if (signal.aborted || error instanceof ValidationError) throw error;
       // The host, never the URL: a URL may carry a token in its query.
-      if ((error as Error).name === 'TimeoutError') {
+      if (timeout.aborted) {
         throw new UpstreamError('webhook_timeout', `${host} did not answer in ${timeoutMs} ms`, {
           host,
         });
       }
       throw new UpstreamError('webhook_unreachable', `Could not reach ${host}`, { host });
     }
-    // The answer's body is not read; discarding it frees the connection.
-    await response.body?.cancel().catch(() => undefined);
-    if (response.ok) {
-      return {
-        status: response.status,
-        durationMs: Date.now() - started,
-      } satisfies WebhookDeliveryResult;
+    if (status >= 200 && status < 300) {
+      return { status, durationMs: Date.now() - started } satisfies WebhookDeliveryResult;
     }
-    const retryable = isRetryableStatus(response.status);
+    const retryable = isRetryableStatus(status);
     throw new UpstreamError(
       retryable ? 'webhook_failed' : 'webhook_rejected',
-      `${host} answered ${response.status}`,
-      { host, status: response.status },
+      `${host} answered ${status}`,
+      { host, status },
       retryable,
     );
   };
