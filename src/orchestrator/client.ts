@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { KeelError } from '../errors.js';
 import type { AnswerOptions, Answerer } from '../governor/answerer.js';
 import type { ChatRequestInput, GovernedAnswer, InputCheck } from '../governor/governor.js';
+import { serverSentEvents } from '../net/server-sent-events.js';
 import { Deadline } from '../providers/http-timing.js';
 import { traceCarrier } from '../telemetry/tracing.js';
 import { SIGNATURE_HEADER, signRequest } from './signing.js';
@@ -47,16 +48,16 @@ const wireFailure = (error: unknown) =>
   (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
 
 /**
- * The stream's lines. The deadline is an idle limit: each chunk that arrives extends it, so a
- * long answer streams as long as it stays live, and a silent one ends as `orchestrator_unavailable`.
+ * The stream's text as it arrives. The deadline is an idle limit: each chunk that arrives extends
+ * it, so a long answer streams as long as it stays live, and a silent one ends as
+ * `orchestrator_unavailable`.
  */
-async function* lines(
+async function* chunks(
   body: ReadableStream<Uint8Array>,
   deadline: Deadline,
   limits: { timeoutMs: number; signal?: AbortSignal },
 ): AsyncGenerator<string> {
   const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  let pending = '';
   try {
     for (;;) {
       deadline.extend();
@@ -66,13 +67,9 @@ async function* lines(
           ? unavailable(`the answer stream fell silent for ${limits.timeoutMs} ms`)
           : unavailable(wireFailure(error));
       });
-      if (done) break;
-      pending += value;
-      const parts = pending.split('\n');
-      pending = parts.pop() ?? '';
-      yield* parts;
+      if (done) return;
+      yield value;
     }
-    if (pending) yield pending;
   } finally {
     deadline.clear();
     await reader.cancel().catch(() => undefined);
@@ -206,15 +203,14 @@ export class OrchestratorClient implements Answerer {
       deadline.clear();
       throw unavailable('an empty stream');
     }
-    const stream = lines(response.body, deadline, {
+    const text = chunks(response.body, deadline, {
       timeoutMs: this.options.timeoutMs,
       ...(options.signal && { signal: options.signal }),
     });
-    for await (const line of stream) {
-      if (!line.startsWith('data: ')) continue;
+    for await (const { data } of serverSentEvents(text)) {
       let event: z.infer<typeof streamEventSchema>;
       try {
-        event = streamEventSchema.parse(JSON.parse(line.slice(6)));
+        event = streamEventSchema.parse(JSON.parse(data));
       } catch {
         throw unavailable('a garbled answer stream');
       }

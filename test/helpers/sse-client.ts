@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { serverSentEvents } from '../../src/net/server-sent-events.js';
 
 /** One Server-Sent Event as a client sees it; comments (heartbeats) are left out. */
 export interface ReceivedEvent {
@@ -20,25 +21,17 @@ export async function openEventStream(url: string, headers: Record<string, strin
   const abort = new AbortController();
   const response = await fetch(url, { headers, signal: abort.signal });
   if (!response.ok) throw new Error(`${response.status}: ${await response.text()}`);
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
   const received: ReceivedEvent[] = [];
-  let text = '';
   let ended = false;
   const reading = (async () => {
     try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        text += decoder.decode(value, { stream: true });
-        let boundary = text.indexOf('\n\n');
-        while (boundary !== -1) {
-          const block = text.slice(0, boundary);
-          text = text.slice(boundary + 2);
-          const event = parseBlock(block);
-          if (event) received.push(event);
-          boundary = text.indexOf('\n\n');
-        }
+      const text = response.body!.pipeThrough(new TextDecoderStream());
+      for await (const { id, event, data } of serverSentEvents(text)) {
+        received.push({
+          id,
+          event: event ?? 'message',
+          data: JSON.parse(data) as ReceivedEvent['data'],
+        });
       }
     } catch {
       // Aborted by close().
@@ -74,22 +67,6 @@ export async function openEventStream(url: string, headers: Record<string, strin
       await reading;
     },
   };
-}
-
-function parseBlock(block: string): ReceivedEvent | undefined {
-  let id: string | undefined;
-  let event = 'message';
-  const data: string[] = [];
-  for (const line of block.split('\n')) {
-    if (line.startsWith(':')) continue;
-    const [field, ...rest] = line.split(': ');
-    const value = rest.join(': ');
-    if (field === 'id') id = value;
-    else if (field === 'event') event = value;
-    else if (field === 'data') data.push(value);
-  }
-  if (data.length === 0) return undefined;
-  return { id, event, data: JSON.parse(data.join('\n')) as Record<string, unknown> };
 }
 
 /**
