@@ -34,6 +34,7 @@ import {
   type JobRecord,
   type JobState,
   type JobWorker,
+  LEASE_EXPIRED_MESSAGE,
   type QueueDepth,
   RETENTION_MS,
   RunningJobs,
@@ -393,6 +394,13 @@ export class BullmqJobQueue implements JobQueue {
     return `${this.prefix}:keel-cancel:${id}`;
   }
 
+  /** Takes back one start of a job this worker holds: that start used no attempt. */
+  async uncountStart(queue: QueueName, id: string): Promise<void> {
+    await redisCall('uncount start', () =>
+      this.connection.hincrby(this.queue(queue).toKey(id), 'ats', -1),
+    );
+  }
+
   forget(worker: BullmqJobWorker): void {
     this.workers.delete(worker);
   }
@@ -511,7 +519,7 @@ export class BullmqJobQueue implements JobQueue {
 class BullmqJobWorker implements JobWorker {
   readonly running = new RunningJobs();
   private readonly workers: Worker[];
-  private readonly jobs = new Map<string, { job: BullJob; token: string }>();
+  private readonly jobs = new Map<string, { job: BullJob; token: string; queue: QueueName }>();
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -530,10 +538,12 @@ class BullmqJobWorker implements JobWorker {
           prefix: owner.prefix,
           concurrency: options.concurrency,
           // The lease: locks are renewed every half, and a lock left to expire is found by the
-          // stalled check of any worker and its job moved back to waiting.
+          // stalled check of any worker and its job moved back to waiting. Such a start counts
+          // as an attempt, which `process` enforces against the job's own attempts; BullMQ's limit
+          // of stalls per worker would ignore them, so it never applies.
           lockDuration: options.leaseMs,
           stalledInterval: options.leaseMs,
-          maxStalledCount: 2,
+          maxStalledCount: Number.MAX_SAFE_INTEGER,
         },
       );
       worker.on('error', (error) => owner.logError(`worker ${queue}`, error));
@@ -568,6 +578,8 @@ class BullmqJobWorker implements JobWorker {
   private async release(id: string): Promise<void> {
     const held = this.jobs.get(id);
     if (!held || !this.running.interrupt(id, 'released')) return;
+    // The job is still ours: its start can be taken back before anyone else may take it.
+    await this.owner.uncountStart(held.queue, id);
     await held.job.moveToWait(held.token);
   }
 
@@ -579,6 +591,12 @@ class BullmqJobWorker implements JobWorker {
   ): Promise<unknown> {
     const id = job.id!;
     if (await this.cancelRequested(id)) throw new UnrecoverableError(CANCELLED_MESSAGE);
+    const maxAttempts = job.opts.attempts ?? 1;
+    if (job.attemptsStarted > maxAttempts) {
+      // Its workers' leases ran out on every attempt: dead, and this start was none.
+      await this.owner.uncountStart(queue, id);
+      throw new UnrecoverableError(LEASE_EXPIRED_MESSAGE);
+    }
     const processor = processorFor(this.processors, queue);
     let outcome = { kind: 'discarded' } as AttemptOutcome;
     const report = async (progress: { progress: number; message?: string }) => {
@@ -597,7 +615,7 @@ class BullmqJobWorker implements JobWorker {
         traceFields(job.opts.telemetry?.metadata),
       );
     });
-    this.jobs.set(id, { job, token });
+    this.jobs.set(id, { job, token, queue });
     // A lock BullMQ could not keep means the job is someone else's now.
     signal?.addEventListener('abort', () => this.running.interrupt(id, 'lease-lost'));
     const poll = setInterval(
@@ -622,7 +640,10 @@ class BullmqJobWorker implements JobWorker {
       case 'cancelled':
         throw new UnrecoverableError(CANCELLED_MESSAGE);
       case 'failed':
-        throw outcome.retryable ? new Error(outcome.error) : new UnrecoverableError(outcome.error);
+        // Attempts started, not only failed: those whose lease ran out count too.
+        throw outcome.retryable && job.attemptsStarted < maxAttempts
+          ? new Error(outcome.error)
+          : new UnrecoverableError(outcome.error);
       case 'discarded':
         // Tells BullMQ the job left `active` by other means: it writes nothing.
         throw new WaitingError();

@@ -19,6 +19,7 @@ import {
   type JobRecord,
   type JobState,
   type JobWorker,
+  LEASE_EXPIRED_MESSAGE,
   type QueueDepth,
   RETENTION_MS,
   type RunningJob,
@@ -176,11 +177,11 @@ function prepare(database: BetterSqlite3.Database) {
       lease_token = null, lease_until = null ${running}`),
     // A lease that ran out means the worker died; the attempt counts, so a job that kills its
     // worker every time ends up dead instead of killing workers forever.
-    expire: database.prepare<[{ now: number }], JobRow>(`update jobs set
+    expire: database.prepare<[{ now: number; leaseExpired: string }], JobRow>(`update jobs set
       state = case when cancel_requested = 1 then 'cancelled'
         when attempts >= max_attempts then 'dead' else 'queued' end,
       error = case when cancel_requested = 0 and attempts >= max_attempts
-        then 'lease_expired: the worker stopped answering on the last attempt' else error end,
+        then @leaseExpired else error end,
       finished_at = case when cancel_requested = 1 or attempts >= max_attempts then @now end,
       run_at = @now, lease_token = null, lease_until = null
       where state = 'running' and lease_until < @now returning *`),
@@ -459,7 +460,7 @@ export class SqliteJobQueue implements JobQueue {
     const now = Date.now();
     if (now - this.lastSweep < everyMs) return;
     this.lastSweep = now;
-    for (const row of this.statements.expire.all({ now })) {
+    for (const row of this.statements.expire.all({ now, leaseExpired: LEASE_EXPIRED_MESSAGE })) {
       if (row.state === 'dead')
         this.emit({ type: 'job-dead', jobId: row.id, error: row.error ?? '' });
       if (row.state === 'cancelled') this.emit({ type: 'job-cancelled', jobId: row.id });

@@ -7,7 +7,10 @@ import type { JobSchedules } from './schedules.js';
  * SQLite file) and `queue-bullmq.ts` (server, Redis); both pass `test/contracts/queue-contract.ts`.
  *
  * Delivery is at least once: a job whose worker dies goes back to `queued` when its lease runs out
- * and runs again, so processors must be idempotent. A failed attempt is retried with exponential
+ * and runs again, so processors must be idempotent. That attempt counts: a job that kills its worker
+ * every time is `dead` (`LEASE_EXPIRED_MESSAGE`) once its attempts are used, and a failure after a
+ * lease ran out is retried only while attempts are left. A job a worker gives back when it closes
+ * (`CloseOptions`) does not use its attempt. A failed attempt is retried with exponential
  * backoff and jitter up to `attempts`; then the job is `dead` (the dead-letter state) with its last
  * error until someone calls `retry`. A job is never lost once `enqueue` has returned.
  *
@@ -190,6 +193,9 @@ export const DEFAULT_CLOSE_TIMEOUT_MS = 30_000;
 export const RETENTION_MS = { completed: 7 * 86_400_000, deadOrCancelled: 30 * 86_400_000 };
 export const MAX_PRIORITY = 2_097_152;
 export const CANCELLED_MESSAGE = 'job_cancelled: cancelled on request';
+/** The error of a job whose last attempt ended with its worker's lease running out. */
+export const LEASE_EXPIRED_MESSAGE =
+  'lease_expired: the worker stopped answering on the last attempt';
 
 const JOB_ID = /^(?!\d+$)[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 

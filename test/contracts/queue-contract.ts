@@ -323,9 +323,13 @@ export function describeQueueContract(
       await stuck.close({ graceful: true, timeoutMs: 100 });
       expect(await queue.get(job.id)).toMatchObject({ state: 'queued' });
 
+      // A released job did not use its attempt: the worker left, the job did not fail.
       const other = await backend.open();
-      work({ ingest: async () => 'taken over' }, other);
-      expect(await stateOf(other, job.id, 'completed')).toMatchObject({ result: 'taken over' });
+      work({ ingest: async ({ attempt }) => `taken over at attempt ${attempt}` }, other);
+      expect(await stateOf(other, job.id, 'completed')).toMatchObject({
+        result: 'taken over at attempt 1',
+        attempts: 1,
+      });
     });
 
     it('runs a job again on another worker once the lease of a dead worker expires', async () => {
@@ -340,6 +344,68 @@ export function describeQueueContract(
         result: 'attempt 2',
         attempts: 2,
       });
+    });
+
+    it('counts a lease that ran out as an attempt: a job that kills every worker ends dead', async () => {
+      const job = await queue.enqueue('ingest', source(1), { attempts: 2 });
+      const events = collect(queue, job.id);
+      let runs = 0;
+      for (const attempt of [1, 2]) {
+        const handle = await backend.open();
+        const dying = work(
+          {
+            ingest: () => {
+              runs += 1;
+              return never();
+            },
+          },
+          handle,
+          400,
+        );
+        await until(
+          () => handle.get(job.id),
+          (record) => record?.state === 'running' && record.attempts === attempt,
+        );
+        await dying.close({ graceful: false });
+      }
+
+      const survivor = await backend.open();
+      work(
+        {
+          ingest: async () => {
+            runs += 1;
+            return 'ran a third time';
+          },
+        },
+        survivor,
+        400,
+      );
+      const error = 'lease_expired: the worker stopped answering on the last attempt';
+      expect((await events).at(-1)).toEqual({ type: 'job-dead', jobId: job.id, error });
+      expect(await survivor.get(job.id)).toMatchObject({ state: 'dead', attempts: 2, error });
+      expect(runs).toBe(2);
+    });
+
+    it('counts a lease that ran out among the attempts of a job that then fails', async () => {
+      const job = await queue.enqueue('ingest', source(1), { attempts: 2, backoffMs: 10 });
+      const dying = work({ ingest: never }, queue, 400);
+      await stateOf(queue, job.id, 'running');
+      await dying.close({ graceful: false });
+
+      const other = await backend.open();
+      const attempts: number[] = [];
+      work(
+        {
+          ingest: async ({ attempt }) => {
+            attempts.push(attempt);
+            throw new Error(`boom ${attempt}`);
+          },
+        },
+        other,
+        400,
+      );
+      expect(await stateOf(other, job.id, 'dead')).toMatchObject({ attempts: 2, error: 'boom 2' });
+      expect(attempts).toEqual([2]);
     });
 
     it('completes every one of 200 jobs shared by two workers', async () => {
