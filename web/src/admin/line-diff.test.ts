@@ -18,6 +18,22 @@ describe('side-by-side line diff', () => {
     expect(sideBySide('', 'x').map((row) => row.kind)).toEqual(['added']);
   });
 
+  it('ignores a missing newline at the end of the file', () => {
+    expect(sideBySide('a\nb', 'a\nb\n').map((row) => row.kind)).toEqual(['same', 'same']);
+  });
+
+  it('diffs a long policy line by line (it showed as wholly changed past 4,000 lines)', () => {
+    const before = Array.from({ length: 5_000 }, (_, index) => `rule ${index}`).join('\n');
+    const rows = sideBySide(before, before.replace('rule 4321\n', 'rule 4321 (edited)\n'));
+    expect(rows.filter((row) => row.kind !== 'same')).toEqual([
+      {
+        kind: 'changed',
+        left: { number: 4322, text: 'rule 4321' },
+        right: { number: 4322, text: 'rule 4321 (edited)' },
+      },
+    ]);
+  });
+
   it('folds long unchanged stretches, keeping context around a change', () => {
     const before = Array.from({ length: 20 }, (_, index) => `line ${index}`).join('\n');
     const after = before.replace('line 10', 'line ten');
