@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { type Server, createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,6 +128,29 @@ describe('outbound address guard for git sources and webhooks', () => {
     expect(created.statusCode, created.body).toBe(201);
     const report = await sync(created.json().id);
     expect(report.json(), report.body).toMatchObject({ status: 'ok', added: 1 });
+  });
+
+  it('does not follow a redirect: a repository that moves elsewhere fails to sync', async () => {
+    // An allowed host whose every answer is a redirect to the real repository: following it
+    // would connect to an address the guard never checked.
+    const redirects: string[] = [];
+    const mover: Server = createServer((request, response) => {
+      redirects.push(request.url ?? '');
+      response.writeHead(302, { location: `${server.origin}${request.url ?? '/'}` }).end();
+    });
+    await new Promise<void>((listening) => mover.listen(0, '127.0.0.1', listening));
+    const port = (mover.address() as { port: number }).port;
+    try {
+      const created = await addSource(admin, 'moved', `http://git.test:${port}/kb.git`);
+      expect(created.statusCode, created.body).toBe(201);
+      const before = server.requests.length;
+      const report = await sync(created.json().id);
+      expect(report.json()).toMatchObject({ status: 'failed' });
+      expect(redirects.length).toBeGreaterThan(0);
+      expect(server.requests.length).toBe(before);
+    } finally {
+      await new Promise((closed) => mover.close(closed));
+    }
   });
 
   it('refuses a webhook to a private address when it is enqueued', async () => {
