@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { governedAnswerSchema } from '../governor/answer-schema.js';
 
 /** Body limit of routes that take a few small fields (sign-in, keys, users): 16 KiB. */
 export const SMALL_BODY = 16 * 1024;
@@ -14,44 +15,9 @@ export const errorSchema = z
   })
   .describe('Every error: a stable code, a sentence for people, and details naming what was wrong');
 
-export const decisionSchema = z.object({
-  status: z.enum(['allowed', 'redacted', 'refused']),
-  reasons: z.array(z.string()),
-});
+export { decisionSchema } from '../governor/answer-schema.js';
 
-export const citationSchema = z.object({
-  index: z.number().int(),
-  path: z.string(),
-  heading: z.string(),
-  lines: z.array(z.number().int()).length(2).describe('First and last line, 1-based'),
-  version: z.string(),
-  score: z.number(),
-});
-
-export const memorySummarySchema = z.object({
-  id: z.string(),
-  kind: z.string().describe('preference, fact or instruction'),
-  text: z.string(),
-});
-
-export const answerSchema = z.object({
-  answer: z.string(),
-  citations: z.array(citationSchema),
-  usage: z.object({ inputTokens: z.number().int(), outputTokens: z.number().int() }),
-  policy: z.object({ id: z.string(), version: z.string() }),
-  decision: decisionSchema,
-  agent: z.string().nullable(),
-  provider: z.string().nullable(),
-  model: z.string().nullable(),
-  knowledgeVersions: z.record(z.string(), z.string()),
-  flags: z.array(z.string()),
-  traceId: z.string(),
-  memories: z
-    .array(memorySummarySchema)
-    .optional()
-    .describe(
-      "The asking user's long-term memories the model was given as `<user-memory>` data (the most relevant to the question; empty when memory is off or none applied)",
-    ),
+export const answerSchema = governedAnswerSchema.extend({
   conversationId: z
     .string()
     .optional()

@@ -1,4 +1,4 @@
-import type { DecisionStatus } from './step.js';
+import type { DecisionStatus } from './answer-schema.js';
 import type { ChatRequestInput, GovernedAnswer, InputCheck } from './governor.js';
 
 export interface AnswerOptions {

@@ -10,13 +10,8 @@ import { runPipeline } from './pipeline.js';
 import { StreamGate } from './stream-gate.js';
 import type { PolicyBundle } from './policy-bundle.js';
 import type { PolicyService } from './policy-service.js';
-import type {
-  Citation,
-  DecisionStatus,
-  GovernorContext,
-  GovernorStep,
-  StepRecord,
-} from './step.js';
+import type { GovernedAnswer, InputCheck } from './answer-schema.js';
+import type { GovernorContext, GovernorStep } from './step.js';
 import type { Cache } from '../cache/cache.js';
 import type { EmbeddingProvider } from '../providers/provider.js';
 import { createAnswerCache } from './steps/answer-cache.js';
@@ -32,6 +27,8 @@ import { createRetrievalStep } from './steps/retrieval.js';
 import { routingStep } from './steps/routing.js';
 import { topicRulesStep } from './steps/topic-rules.js';
 
+export type { GovernedAnswer, InputCheck } from './answer-schema.js';
+
 export interface ChatRequestInput {
   message: string;
   agent?: string;
@@ -40,30 +37,6 @@ export interface ChatRequestInput {
   maxOutputTokens?: number;
   /** Sampling temperature for providers that take one (OpenAI-compatible `temperature`). */
   temperature?: number;
-}
-
-/** The answer shape of SPEC section 4. */
-export interface GovernedAnswer {
-  answer: string;
-  citations: Citation[];
-  usage: { inputTokens: number; outputTokens: number };
-  policy: { id: string; version: string };
-  decision: { status: DecisionStatus; reasons: string[] };
-  agent: string | null;
-  provider: string | null;
-  model: string | null;
-  knowledgeVersions: Record<string, string>;
-  flags: string[];
-  traceId: string;
-  /** The asking user's long-term memories the model was given (empty when none applied). */
-  memories: { id: string; kind: string; text: string }[];
-}
-
-export interface InputCheck {
-  decision: { status: DecisionStatus; reasons: string[] };
-  redactedText: string;
-  policy: { id: string; version: string };
-  steps: StepRecord[];
 }
 
 /** The input policy alone: what `/v1/governor/check` dry-runs. */

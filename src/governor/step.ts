@@ -4,23 +4,7 @@ import type { Source } from '../store/store.js';
 import type { ChatRequestInput } from './governor.js';
 import type { StreamGate } from './stream-gate.js';
 import type { RecalledMemory } from '../memory/recall.js';
-
-export type DecisionStatus = 'allowed' | 'redacted' | 'refused';
-
-export interface StepRecord {
-  id: string;
-  decision: string;
-  reasons: string[];
-}
-
-export interface Citation {
-  index: number;
-  path: string;
-  heading: string;
-  lines: [number, number];
-  version: string;
-  score: number;
-}
+import type { Citation, DecisionStatus, StepRecord } from './answer-schema.js';
 
 /** What one governed call carries from step to step. Steps read and fill it in order. */
 export interface GovernorContext {

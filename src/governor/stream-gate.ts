@@ -1,5 +1,6 @@
 import { splitSentences } from './grounding.js';
-import type { DecisionStatus, GovernorContext } from './step.js';
+import type { DecisionStatus } from './answer-schema.js';
+import type { GovernorContext } from './step.js';
 import { leaksPrompt, redactSecrets, unsupportedSentences } from './steps/output-validation.js';
 
 /** What a streaming caller is told: validated text, and a refusal the moment it is known. */

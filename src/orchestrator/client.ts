@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { KeelError } from '../errors.js';
 import type { AnswerOptions, Answerer } from '../governor/answerer.js';
-import type { ChatRequestInput, GovernedAnswer, InputCheck } from '../governor/governor.js';
+import {
+  type GovernedAnswer,
+  type InputCheck,
+  decisionSchema,
+  governedAnswerSchema,
+  inputCheckSchema,
+} from '../governor/answer-schema.js';
+import type { ChatRequestInput } from '../governor/governor.js';
 import { serverSentEvents } from '../net/server-sent-events.js';
 import { Deadline } from '../providers/http-timing.js';
 import { traceCarrier } from '../telemetry/tracing.js';
@@ -16,14 +23,8 @@ const errorSchema = z.object({
 });
 const streamEventSchema = z.union([
   z.object({ type: z.literal('delta'), text: z.string() }),
-  z.object({
-    type: z.literal('refusal'),
-    decision: z.object({
-      status: z.enum(['allowed', 'redacted', 'refused']),
-      reasons: z.array(z.string()),
-    }),
-  }),
-  z.object({ type: z.literal('done'), answer: z.record(z.string(), z.unknown()) }),
+  z.object({ type: z.literal('refusal'), decision: decisionSchema }),
+  z.object({ type: z.literal('done'), answer: z.unknown() }),
   z.object({ type: z.literal('error'), status: z.number(), body: errorSchema }),
 ]);
 
@@ -40,6 +41,30 @@ function unavailable(reason: string): KeelError {
     503,
     {},
     true,
+  );
+}
+
+/**
+ * A reply that breaks the contract (an API and an orchestrator of different versions): a 502
+ * naming what was wrong, never a value cast to a type it does not have.
+ */
+function invalidReply(what: string, issues: { path: string; message: string }[]): KeelError {
+  const named = issues.map((issue) => `${issue.path || '(body)'}: ${issue.message}`);
+  return new KeelError(
+    'orchestrator_reply_invalid',
+    `The orchestrator's ${what} does not match the contract (${named.slice(0, 3).join('; ')}); are the API and the orchestrator the same version?`,
+    502,
+    { issues },
+  );
+}
+
+/** What the orchestrator sent, checked against the contract's schema. */
+function parseReply<T>(schema: z.ZodType<T>, reply: unknown, what: string): T {
+  const parsed = schema.safeParse(reply);
+  if (parsed.success) return parsed.data;
+  throw invalidReply(
+    what,
+    parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
   );
 }
 
@@ -134,17 +159,26 @@ export class OrchestratorClient implements Answerer {
     }
   }
 
-  /** The JSON body of a whole (not streamed) answer, read within the call's deadline. */
-  private async json<T>(response: Response, deadline: Deadline): Promise<T> {
+  /** A whole (not streamed) reply, read within the call's deadline and checked against `schema`. */
+  private async reply<T>(
+    response: Response,
+    deadline: Deadline,
+    schema: z.ZodType<T>,
+    what: string,
+  ): Promise<T> {
+    let body: unknown;
     try {
-      return (await response.json()) as T;
+      body = await response.json();
     } catch (error) {
       if ((error as Error).name === 'TimeoutError')
         throw unavailable(`no answer within ${this.options.timeoutMs} ms`);
+      if (error instanceof SyntaxError)
+        throw invalidReply(what, [{ path: '', message: 'not JSON' }]);
       throw error;
     } finally {
       deadline.clear();
     }
+    return parseReply(schema, body, what);
   }
 
   private async failure(response: Response): Promise<KeelError> {
@@ -178,7 +212,7 @@ export class OrchestratorClient implements Answerer {
   async check(text: string): Promise<InputCheck> {
     const { response, deadline } = await this.post('/internal/v1/check', { text }, {});
     if (!response.ok) throw await this.failure(response).finally(() => deadline.clear());
-    return this.json<InputCheck>(response, deadline);
+    return this.reply(response, deadline, inputCheckSchema, 'input check');
   }
 
   async answer(request: ChatRequestInput, options: AnswerOptions = {}): Promise<GovernedAnswer> {
@@ -198,7 +232,7 @@ export class OrchestratorClient implements Answerer {
       ...(options.signal && { signal: options.signal }),
     });
     if (!response.ok) throw await this.failure(response).finally(() => deadline.clear());
-    if (!options.onDelta) return this.json<GovernedAnswer>(response, deadline);
+    if (!options.onDelta) return this.reply(response, deadline, governedAnswerSchema, 'answer');
     if (!response.body) {
       deadline.clear();
       throw unavailable('an empty stream');
@@ -216,7 +250,8 @@ export class OrchestratorClient implements Answerer {
       }
       if (event.type === 'delta') options.onDelta(event.text);
       else if (event.type === 'refusal') options.onRefusal?.(event.decision);
-      else if (event.type === 'done') return event.answer as unknown as GovernedAnswer;
+      else if (event.type === 'done')
+        return parseReply(governedAnswerSchema, event.answer, 'answer');
       else
         throw new KeelError(
           event.body.error.code,

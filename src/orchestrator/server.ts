@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { isKeelError } from '../errors.js';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
-import type { GovernedAnswer, Governor } from '../governor/governor.js';
+import { type GovernedAnswer, governedAnswerSchema } from '../governor/answer-schema.js';
+import type { Governor } from '../governor/governor.js';
 import type { Store } from '../store/store.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { requestIdOf, traceRequests } from '../telemetry/http-tracing.js';
@@ -77,7 +78,7 @@ async function asOutcome(answer: Promise<GovernedAnswer>, signal?: AbortSignal) 
  */
 function streamEvents(outcome: CallOutcome, replayed: boolean): unknown[] {
   if (outcome.status !== 200) return [{ type: 'error', ...outcome }];
-  const answer = outcome.body as GovernedAnswer;
+  const answer = governedAnswerSchema.parse(outcome.body);
   const replay = !replayed
     ? []
     : answer.decision.status === 'refused'

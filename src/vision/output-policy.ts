@@ -1,7 +1,7 @@
 import { detectPii, redactPii } from '../governor/detectors/pii.js';
 import { shingles } from '../governor/grounding.js';
 import type { Policy } from '../governor/policy-schema.js';
-import type { DecisionStatus } from '../governor/step.js';
+import type { DecisionStatus } from '../governor/answer-schema.js';
 
 export interface VisionDecision {
   status: DecisionStatus;

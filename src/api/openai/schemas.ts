@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { citationSchema, decisionSchema } from '../schemas.js';
+import { governedAnswerSchema } from '../../governor/answer-schema.js';
 
 /** Text of a message: a plain string, or OpenAI's content parts of which only text is read. */
 const contentSchema = z.union([
@@ -44,15 +44,15 @@ export const completionBodySchema = z.object({
 export type CompletionBody = z.infer<typeof completionBodySchema>;
 
 /** The governed answer's extra facts, in a field standard OpenAI clients ignore. */
-export const keelExtensionSchema = z.object({
-  citations: z.array(citationSchema),
-  decision: decisionSchema,
-  policy: z.object({ id: z.string(), version: z.string() }),
-  flags: z.array(z.string()),
-  knowledgeVersions: z.record(z.string(), z.string()),
-  provider: z.string().nullable(),
-  model: z.string().nullable(),
-  traceId: z.string(),
+export const keelExtensionSchema = governedAnswerSchema.pick({
+  citations: true,
+  decision: true,
+  policy: true,
+  flags: true,
+  knowledgeVersions: true,
+  provider: true,
+  model: true,
+  traceId: true,
 });
 
 export const completionSchema = z.object({

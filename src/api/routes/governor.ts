@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Keel } from '../../keel.js';
-import { decisionSchema, errorSchema } from '../schemas.js';
+import { inputCheckSchema } from '../../governor/answer-schema.js';
+import { errorSchema } from '../schemas.js';
 
 /** `POST /v1/governor/check`: the input policy's decision on a text, without calling a model. */
 export const governorRoutes =
@@ -16,14 +17,7 @@ export const governorRoutes =
           tags: ['governor'],
           body: z.object({ text: z.string() }).strict(),
           response: {
-            200: z.object({
-              decision: decisionSchema,
-              redactedText: z.string(),
-              policy: z.object({ id: z.string(), version: z.string() }),
-              steps: z.array(
-                z.object({ id: z.string(), decision: z.string(), reasons: z.array(z.string()) }),
-              ),
-            }),
+            200: inputCheckSchema,
             400: errorSchema,
             413: errorSchema,
           },

@@ -4,28 +4,19 @@ import type { Cache } from '../../cache/cache.js';
 import { CACHE_TTL_SECONDS } from '../../cache/cache-ttl.js';
 import { fallbacksOf } from '../../providers/fallback.js';
 import type { KnowledgeStore } from '../../store/store.js';
+import { governedAnswerSchema } from '../answer-schema.js';
 import { scopedSources } from '../scoped-sources.js';
 import type { GovernorContext, GovernorStep } from '../step.js';
 import type { ProviderForAgent } from './generation.js';
 
-const cachedAnswerSchema = z.object({
-  answer: z.string(),
-  citations: z.array(
-    z.object({
-      index: z.number(),
-      path: z.string(),
-      heading: z.string(),
-      lines: z.tuple([z.number(), z.number()]),
-      version: z.string(),
-      score: z.number(),
-    }),
-  ),
-  usage: z.object({ inputTokens: z.number(), outputTokens: z.number() }),
-  provider: z.string(),
-  model: z.string(),
-  // Optional: entries written before it was kept still parse.
-  knowledgeVersions: z.record(z.string(), z.string()).optional(),
-});
+const cachedAnswerSchema = governedAnswerSchema
+  .pick({ answer: true, citations: true, usage: true })
+  .extend({
+    provider: z.string(),
+    model: z.string(),
+    // Optional: entries written before it was kept still parse.
+    knowledgeVersions: governedAnswerSchema.shape.knowledgeVersions.optional(),
+  });
 type CachedAnswer = z.infer<typeof cachedAnswerSchema>;
 
 /**
@@ -76,7 +67,7 @@ export function createAnswerCache(deps: {
       const hit = await deps.cache.get(context.cacheKey, cachedAnswerSchema).catch(() => undefined);
       if (!hit) return { decision: 'miss' };
       context.answer = hit.answer;
-      context.citations = hit.citations as GovernorContext['citations'];
+      context.citations = hit.citations;
       context.knowledgeVersions = hit.knowledgeVersions ?? {};
       // No model ran: nothing to bill, whatever the first answer cost.
       const usage = { inputTokens: 0, outputTokens: 0 };

@@ -6,7 +6,8 @@ import {
   splitSentences,
   supportRatio,
 } from '../grounding.js';
-import type { Citation, GovernorContext, GovernorStep } from '../step.js';
+import type { Citation } from '../answer-schema.js';
+import type { GovernorContext, GovernorStep } from '../step.js';
 import { escalate } from '../step.js';
 
 const NO_SUPPORT_ANSWER =

@@ -1,7 +1,7 @@
 import type { BlobStore } from '../../blobs/blob-store.js';
 import { PolicyRefusalError, UpstreamError } from '../../errors.js';
 import type { Answerer } from '../../governor/answerer.js';
-import type { Citation } from '../../governor/step.js';
+import type { Citation } from '../../governor/answer-schema.js';
 import { governedCall, jobCaller } from '../../limits/governed-call.js';
 import type { QuotaService } from '../../limits/quotas.js';
 import type { JobProcessor, JobProgressReport } from '../queue.js';

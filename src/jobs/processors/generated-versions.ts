@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BlobStore } from '../../blobs/blob-store.js';
+import { citationSchema, policyRefSchema, usageSchema } from '../../governor/answer-schema.js';
 import { UpstreamError } from '../../errors.js';
 import { keySegment, putBlobJson, readBlobJson, readBlobText } from './blob-io.js';
 
@@ -9,15 +10,6 @@ import { keySegment, putBlobJson, readBlobJson, readBlobText } from './blob-io.j
  *   generated/<workspaceId>/<documentId>/v<N>.json  its metadata: citations, model, tokens …
  * The `.json` is written last and marks the version complete.
  */
-
-const citationSchema = z.object({
-  index: z.number(),
-  path: z.string(),
-  heading: z.string(),
-  lines: z.tuple([z.number(), z.number()]),
-  version: z.string(),
-  score: z.number(),
-});
 
 export const versionMetadataSchema = z.object({
   version: z.number().int().positive(),
@@ -31,9 +23,9 @@ export const versionMetadataSchema = z.object({
   agent: z.string().nullable(),
   provider: z.string().nullable(),
   model: z.string().nullable(),
-  usage: z.object({ inputTokens: z.number(), outputTokens: z.number() }),
+  usage: usageSchema,
   citations: z.array(citationSchema),
-  policy: z.object({ id: z.string(), version: z.string() }),
+  policy: policyRefSchema,
   flags: z.array(z.string()),
   traceId: z.string(),
 });
