@@ -45,9 +45,8 @@ import { KnowledgeSync, type SyncReport } from './kb/sync.js';
 import { loadCredentialCipher } from './kb/credential-cipher.js';
 import { SourceCredentials } from './kb/source-credentials.js';
 import { OutboundGuard, type ResolveHost } from './net/outbound-guard.js';
-import { createChatProvider, createEmbeddingProvider } from './providers/factory.js';
+import { type ChatChain, createChatChain, createEmbeddingProvider } from './providers/factory.js';
 import { createProviderProbe } from './providers/provider-probe.js';
-import type { ChatProvider } from './providers/provider.js';
 import type { ProviderInstruments } from './providers/instrumented.js';
 import { SearchService } from './search/search-service.js';
 import { openStorage } from './store/open-storage.js';
@@ -115,9 +114,9 @@ function providerResolver(
   config: Config,
   logger: Logger,
   instruments: ProviderInstruments,
-): (agent: Agent | undefined) => ChatProvider {
-  const cache = new Map<string, ChatProvider>();
-  const fallback = createChatProvider(config, { logger, instruments });
+): (agent: Agent | undefined) => ChatChain {
+  const cache = new Map<string, ChatChain>();
+  const fallback = createChatChain(config, { logger, instruments });
   return (agent) => {
     if (!agent?.provider) return fallback;
     const key = `${agent.provider}:${agent.model ?? ''}`;
@@ -127,7 +126,7 @@ function providerResolver(
       const providers = { ...config.providers, chat: name };
       if (agent.model && name !== 'extractive')
         providers[name] = { ...providers[name], model: agent.model };
-      provider = createChatProvider({ ...config, providers }, { logger, instruments });
+      provider = createChatChain({ ...config, providers }, { logger, instruments });
       cache.set(key, provider);
     }
     return provider;

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ExtractiveChatProvider, composeExtractiveAnswer } from './extractive.js';
-import type { ChatRequest, ChatStreamEvent, Passage } from './provider.js';
+import {
+  type ExtractiveOptions,
+  ExtractiveChatProvider,
+  composeExtractiveAnswer,
+} from './extractive.js';
+import type { ChatResult, ChatStreamEvent, Passage } from './provider.js';
 
 function passage(index: number, text: string, path = `doc-${index}.md`, heading = 'Docs'): Passage {
   return {
@@ -83,15 +87,19 @@ const manual = [
   ),
 ];
 
-function ask(question: string, given: Passage[] = passages): ChatRequest {
-  return { messages: [{ role: 'user', content: question }], question, passages: given };
+/** The adapter built for one answer, asked through the chat port. */
+function ask(
+  question: string,
+  given: Passage[] = passages,
+  options?: ExtractiveOptions,
+): Promise<ChatResult> {
+  const provider = new ExtractiveChatProvider({ question, passages: given }, options);
+  return provider.chat({ messages: [{ role: 'user', content: question }] });
 }
 
 describe('extractive provider', () => {
-  const provider = new ExtractiveChatProvider();
-
   it('answers a how-to question from the section its heading names, steps intact', async () => {
-    const { text, declined } = await provider.chat(ask('How do I factory reset the box?', manual));
+    const { text, declined } = await ask('How do I factory reset the box?', manual);
     expect(declined).toBeUndefined();
     expect(text).toBe(
       'A reset erases all settings but keeps your backups [2].\n\n' +
@@ -100,7 +108,7 @@ describe('extractive provider', () => {
   });
 
   it('keeps a procedure’s code block as Markdown and drops numeric markers that are not its own', async () => {
-    const { text } = await provider.chat(ask('How do I roll back a policy?'));
+    const { text } = await ask('How do I roll back a policy?');
     expect(text).toContain('To roll back a policy to the version that was active before, run [3]:');
     expect(text).toContain('```sh\nkeel policy rollback\n```');
     expect(text).not.toContain('[9]');
@@ -108,23 +116,22 @@ describe('extractive provider', () => {
   });
 
   it('answers "What is X?" from the section that defines X, not one that merely mentions it', async () => {
-    const { text } = await provider.chat(ask('What is Ferrite Box?', manual));
+    const { text } = await ask('What is Ferrite Box?', manual);
     expect(text.startsWith('Ferrite Box is a small network backup appliance')).toBe(true);
     expect(text).toMatch(/\[5\]/);
     expect(text).not.toContain('secrets');
   });
 
   it('quotes the sentence that answers a plain question, leaving out tables and long code', async () => {
-    const { text } = await provider.chat(
-      ask('Which variable sets the port keel serve listens on?'),
-    );
+    const { text } = await ask('Which variable sets the port keel serve listens on?');
     expect(text).toContain('The PORT variable sets the HTTP port that keel serve listens on [7].');
     expect(text).not.toMatch(/\|\s*PORT|OLLAMA_BASE_URL|#/);
   });
 
   it('writes a requested guide offline as cited sections under their headings', async () => {
-    const { text, declined } = await provider.chat(
-      ask('Write a short guide to the factory reset and status light of the box', manual),
+    const { text, declined } = await ask(
+      'Write a short guide to the factory reset and status light of the box',
+      manual,
     );
     expect(declined).toBeUndefined();
     expect(text.split('\n')[0]).toBe(
@@ -137,19 +144,19 @@ describe('extractive provider', () => {
   });
 
   it('carries no boilerplate preface', async () => {
-    const { text } = await provider.chat(ask('How are policies versioned?'));
+    const { text } = await ask('How are policies versioned?');
     expect(text).not.toMatch(/language model|extractive/i);
   });
 
   it('declines in words a user understands, naming what it found and what it did not', async () => {
-    const unrelated = await provider.chat(ask('How do I make coffee with the box?', manual));
+    const unrelated = await ask('How do I make coffee with the box?', manual);
     expect(unrelated.declined).toBe(true);
     expect(unrelated.text).toContain('does not answer this question');
     expect(unrelated.text).toContain('“coffee”');
     expect(unrelated.text).toMatch(/mention “box”/);
     expect(unrelated.text).not.toMatch(/\[\d+\]|_/);
 
-    const nothingRetrieved = await provider.chat(ask('How do I roll back a policy?', []));
+    const nothingRetrieved = await ask('How do I roll back a policy?', []);
     expect(nothingRetrieved.declined).toBe(true);
     expect(nothingRetrieved.text).toMatch(/^Nothing in the knowledge base matches this question/);
   });
@@ -160,14 +167,16 @@ describe('extractive provider', () => {
       passage(2, 'Keel syncs knowledge sources incrementally by content hash.'),
       passage(3, 'Keel creates the first user with the keel user create command.'),
     ];
-    const { declined } = await provider.chat(ask('Does Keel track users?', keelDocs));
+    const { declined } = await ask('Does Keel track users?', keelDocs);
     expect(declined).toBe(true);
   });
 
   it('quotes at most the configured number of sentences and never the same one twice', async () => {
     const repeated = [...passages, passage(11, passages[2]?.text ?? '', 'copy.md', 'Policies')];
-    const { text } = await new ExtractiveChatProvider({ maxSentences: 2 }).chat(
-      ask('Which version does each environment pin, and how are versions identified?', repeated),
+    const { text } = await ask(
+      'Which version does each environment pin, and how are versions identified?',
+      repeated,
+      { maxSentences: 2 },
     );
     const sentences = text.split(/(?<=[.!?])\s+/).filter((sentence) => sentence.trim());
     expect(sentences.length).toBeGreaterThan(0);
@@ -177,10 +186,12 @@ describe('extractive provider', () => {
   });
 
   it('is deterministic and streams the same answer it returns', async () => {
-    const request = ask('How do I factory reset the box?', manual);
+    const grounding = { question: 'How do I factory reset the box?', passages: manual };
+    const provider = new ExtractiveChatProvider(grounding);
+    const request = { messages: [{ role: 'user' as const, content: grounding.question }] };
     const first = await provider.chat(request);
     expect(await provider.chat(request)).toEqual(first);
-    expect(composeExtractiveAnswer(request).pieces.length).toBeGreaterThan(1);
+    expect(composeExtractiveAnswer(grounding).pieces.length).toBeGreaterThan(1);
 
     const events: ChatStreamEvent[] = [];
     for await (const event of provider.stream(request)) events.push(event);
@@ -190,7 +201,7 @@ describe('extractive provider', () => {
   });
 
   it('reports itself and estimated usage', async () => {
-    const result = await provider.chat(ask('How are policies versioned?'));
+    const result = await ask('How are policies versioned?');
     expect(result).toMatchObject({
       provider: 'extractive',
       model: 'extractive-v2',

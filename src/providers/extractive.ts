@@ -15,12 +15,13 @@ import {
   isSupported,
   rankSections,
 } from './extractive-sections.js';
-import type {
-  ChatProvider,
-  ChatRequest,
-  ChatResult,
-  ChatStreamEvent,
-  Passage,
+import {
+  CHAT_PORT_VERSION,
+  type ChatProvider,
+  type ChatRequest,
+  type ChatResult,
+  type ChatStreamEvent,
+  type Passage,
 } from './provider.js';
 import { countTokens } from './token-count.js';
 
@@ -251,7 +252,7 @@ function isAboutQuestion(section: Section, question: ReadQuestion): boolean {
  * same passages gives the same text.
  */
 export function composeExtractiveAnswer(
-  request: Pick<ChatRequest, 'question' | 'passages'>,
+  request: ExtractiveGrounding,
   maxSentences = 4,
 ): ExtractiveAnswer {
   const question = readQuestion(request.question);
@@ -281,25 +282,43 @@ export function composeExtractiveAnswer(
   };
 }
 
+/** What the extractive adapter answers from: one answer's question and retrieved passages. */
+export interface ExtractiveGrounding {
+  question: string;
+  passages: Passage[];
+}
+
+export const EXTRACTIVE_MODEL = 'extractive-v2';
+
 /**
- * Quotes instead of generating, so `temperature` and `maxOutputTokens` do not apply. The result
+ * The extractive answer behind the chat port, built for one answer: it quotes its grounding and
+ * leaves the request's messages (the same passages and question, worded for a model) unread.
+ * Quoting instead of generating, `temperature` and `maxOutputTokens` do not apply. The result
  * says `declined` when nothing answers the question; its text then explains what was found.
+ *
+ * @example
+ *   const chat = new ExtractiveChatProvider({ question, passages });
+ *   const { text } = await chat.chat({ messages });
  */
 export class ExtractiveChatProvider implements ChatProvider {
+  readonly portVersion = CHAT_PORT_VERSION;
   readonly name = 'extractive';
-  readonly model = 'extractive-v2';
+  readonly model = EXTRACTIVE_MODEL;
   private readonly maxSentences: number;
 
-  constructor(options: ExtractiveOptions = {}) {
+  constructor(
+    private readonly grounding: ExtractiveGrounding,
+    options: ExtractiveOptions = {},
+  ) {
     this.maxSentences = options.maxSentences ?? 4;
   }
 
   async chat(request: ChatRequest): Promise<ChatResult> {
-    return this.result(request, composeExtractiveAnswer(request, this.maxSentences));
+    return this.result(request, composeExtractiveAnswer(this.grounding, this.maxSentences));
   }
 
   async *stream(request: ChatRequest): AsyncGenerator<ChatStreamEvent> {
-    const answer = composeExtractiveAnswer(request, this.maxSentences);
+    const answer = composeExtractiveAnswer(this.grounding, this.maxSentences);
     for (const text of answer.pieces) {
       request.signal?.throwIfAborted();
       yield { type: 'delta', text };
@@ -310,10 +329,8 @@ export class ExtractiveChatProvider implements ChatProvider {
   private result(request: ChatRequest, answer: ExtractiveAnswer): ChatResult {
     request.signal?.throwIfAborted();
     const text = answer.pieces.join('');
-    const read = [
-      request.question,
-      ...request.passages.map((passage: Passage) => passage.text),
-    ].join('\n');
+    const { question, passages } = this.grounding;
+    const read = [question, ...passages.map((passage) => passage.text)].join('\n');
     return {
       text,
       usage: { inputTokens: countTokens(read), outputTokens: countTokens(text) },

@@ -3,28 +3,47 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeServer } from '../../test/fixtures/providers/fake-server.js';
 import { startOpenAiServer } from '../../test/fixtures/providers/openai-server.js';
 import { type Config, loadConfig } from '../config/config.js';
-import { ExtractiveChatProvider } from './extractive.js';
-import { createChatProvider, createEmbeddingProvider } from './factory.js';
+import { type ExtractiveGrounding, ExtractiveChatProvider } from './extractive.js';
+import { createChatChain, createEmbeddingProvider } from './factory.js';
 import { FallbackChatProvider, fallbacksOf } from './fallback.js';
 
 function configFrom(env: Record<string, string>): Config {
   return loadConfig({ env, file: '/nonexistent/keel.yaml' });
 }
 
-describe('createChatProvider', () => {
+const grounding: ExtractiveGrounding = {
+  question: 'How do I roll back a policy?',
+  passages: [
+    {
+      index: 1,
+      chunkId: 1,
+      path: 'policies.md',
+      heading: 'Policies > Rolling back',
+      lines: [4, 12],
+      version: 'v1',
+      score: 1,
+      text: 'To roll back a policy to the previously active version, run `keel policy rollback`.',
+    },
+  ],
+};
+
+describe('createChatChain', () => {
   it('is the bare extractive provider with zero configuration', () => {
-    const provider = createChatProvider(configFrom({}));
-    expect(provider).toBeInstanceOf(ExtractiveChatProvider);
-    expect(provider.model).toBe('extractive-v2');
+    const chain = createChatChain(configFrom({}));
+    expect(chain.name).toBe('extractive');
+    expect(chain.model).toBe('extractive-v2');
+    expect(chain.ground(grounding)).toBeInstanceOf(ExtractiveChatProvider);
   });
 
   it('puts the configured provider first and the fallbacks after it', () => {
-    const provider = createChatProvider(
+    const chain = createChatChain(
       configFrom({ KEEL_LLM: 'ollama', KEEL_LLM_FALLBACK: 'ollama,extractive' }),
     );
+    expect(chain.name).toBe('ollama');
+    expect(chain.model).toBe('llama3.2');
+    const provider = chain.ground(grounding);
     expect(provider).toBeInstanceOf(FallbackChatProvider);
     expect(provider.name).toBe('ollama');
-    expect(provider.model).toBe('llama3.2');
   });
 
   describe('against a failing OpenAI', () => {
@@ -38,11 +57,11 @@ describe('createChatProvider', () => {
       await server.close();
     });
 
-    it('falls back to the extractive answer and logs why, without the key', async () => {
+    it('falls back to the extractive answer of this grounding and logs why, without the key', async () => {
       server.faults.reject = true;
       const lines: string[] = [];
       const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
-      const provider = createChatProvider(
+      const chain = createChatChain(
         configFrom({
           KEEL_LLM: 'openai',
           OPENAI_API_KEY: key,
@@ -52,13 +71,12 @@ describe('createChatProvider', () => {
         { logger },
       );
 
-      const result = await provider.chat({
+      const result = await chain.ground(grounding).chat({
         messages: [{ role: 'user', content: 'How do I roll back a policy?' }],
-        question: 'How do I roll back a policy?',
-        passages: [],
       });
 
       expect(result.provider).toBe('extractive');
+      expect(result.text).toContain('run `keel policy rollback` [1]');
       expect(fallbacksOf(result)).toEqual([{ provider: 'openai', code: 'provider_rejected' }]);
       expect(lines).toHaveLength(1);
       expect(lines[0]).toContain('"next":"extractive"');

@@ -4,8 +4,12 @@
  */
 import type { Logger } from 'pino';
 import type { ChatProviderName, Config, EmbeddingProviderName } from '../config/config.js';
-import { ExtractiveChatProvider } from './extractive.js';
-import { FallbackChatProvider } from './fallback.js';
+import {
+  EXTRACTIVE_MODEL,
+  type ExtractiveGrounding,
+  ExtractiveChatProvider,
+} from './extractive.js';
+import { FallbackChatProvider, type ProviderFailure } from './fallback.js';
 import { GeminiChatProvider, GeminiEmbeddingProvider } from './gemini.js';
 import type { RemoteProviderOptions } from './http.js';
 import {
@@ -38,52 +42,73 @@ function remoteOptions(config: Config, name: RemoteName, model?: string): Remote
   };
 }
 
-/** One chat adapter, without a fallback chain. */
-export function createNamedChatProvider(name: ChatProviderName, config: Config): ChatProvider {
+type RemoteChatName = Exclude<ChatProviderName, 'extractive'>;
+
+/** One remote chat adapter, without a fallback chain. */
+function createRemoteChatProvider(name: RemoteChatName, config: Config): ChatProvider {
+  const options = remoteOptions(config, name);
   switch (name) {
-    case 'extractive':
-      return new ExtractiveChatProvider();
     case 'openai':
     case 'groq':
-      return new OpenAiChatProvider(remoteOptions(config, name));
+      return new OpenAiChatProvider(options);
     case 'ollama':
-      return new OllamaChatProvider(remoteOptions(config, name));
+      return new OllamaChatProvider(options);
     case 'gemini':
-      return new GeminiChatProvider(remoteOptions(config, name));
+      return new GeminiChatProvider(options);
   }
 }
 
 /**
+ * The chat providers configured for an agent: its provider, then its fallbacks. Named after the
+ * first, the one every answer tries first; `ground` gives the chain for one answer.
+ */
+export interface ChatChain {
+  readonly name: string;
+  readonly model: string;
+  /** The chain for one answer; the extractive adapter, wherever it stands, quotes `grounding`. */
+  ground(grounding: ExtractiveGrounding): ChatProvider;
+}
+
+/**
  * The configured chat provider, followed by its fallback chain (`KEEL_LLM`, then each of
- * `KEEL_LLM_FALLBACK` in order). With no fallback configured it is the bare adapter.
+ * `KEEL_LLM_FALLBACK` in order). With no fallback configured an answer gets the bare adapter.
+ * Remote adapters are built once; the extractive one for each answer, from its grounding.
  *
  * @example
- *   const chat = createChatProvider(loadConfig(), { logger });
- *   const result = await chat.chat({ messages, question, passages });
+ *   const chain = createChatChain(loadConfig(), { logger });
+ *   const result = await chain.ground({ question, passages }).chat({ messages });
  *   // result.provider is "extractive" when OpenAI was down and the chain fell back.
  */
-export function createChatProvider(
+export function createChatChain(
   config: Config,
   options: { logger?: Logger; instruments?: ProviderInstruments } = {},
-): ChatProvider {
+): ChatChain {
+  const { logger, instruments } = options;
+  const instrument = (adapter: ChatProvider) =>
+    instruments ? instrumentChatProvider(adapter, instruments) : adapter;
   const names = [...new Set([config.providers.chat, ...config.providers.fallback])];
-  const { instruments } = options;
-  const chain = names.map((name) => {
-    const adapter = createNamedChatProvider(name, config);
-    return instruments ? instrumentChatProvider(adapter, instruments) : adapter;
-  });
-  const [only] = chain;
-  if (only && chain.length === 1) return only;
-  const { logger } = options;
-  return new FallbackChatProvider(chain, {
-    onFallback: logger
-      ? ({ provider, code, next, message }) =>
-          logger.warn(
-            { provider, code, next, reason: message },
-            'Chat provider failed; falling back',
-          )
-      : undefined,
-  });
+  const remote = new Map<ChatProviderName, ChatProvider>(
+    names.flatMap((name) =>
+      name === 'extractive' ? [] : [[name, instrument(createRemoteChatProvider(name, config))]],
+    ),
+  );
+  const onFallback = logger
+    ? ({ provider, code, next, message }: ProviderFailure & { next: string; message: string }) =>
+        logger.warn({ provider, code, next, reason: message }, 'Chat provider failed; falling back')
+    : undefined;
+  const first = names[0] ?? 'extractive';
+  return {
+    name: first,
+    model: remote.get(first)?.model ?? EXTRACTIVE_MODEL,
+    ground(grounding) {
+      const chain = names.map(
+        (name) => remote.get(name) ?? instrument(new ExtractiveChatProvider(grounding)),
+      );
+      const [only] = chain;
+      if (only && chain.length === 1) return only;
+      return new FallbackChatProvider(chain, { onFallback });
+    },
+  };
 }
 
 /**

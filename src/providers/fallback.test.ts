@@ -2,13 +2,23 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeServer } from '../../test/fixtures/providers/fake-server.js';
 import { startOpenAiServer } from '../../test/fixtures/providers/openai-server.js';
 import { UpstreamError } from '../errors.js';
-import { ExtractiveChatProvider } from './extractive.js';
+import { type ExtractiveGrounding, ExtractiveChatProvider } from './extractive.js';
 import { FallbackChatProvider, fallbacksOf } from './fallback.js';
 import { OpenAiChatProvider } from './openai.js';
-import type { ChatProvider, ChatRequest, ChatResult, ChatStreamEvent } from './provider.js';
+import {
+  CHAT_PORT_VERSION,
+  type ChatProvider,
+  type ChatRequest,
+  type ChatResult,
+  type ChatStreamEvent,
+} from './provider.js';
 
 const request: ChatRequest = {
   messages: [{ role: 'user', content: 'How do I roll back a policy?' }],
+};
+
+/** What the extractive fallback quotes from. */
+const grounding: ExtractiveGrounding = {
   question: 'How do I roll back a policy?',
   passages: [
     {
@@ -27,6 +37,7 @@ const request: ChatRequest = {
 /** A provider scripted to emit some deltas and then fail, or to fail at once. */
 function scripted(name: string, deltas: string[], error: Error): ChatProvider {
   return {
+    portVersion: CHAT_PORT_VERSION,
     name,
     model: `${name}-model`,
     chat: () => Promise.reject(error),
@@ -70,7 +81,7 @@ describe('fallback chain', () => {
   it('falls through to the extractive provider when the first one fails, and records it', async () => {
     server.faults.failTimes = 10;
     const moves: string[] = [];
-    const chain = new FallbackChatProvider([openai(), new ExtractiveChatProvider()], {
+    const chain = new FallbackChatProvider([openai(), new ExtractiveChatProvider(grounding)], {
       onFallback: ({ provider, code, next }) => moves.push(`${provider}:${code}->${next}`),
     });
 
@@ -83,7 +94,7 @@ describe('fallback chain', () => {
   });
 
   it('answers from the first provider when it works, with no fallbacks recorded', async () => {
-    const chain = new FallbackChatProvider([openai(), new ExtractiveChatProvider()]);
+    const chain = new FallbackChatProvider([openai(), new ExtractiveChatProvider(grounding)]);
     const result = await chain.chat(request);
     expect(result.provider).toBe('openai');
     expect(fallbacksOf(result)).toEqual([]);
@@ -92,7 +103,7 @@ describe('fallback chain', () => {
 
   it('falls back in a stream that failed before its first delta', async () => {
     server.faults.reject = true;
-    const chain = new FallbackChatProvider([openai(), new ExtractiveChatProvider()]);
+    const chain = new FallbackChatProvider([openai(), new ExtractiveChatProvider(grounding)]);
     const events = await collect(chain.stream(request));
     const done = events.at(-1);
     expect(done?.type).toBe('done');
@@ -104,7 +115,7 @@ describe('fallback chain', () => {
   it('does not fall back once a stream has emitted text', async () => {
     const chain = new FallbackChatProvider([
       scripted('openai', ['Run '], outage()),
-      new ExtractiveChatProvider(),
+      new ExtractiveChatProvider(grounding),
     ]);
     const seen: ChatStreamEvent[] = [];
     const consume = async () => {
@@ -128,7 +139,7 @@ describe('fallback chain', () => {
   it('does not hide a programming error behind a fallback', async () => {
     const chain = new FallbackChatProvider([
       scripted('openai', [], new TypeError('undefined is not a function')),
-      new ExtractiveChatProvider(),
+      new ExtractiveChatProvider(grounding),
     ]);
     await expect(chain.chat(request)).rejects.toBeInstanceOf(TypeError);
   });
@@ -138,7 +149,7 @@ describe('fallback chain', () => {
     controller.abort();
     const chain = new FallbackChatProvider([
       scripted('openai', [], outage()),
-      new ExtractiveChatProvider(),
+      new ExtractiveChatProvider(grounding),
     ]);
     await expect(chain.chat({ ...request, signal: controller.signal })).rejects.toMatchObject({
       code: 'provider_unavailable',

@@ -3,7 +3,13 @@
  * garbage) the next answers instead, typically ending with the offline extractive provider.
  */
 import { type KeelError, UpstreamError, isKeelError } from '../errors.js';
-import type { ChatProvider, ChatRequest, ChatResult, ChatStreamEvent } from './provider.js';
+import {
+  CHAT_PORT_VERSION,
+  type ChatProvider,
+  type ChatRequest,
+  type ChatResult,
+  type ChatStreamEvent,
+} from './provider.js';
 
 /** A provider of the chain that failed before another answered. */
 export interface ProviderFailure {
@@ -33,6 +39,7 @@ function canFallBack(error: unknown, request: ChatRequest): boolean {
 }
 
 export class FallbackChatProvider implements ChatProvider {
+  readonly portVersion = CHAT_PORT_VERSION;
   readonly name: string;
   readonly model: string;
 

@@ -20,8 +20,6 @@ const request: ChatRequest = {
     { role: 'assistant', content: 'Hello! Ask me about Keel.' },
     { role: 'user', content: 'Question: Where does Keel read its settings from?' },
   ],
-  question: 'Where does Keel read its settings from?',
-  passages: [],
   temperature: 0,
   maxOutputTokens: 256,
 };

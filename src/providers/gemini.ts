@@ -135,12 +135,10 @@ export class GeminiChatProvider extends RemoteChatProvider {
   private generatePost(request: ChatRequest, method: string): JsonPost {
     const system = request.messages.filter((message) => message.role === 'system');
     const turns = request.messages.filter((message) => message.role !== 'system');
-    const contents = (turns.length > 0 ? turns : [{ role: 'user', content: request.question }]).map(
-      (message) => ({
-        role: message.role === 'assistant' ? 'model' : 'user',
-        parts: [{ text: message.content }],
-      }),
-    );
+    const contents = turns.map((message) => ({
+      role: message.role === 'assistant' ? 'model' : 'user',
+      parts: [{ text: message.content }],
+    }));
     return {
       url: joinUrl(this.options.baseUrl, modelPath(this.model, method)),
       headers: { 'x-goog-api-key': this.options.apiKey ?? '' },

@@ -1,7 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
 import { UpstreamError } from '../errors.js';
-import type { ChatProvider, ChatRequest, ChatResult, ChatStreamEvent } from './provider.js';
+import {
+  CHAT_PORT_VERSION,
+  type ChatProvider,
+  type ChatRequest,
+  type ChatResult,
+  type ChatStreamEvent,
+} from './provider.js';
 import type { VisionProvider, VisionRequest, VisionResult } from './vision-provider.js';
 import { badResponse, extractUpstreamMessage, parseJsonReply } from './http-reply.js';
 import { Deadline, retryDelayMs } from './http-timing.js';
@@ -227,6 +233,7 @@ abstract class RemoteProvider {
 }
 
 export abstract class RemoteChatProvider extends RemoteProvider implements ChatProvider {
+  readonly portVersion = CHAT_PORT_VERSION;
   abstract chat(request: ChatRequest): Promise<ChatResult>;
   abstract stream(request: ChatRequest): AsyncIterable<ChatStreamEvent>;
 }

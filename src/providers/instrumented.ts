@@ -77,6 +77,7 @@ export function instrumentChatProvider(
       operation: 'chat',
     });
   return {
+    portVersion: provider.portVersion,
     name: provider.name,
     model: provider.model,
     chat(request: ChatRequest): Promise<ChatResult> {

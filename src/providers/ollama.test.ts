@@ -16,8 +16,6 @@ const request: ChatRequest = {
     { role: 'system', content: 'Answer only from the passages; cite them as [n].' },
     { role: 'user', content: 'Question: Where do policies come from?' },
   ],
-  question: 'Where do policies come from?',
-  passages: [],
   maxOutputTokens: 200,
 };
 

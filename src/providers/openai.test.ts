@@ -17,8 +17,6 @@ const request: ChatRequest = {
     { role: 'system', content: 'Answer only from the passages; cite them as [n].' },
     { role: 'user', content: 'Passages:\n\n[1] policies.md\n...\n\nQuestion: How do I roll back?' },
   ],
-  question: 'How do I roll back?',
-  passages: [],
   maxOutputTokens: 300,
   temperature: 0.2,
 };

@@ -3,6 +3,14 @@
  * (`extractive.ts`, `openai.ts`, `ollama.ts`, `gemini.ts`) and `factory.ts` picks by config.
  */
 
+/**
+ * The chat port's version, which every chat adapter states. v2: a request is the prompt alone;
+ * an adapter that answers from something else (the extractive one: the question and passages)
+ * is given it when built. Changing the port's shape bumps it, so an adapter not brought along
+ * fails to compile instead of misreading requests.
+ */
+export const CHAT_PORT_VERSION = 'v2';
+
 /** A retrieved passage the model may cite as `[n]`, where n = `index`. */
 export interface Passage {
   index: number;
@@ -25,15 +33,16 @@ export interface ChatMessage {
   content: string;
 }
 
-export interface ChatRequest {
-  /** Full conversation for remote models: system prompt first, user question last. */
-  messages: ChatMessage[];
-  /** The user's question, as the extractive provider needs it on its own. */
-  question: string;
-  /** Passages already placed in the messages; the extractive provider answers from these. */
-  passages: Passage[];
+/** How to generate; each adapter maps these onto its provider's own options. */
+export interface ChatParams {
   maxOutputTokens?: number;
   temperature?: number;
+}
+
+/** One chat call: the prompt and how to generate, nothing else. */
+export interface ChatRequest extends ChatParams {
+  /** The whole conversation: system prompt first, user turn with passages and question last. */
+  messages: ChatMessage[];
   signal?: AbortSignal;
 }
 
@@ -60,6 +69,7 @@ export type ChatStreamEvent =
   { type: 'delta'; text: string } | { type: 'done'; result: ChatResult };
 
 export interface ChatProvider {
+  readonly portVersion: typeof CHAT_PORT_VERSION;
   /** `extractive`, `openai`, `groq`, `ollama`, `gemini`. */
   readonly name: string;
   readonly model: string;

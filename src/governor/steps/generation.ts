@@ -1,10 +1,11 @@
+import type { ChatChain } from '../../providers/factory.js';
 import type { ChatProvider, ChatRequest, ChatResult } from '../../providers/provider.js';
 import { countTokens } from '../../providers/token-count.js';
 import type { Agent } from '../policy-bundle.js';
 import { buildMessages } from '../prompt.js';
 import type { GovernorContext, GovernorStep } from '../step.js';
 
-export type ProviderForAgent = (agent: Agent | undefined) => ChatProvider;
+export type ProviderForAgent = (agent: Agent | undefined) => ChatChain;
 
 /**
  * What a stream that ended early produced: the text received, with tokens estimated, so a
@@ -56,7 +57,10 @@ export function createGenerationStep(providerFor: ProviderForAgent): GovernorSte
   return {
     id: 'generation',
     async run(context) {
-      const provider = providerFor(context.agent);
+      const provider = providerFor(context.agent).ground({
+        question: context.input,
+        passages: context.passages,
+      });
       const request: ChatRequest = {
         messages: buildMessages(
           context.agent?.promptText ?? '',
@@ -64,8 +68,6 @@ export function createGenerationStep(providerFor: ProviderForAgent): GovernorSte
           context.input,
           context.memories,
         ),
-        question: context.input,
-        passages: context.passages,
         ...(context.request.maxOutputTokens !== undefined && {
           maxOutputTokens: context.request.maxOutputTokens,
         }),
