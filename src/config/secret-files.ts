@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import type { ConfigProblem } from './config.js';
-import type { VariableDoc } from './variables.js';
 
 /**
  * Reads `NAME_FILE` for every secret variable: the secret's value is the file's content, as
@@ -43,11 +42,4 @@ export function readSecretFiles(
     values[name] = value;
   }
   return { values, problems };
-}
-
-/** The secret variables that may be given as files: those `variableDocs` marks `secret`. */
-export function secretVariableNames(docs: Record<string, VariableDoc>): string[] {
-  return Object.entries(docs)
-    .filter(([, doc]) => doc.secret)
-    .map(([name]) => name);
 }

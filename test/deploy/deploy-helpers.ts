@@ -2,20 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { variableDocs } from '../../src/config/variables.js';
+import { secretVariables, variableNames } from '../../src/config/variables.js';
 
 /** Names Keel reads: its documented variables, and NAME_FILE for each secret one. */
-export const KEEL_VARIABLES = new Set([
-  ...Object.keys(variableDocs),
-  ...Object.entries(variableDocs)
-    .filter(([, doc]) => (doc as { secret?: boolean }).secret)
-    .map(([name]) => `${name}_FILE`),
+export const KEEL_VARIABLES = new Set<string>([
+  ...variableNames,
+  ...secretVariables.map((name) => `${name}_FILE`),
 ]);
 
 /** Secret variables (JWT keys, database, S3, provider keys, …) that must never be inline. */
-export const SECRET_VARIABLES = Object.entries(variableDocs)
-  .filter(([, doc]) => (doc as { secret?: boolean }).secret)
-  .map(([name]) => name);
+export const SECRET_VARIABLES: readonly string[] = secretVariables;
 
 /**
  * The environment a deployment gives Keel, with each `*_FILE` path (a mounted secret) replaced
