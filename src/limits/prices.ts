@@ -22,7 +22,17 @@ export const DEFAULT_PRICES: PriceTable = {
   'groq/llama-3.3-70b-versatile': { inputPerMillion: 0.59, outputPerMillion: 0.79 },
 };
 
-/** The price of `provider/model`: the exact entry, else `provider/*`, else undefined. */
+/**
+ * A snapshot's suffix: providers bill a call as the model asked for but name the snapshot that
+ * answered it (OpenAI `gpt-4o-mini-2024-07-18`, Gemini `gemini-2.0-flash-001`, Anthropic
+ * `claude-3-5-haiku-20241022`).
+ */
+const SNAPSHOT_SUFFIX = /(?:-\d{4}-\d{2}-\d{2}|-\d{8}|-\d{3})$/;
+
+/**
+ * The price of `provider/model`: the exact entry, else the entry of the model a dated or numbered
+ * snapshot belongs to, else `provider/*`, else undefined.
+ */
 export function priceOf(
   table: PriceTable,
   provider: string,
@@ -31,7 +41,11 @@ export function priceOf(
   // Own properties only: a model named "constructor" must not find Object.prototype's.
   const lookup = (key: string): ModelPrice | undefined =>
     Object.hasOwn(table, key) ? table[key] : undefined;
-  return lookup(`${provider}/${model}`) ?? lookup(`${provider}/*`);
+  return (
+    lookup(`${provider}/${model}`) ??
+    lookup(`${provider}/${model.replace(SNAPSHOT_SUFFIX, '')}`) ??
+    lookup(`${provider}/*`)
+  );
 }
 
 /**
