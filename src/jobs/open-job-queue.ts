@@ -3,8 +3,8 @@ import type { Logger } from 'pino';
 import type { QueueName } from './contracts.js';
 import { AVAILABLE_QUEUES } from './processors.js';
 import type { JobQueue } from './queue.js';
-import { BullmqJobQueue } from './queue-bullmq.js';
-import { SqliteJobQueue } from './queue-sqlite.js';
+import { BullmqJobQueue } from './bullmq/queue.js';
+import { SqliteJobQueue } from './sqlite/queue.js';
 
 export interface JobQueueSettings {
   /** `REDIS_URL`: BullMQ when set. */

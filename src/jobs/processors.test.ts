@@ -13,7 +13,7 @@ import {
   availableQueues,
   createProcessors,
 } from './processors.js';
-import { SqliteJobQueue } from './queue-sqlite.js';
+import { SqliteJobQueue } from './sqlite/queue.js';
 
 let folder: string;
 let blobs: LocalBlobStore;

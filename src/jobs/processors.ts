@@ -12,7 +12,8 @@ import {
 } from './processors/predictions.js';
 import { type VisionDependencies, createVisionProcessor } from './processors/vision.js';
 import { type WebhookDependencies, createWebhookProcessor } from './processors/webhooks.js';
-import { type JobProcessor, type JobProcessors, describeError, isRetryable } from './queue.js';
+import type { JobProcessor, JobProcessors } from './queue.js';
+import { describeError, isRetryable } from './runtime/errors.js';
 import { SpanKind, contextFrom, inSpan } from '../telemetry/tracing.js';
 
 export interface ProcessorDependencies {

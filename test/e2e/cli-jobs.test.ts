@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { QUEUE_NAMES } from '../../src/jobs/contracts.js';
 import type { JobRecord } from '../../src/jobs/queue.js';
-import { SqliteJobQueue } from '../../src/jobs/queue-sqlite.js';
+import { SqliteJobQueue } from '../../src/jobs/sqlite/queue.js';
 import { addSource } from '../../src/kb/sources.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import {

@@ -4,7 +4,8 @@ import { ConflictError, ValidationError } from '../../errors.js';
 import { QUEUE_NAMES } from '../../jobs/contracts.js';
 import { availableQueue } from '../../jobs/processors.js';
 import { DEFAULT_TIMEZONE, type JobSchedule } from '../../jobs/schedules.js';
-import { type JobRecord, jobNotFound } from '../../jobs/queue.js';
+import type { JobRecord } from '../../jobs/queue.js';
+import { jobNotFound } from '../../jobs/runtime/errors.js';
 import { printJson, withKeel } from '../context.js';
 
 const listOptionsSchema = z.object({

@@ -7,7 +7,7 @@ import { startOpenAiServer } from '../../../test/fixtures/providers/openai-serve
 import { loadConfig } from '../../config/config.js';
 import { type Keel, openKeel, syncBundledKnowledge } from '../../keel.js';
 import { createLogger } from '../../telemetry/logger.js';
-import { SqliteJobQueue } from '../queue-sqlite.js';
+import { SqliteJobQueue } from '../sqlite/queue.js';
 import type { JobContext, JobEvent } from '../queue.js';
 import { readBlobText } from './blob-io.js';
 import { type GenerateResult, createGenerateProcessor } from './generate.js';

@@ -14,7 +14,7 @@ import { createImageProvider } from '../../providers/images-openai.js';
 import { waitUntilReady } from '../../redis/connection.js';
 import { createLogger } from '../../telemetry/logger.js';
 import { createProcessors } from '../processors.js';
-import { BullmqJobQueue } from '../queue-bullmq.js';
+import { BullmqJobQueue } from '../bullmq/queue.js';
 import type { JobEvent } from '../queue.js';
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -12,7 +12,7 @@ import { loadConfig } from '../../config/config.js';
 import { type Keel, openKeel } from '../../keel.js';
 import { createLogger } from '../../telemetry/logger.js';
 import { OpenAiImageProvider } from '../../providers/images-openai.js';
-import { SqliteJobQueue } from '../queue-sqlite.js';
+import { SqliteJobQueue } from '../sqlite/queue.js';
 import type { JobEvent } from '../queue.js';
 import { createImageProcessor, imageKey } from './images.js';
 

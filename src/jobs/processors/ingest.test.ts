@@ -8,7 +8,7 @@ import { KnowledgeSync, type SyncReport } from '../../kb/sync.js';
 import { SqliteStore } from '../../store/sqlite.js';
 import { createLogger } from '../../telemetry/logger.js';
 import { AVAILABLE_QUEUES, createProcessors } from '../processors.js';
-import { SqliteJobQueue } from '../queue-sqlite.js';
+import { SqliteJobQueue } from '../sqlite/queue.js';
 import type { JobContext, JobProgressReport } from '../queue.js';
 import { createIngestProcessor } from './ingest.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { normals } from '../../../test/helpers/seeded-noise.js';
 import { LocalBlobStore } from '../../blobs/blob-store-local.js';
-import { SqliteJobQueue } from '../queue-sqlite.js';
+import { SqliteJobQueue } from '../sqlite/queue.js';
 import type { JobContext, JobEvent } from '../queue.js';
 import { readBlobText } from './blob-io.js';
 import {

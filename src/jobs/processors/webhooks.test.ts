@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SqliteJobQueue } from '../queue-sqlite.js';
+import { SqliteJobQueue } from '../sqlite/queue.js';
 import type { JobContext } from '../queue.js';
 import { createWebhookProcessor } from './webhooks.js';
 import { OutboundGuard } from '../../net/outbound-guard.js';

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { describeQueueContract } from '../../test/contracts/queue-contract.js';
-import { describeScheduleContract } from '../../test/contracts/schedule-contract.js';
-import { QUEUE_NAMES } from './contracts.js';
-import { SqliteJobQueue } from './queue-sqlite.js';
+import { describeQueueContract } from '../../../test/contracts/queue-contract.js';
+import { describeScheduleContract } from '../../../test/contracts/schedule-contract.js';
+import { QUEUE_NAMES } from '../contracts.js';
+import { SqliteJobQueue } from './queue.js';
 
 /** A fresh jobs file per test; each `open` is a separate connection, as another process has. */
 function sqliteBackend(pollMs = 25) {
@@ -52,7 +52,7 @@ const HANGING_WORKER_SCRIPT = `
   queue.work(['ingest'], { ingest: () => new Promise(() => {}) }, { leaseMs: 300 });
 `;
 
-const adapterPath = fileURLToPath(new URL('./queue-sqlite.ts', import.meta.url));
+const adapterPath = fileURLToPath(new URL('./queue.ts', import.meta.url));
 const nodeArguments = (script: string) => ['--import', 'tsx', '--input-type=module', '-e', script];
 
 describe('sqlite job queue', () => {

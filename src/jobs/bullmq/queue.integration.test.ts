@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeQueueContract } from '../../test/contracts/queue-contract.js';
-import { describeScheduleContract } from '../../test/contracts/schedule-contract.js';
+import { describeQueueContract } from '../../../test/contracts/queue-contract.js';
+import { describeScheduleContract } from '../../../test/contracts/schedule-contract.js';
 import {
   closeRedisConnection,
   createRedisConnection,
   waitUntilReady,
-} from '../redis/connection.js';
-import { QUEUE_NAMES, type QueueName } from './contracts.js';
-import { BullmqJobQueue } from './queue-bullmq.js';
+} from '../../redis/connection.js';
+import { QUEUE_NAMES, type QueueName } from '../contracts.js';
+import { BullmqJobQueue } from './queue.js';
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 // Every key this file writes starts with it, so parallel test files never meet and cleanup

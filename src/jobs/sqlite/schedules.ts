@@ -1,7 +1,8 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Logger } from 'pino';
-import type { JobPayloads, QueueName } from './contracts.js';
-import { describeError, prepareEnqueue } from './queue.js';
+import type { JobPayloads, QueueName } from '../contracts.js';
+import { prepareEnqueue } from '../runtime/enqueue.js';
+import { describeError } from '../runtime/errors.js';
 import {
   type JobSchedule,
   type JobSchedules,
@@ -11,7 +12,7 @@ import {
   prepareSchedule,
   scheduleNotFound,
   scheduledJobId,
-} from './schedules.js';
+} from '../schedules.js';
 
 /** The schedules table, in `jobs.db` beside the jobs it enqueues (migration 2 of that file). */
 export const SCHEDULES_SCHEMA = `

@@ -1,8 +1,8 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { QUEUE_DEFAULTS, QUEUE_NAMES, type QueueName } from './contracts.js';
-import { RETENTION_MS } from './queue.js';
+import { QUEUE_DEFAULTS, QUEUE_NAMES, type QueueName } from '../contracts.js';
+import { RETENTION_MS } from '../runtime/enqueue.js';
 import {
   type JobSchedule,
   type JobSchedules,
@@ -11,7 +11,7 @@ import {
   prepareSchedule,
   scheduleNotFound,
   scheduleWorkspace,
-} from './schedules.js';
+} from '../schedules.js';
 
 /** A definition as kept in the Redis hash: what BullMQ's scheduler is rebuilt from on resume. */
 const definitionSchema = z.object({
