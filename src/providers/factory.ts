@@ -10,15 +10,18 @@ import {
   ExtractiveChatProvider,
 } from './extractive.js';
 import { FallbackChatProvider, type ProviderFailure } from './fallback.js';
-import { GeminiChatProvider, GeminiEmbeddingProvider } from './gemini.js';
+import { GeminiChatProvider } from './gemini/chat-model.js';
+import { GeminiEmbeddingProvider } from './gemini/embedding-model.js';
 import type { RemoteProviderOptions } from './http.js';
 import {
   type ProviderInstruments,
   instrumentChatProvider,
   instrumentEmbeddingProvider,
 } from './instrumented.js';
-import { OllamaChatProvider, OllamaEmbeddingProvider } from './ollama.js';
-import { OpenAiChatProvider, OpenAiEmbeddingProvider } from './openai.js';
+import { OllamaChatProvider } from './ollama/chat-model.js';
+import { OllamaEmbeddingProvider } from './ollama/embedding-model.js';
+import { OpenAiChatProvider } from './openai/chat-model.js';
+import { OpenAiEmbeddingProvider } from './openai/embedding-model.js';
 import type { ChatProvider, EmbeddingProvider } from './provider.js';
 
 type RemoteName = Exclude<ChatProviderName | EmbeddingProviderName, 'extractive' | 'none'>;

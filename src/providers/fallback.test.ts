@@ -4,7 +4,7 @@ import { startOpenAiServer } from '../../test/fixtures/providers/openai-server.j
 import { UpstreamError } from '../errors.js';
 import { type ExtractiveGrounding, ExtractiveChatProvider } from './extractive.js';
 import { FallbackChatProvider, fallbacksOf } from './fallback.js';
-import { OpenAiChatProvider } from './openai.js';
+import { OpenAiChatProvider } from './openai/chat-model.js';
 import {
   CHAT_PORT_VERSION,
   type ChatProvider,

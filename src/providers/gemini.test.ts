@@ -7,7 +7,8 @@ import {
   startGeminiServer,
 } from '../../test/fixtures/providers/gemini-server.js';
 import { UpstreamError } from '../errors.js';
-import { GeminiChatProvider, GeminiEmbeddingProvider } from './gemini.js';
+import { GeminiChatProvider } from './gemini/chat-model.js';
+import { GeminiEmbeddingProvider } from './gemini/embedding-model.js';
 import type { RemoteProviderOptions } from './http.js';
 import type { ChatRequest, ChatStreamEvent } from './provider.js';
 

@@ -8,7 +8,8 @@ import {
 } from '../../test/fixtures/providers/ollama-server.js';
 import { UpstreamError } from '../errors.js';
 import type { RemoteProviderOptions } from './http.js';
-import { OllamaChatProvider, OllamaEmbeddingProvider } from './ollama.js';
+import { OllamaChatProvider } from './ollama/chat-model.js';
+import { OllamaEmbeddingProvider } from './ollama/embedding-model.js';
 import type { ChatRequest, ChatStreamEvent } from './provider.js';
 
 const request: ChatRequest = {

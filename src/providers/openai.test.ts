@@ -7,7 +7,8 @@ import {
 } from '../../test/fixtures/providers/openai-server.js';
 import { UpstreamError } from '../errors.js';
 import type { RemoteProviderOptions } from './http.js';
-import { OpenAiChatProvider, OpenAiEmbeddingProvider } from './openai.js';
+import { OpenAiChatProvider } from './openai/chat-model.js';
+import { OpenAiEmbeddingProvider } from './openai/embedding-model.js';
 import type { ChatRequest, ChatStreamEvent } from './provider.js';
 
 const API_KEY = 'sk-test-4f9c2d7e1b8a4c6f9e2d7b1a8c4f6e9d';

@@ -1,6 +1,7 @@
 /**
- * The provider ports: one small interface per capability. Each adapter lives in its own file
- * (`extractive.ts`, `openai.ts`, `ollama.ts`, `gemini.ts`) and `factory.ts` picks by config.
+ * The provider ports: one small interface per capability. The extractive adapter lives in
+ * `extractive.ts`; each remote provider in a folder (`openai/`, `ollama/`, `gemini/`) of its
+ * models (the adapters), its wire format (zod) and its options; `factory.ts` picks by config.
  */
 
 /**

@@ -2,8 +2,10 @@
  * Vision over Gemini's `generateContent`: the image is an `inline_data` part (MIME type and
  * base64 data) beside the prompt's text part; the key travels in `x-goog-api-key` as for chat.
  */
-import { answerText, modelPath, refuseIfBlocked, responseSchema } from './gemini.js';
-import { joinUrl, usageOf } from './http-reply.js';
+import { answerText, refuseIfBlocked } from './gemini/chat-model.js';
+import { authHeaders, endpoint } from './gemini/options.js';
+import { type GenerateRequest, responseSchema } from './gemini/wire.js';
+import { usageOf } from './http-reply.js';
 import { RemoteVisionProvider } from './http.js';
 import type { VisionRequest, VisionResult } from './vision-provider.js';
 
@@ -17,25 +19,26 @@ import type { VisionRequest, VisionResult } from './vision-provider.js';
 export class GeminiVisionProvider extends RemoteVisionProvider {
   async analyze(request: VisionRequest): Promise<VisionResult> {
     const { bytes, mediaType } = request.image;
+    const body: GenerateRequest = {
+      contents: [
+        {
+          role: 'user',
+          parts: [
+            { inline_data: { mime_type: mediaType, data: bytes.toString('base64') } },
+            { text: request.prompt },
+          ],
+        },
+      ],
+      ...(request.instructions && {
+        systemInstruction: { parts: [{ text: request.instructions }] },
+      }),
+      generationConfig: { maxOutputTokens: request.maxOutputTokens },
+    };
     const reply = await this.http.postJson(
       {
-        url: joinUrl(this.options.baseUrl, modelPath(this.model, 'generateContent')),
-        headers: { 'x-goog-api-key': this.options.apiKey ?? '' },
-        body: {
-          contents: [
-            {
-              role: 'user',
-              parts: [
-                { inline_data: { mime_type: mediaType, data: bytes.toString('base64') } },
-                { text: request.prompt },
-              ],
-            },
-          ],
-          ...(request.instructions && {
-            systemInstruction: { parts: [{ text: request.instructions }] },
-          }),
-          generationConfig: { maxOutputTokens: request.maxOutputTokens },
-        },
+        url: endpoint(this.options.baseUrl, this.model, 'generateContent'),
+        headers: authHeaders(this.options.apiKey),
+        body,
         signal: request.signal,
       },
       responseSchema,

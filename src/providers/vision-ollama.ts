@@ -2,9 +2,10 @@
  * Vision over Ollama's `/api/chat`: the user message carries the image base64-encoded in its
  * `images` list (llava, llama3.2-vision, gemma3, qwen2.5vl…).
  */
-import { joinUrl, usageOf } from './http-reply.js';
-import { RemoteVisionProvider, bearerHeader } from './http.js';
-import { chatReplySchema } from './ollama.js';
+import { usageOf } from './http-reply.js';
+import { RemoteVisionProvider } from './http.js';
+import { authHeaders, endpoint } from './ollama/options.js';
+import { type ChatRequestBody, chatReplySchema } from './ollama/wire.js';
 import { type VisionRequest, type VisionResult, instructionMessages } from './vision-provider.js';
 
 /**
@@ -15,23 +16,20 @@ import { type VisionRequest, type VisionResult, instructionMessages } from './vi
  */
 export class OllamaVisionProvider extends RemoteVisionProvider {
   async analyze(request: VisionRequest): Promise<VisionResult> {
+    const body: ChatRequestBody = {
+      model: this.model,
+      messages: [
+        ...instructionMessages(request),
+        { role: 'user', content: request.prompt, images: [request.image.bytes.toString('base64')] },
+      ],
+      stream: false,
+      options: { num_predict: request.maxOutputTokens },
+    };
     const reply = await this.http.postJson(
       {
-        url: joinUrl(this.options.baseUrl, 'api/chat'),
-        headers: bearerHeader(this.options.apiKey),
-        body: {
-          model: this.model,
-          messages: [
-            ...instructionMessages(request),
-            {
-              role: 'user',
-              content: request.prompt,
-              images: [request.image.bytes.toString('base64')],
-            },
-          ],
-          stream: false,
-          options: { num_predict: request.maxOutputTokens },
-        },
+        url: endpoint(this.options.baseUrl, 'api/chat'),
+        headers: authHeaders(this.options.apiKey),
+        body,
         signal: request.signal,
       },
       chatReplySchema,

@@ -3,9 +3,10 @@
  * the image travels as an `image_url` content part holding a `data:` URL, so no image is ever
  * published at a URL for the provider to fetch.
  */
-import { joinUrl, usageOf } from './http-reply.js';
-import { RemoteVisionProvider, bearerHeader } from './http.js';
-import { completionSchema } from './openai.js';
+import { usageOf } from './http-reply.js';
+import { RemoteVisionProvider } from './http.js';
+import { authHeaders, endpoint } from './openai/options.js';
+import { type CompletionRequest, completionSchema } from './openai/wire.js';
 import { type VisionRequest, type VisionResult, instructionMessages } from './vision-provider.js';
 
 /**
@@ -17,28 +18,29 @@ import { type VisionRequest, type VisionResult, instructionMessages } from './vi
 export class OpenAiVisionProvider extends RemoteVisionProvider {
   async analyze(request: VisionRequest): Promise<VisionResult> {
     const { bytes, mediaType } = request.image;
-    const reply = await this.http.postJson(
-      {
-        url: joinUrl(this.options.baseUrl, 'chat/completions'),
-        headers: bearerHeader(this.options.apiKey),
-        body: {
-          model: this.model,
-          messages: [
-            ...instructionMessages(request),
+    const body: CompletionRequest = {
+      model: this.model,
+      messages: [
+        ...instructionMessages(request),
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: request.prompt },
             {
-              role: 'user',
-              content: [
-                { type: 'text', text: request.prompt },
-                {
-                  type: 'image_url',
-                  image_url: { url: `data:${mediaType};base64,${bytes.toString('base64')}` },
-                },
-              ],
+              type: 'image_url',
+              image_url: { url: `data:${mediaType};base64,${bytes.toString('base64')}` },
             },
           ],
-          max_tokens: request.maxOutputTokens,
-          stream: false,
         },
+      ],
+      max_tokens: request.maxOutputTokens,
+      stream: false,
+    };
+    const reply = await this.http.postJson(
+      {
+        url: endpoint(this.options.baseUrl, 'chat/completions'),
+        headers: authHeaders(this.options.apiKey),
+        body,
         signal: request.signal,
       },
       completionSchema,
