@@ -132,7 +132,14 @@ export async function closedLoop(
       while (issued < total) {
         issued += 1;
         const started = performance.now();
-        const response = await request(options, next());
+        const response = await request(options, next()).catch((error: unknown) => error as Error);
+        if (response instanceof Error) {
+          // A dropped connection is counted, never hidden, and does not end the run.
+          const cause = (response.cause as { code?: string } | undefined)?.code;
+          if (record) count(outcomes, `connection: ${cause ?? response.message}`);
+          if (record) count(status, 'failed');
+          continue;
+        }
         const body = replySchema.safeParse(await response.json().catch(() => undefined));
         const ms = performance.now() - started;
         if (!record) continue;

@@ -62,7 +62,14 @@ export async function startPortkey(
   });
   let errors = '';
   child.stderr?.on('data', (chunk: Buffer) => (errors = (errors + chunk.toString()).slice(-4_000)));
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  let stopping = false;
+  const exited = new Promise<void>((resolve) =>
+    child.on('exit', (code, signal) => {
+      // A gateway that dies mid-run says why; its clients then count refused connections.
+      if (!stopping) console.error(`Portkey exited (${code ?? signal}):\n${errors}`);
+      resolve();
+    }),
+  );
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitForHttp(`${url}/`, { timeoutMs: 60_000 });
@@ -74,6 +81,7 @@ export async function startPortkey(
     url,
     child,
     async stop() {
+      stopping = true;
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
     },
