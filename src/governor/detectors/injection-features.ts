@@ -47,8 +47,46 @@ function hashString(text: string, seed: number): number {
   return hash & HASH_MASK;
 }
 
+/**
+ * The buckets one text hits, without a `Set`: a mark per bucket and the list of buckets marked,
+ * both kept between calls (features are extracted synchronously, one text at a time) and cleared
+ * for the next text by walking the list. A 2,000-character passage hits a few thousand buckets.
+ */
+class BucketSet {
+  private readonly marks = new Uint8Array(1 << HASH_BITS);
+  private list = new Int32Array(4_096);
+  size = 0;
+
+  add(bucket: number): void {
+    if (this.marks[bucket]) return;
+    this.marks[bucket] = 1;
+    if (this.size === this.list.length) {
+      const longer = new Int32Array(this.list.length * 2);
+      longer.set(this.list);
+      this.list = longer;
+    }
+    this.list[this.size++] = bucket;
+  }
+
+  has(bucket: number): boolean {
+    return this.marks[bucket] === 1;
+  }
+
+  /** The buckets added, in no particular order. */
+  buckets(): Int32Array {
+    return this.list.subarray(0, this.size);
+  }
+
+  clear(): void {
+    for (let position = 0; position < this.size; position++) this.marks[this.list[position]!] = 0;
+    this.size = 0;
+  }
+}
+
+const ngrams = new BucketSet();
+
 /** Character 3–5-grams of " text ", hashed incrementally so no substring is allocated. */
-function addCharacterGrams(padded: string, buckets: Set<number>): void {
+function addCharacterGrams(padded: string, buckets: BucketSet): void {
   for (let start = 0; start + MIN_CHARACTER_GRAM <= padded.length; start++) {
     let hash = (FNV_OFFSET ^ CHARACTER_SEED) >>> 0;
     for (
@@ -150,20 +188,33 @@ export function structureCues(normalised: string): string[] {
  */
 export function extractFeatures(text: string): FeatureVector {
   const normalised = normaliseText(text);
-  const buckets = new Set<number>();
-  const words = normalised.match(/[\p{L}\p{N}]+/gu) ?? [];
-  for (let index = 0; index < words.length; index++) {
-    buckets.add(hashString(words[index]!, WORD_SEED));
-    if (index > 0) buckets.add(hashString(`${words[index - 1]} ${words[index]}`, BIGRAM_SEED));
+  const buckets = ngrams;
+  try {
+    const words = normalised.match(/[\p{L}\p{N}]+/gu) ?? [];
+    for (let index = 0; index < words.length; index++) {
+      buckets.add(hashString(words[index]!, WORD_SEED));
+      if (index > 0) buckets.add(hashString(`${words[index - 1]} ${words[index]}`, BIGRAM_SEED));
+    }
+    if (normalised.length > 0) addCharacterGrams(` ${normalised} `, buckets);
+    const ngramValue = buckets.size > 0 ? 1 / Math.sqrt(buckets.size) : 0;
+    // A cue adds its value to its bucket, on top of an n-gram's or another cue's there.
+    const cueValues = new Map<number, number>();
+    for (const cue of structureCues(normalised)) {
+      const bucket = hashString(cue, CUE_SEED);
+      const before = cueValues.get(bucket) ?? (buckets.has(bucket) ? ngramValue : 0);
+      cueValues.set(bucket, before + CUE_VALUE);
+    }
+    const indices = new Int32Array(buckets.size + cueValues.size);
+    indices.set(buckets.buckets());
+    let size = buckets.size;
+    for (const bucket of cueValues.keys()) if (!buckets.has(bucket)) indices[size++] = bucket;
+    const sorted = indices.subarray(0, size).sort();
+    const values = new Float64Array(size).fill(ngramValue);
+    if (cueValues.size > 0)
+      for (let position = 0; position < size; position++)
+        values[position] = cueValues.get(sorted[position]!) ?? ngramValue;
+    return { indices: sorted, values };
+  } finally {
+    buckets.clear();
   }
-  if (normalised.length > 0) addCharacterGrams(` ${normalised} `, buckets);
-  const ngramValue = buckets.size > 0 ? 1 / Math.sqrt(buckets.size) : 0;
-  const values = new Map<number, number>();
-  for (const bucket of buckets) values.set(bucket, ngramValue);
-  for (const cue of structureCues(normalised)) {
-    const bucket = hashString(cue, CUE_SEED);
-    values.set(bucket, (values.get(bucket) ?? 0) + CUE_VALUE);
-  }
-  const indices = Int32Array.from(values.keys()).sort();
-  return { indices, values: Float64Array.from(indices, (index) => values.get(index)!) };
 }
