@@ -9,36 +9,12 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Keel } from '../keel.js';
 import { errorBody, handleError } from './error-handler.js';
-import { chatRoutes } from './routes/chat.js';
-import { openAiChatRoutes } from './routes/openai-chat.js';
-import { mcpRoutes } from './routes/mcp.js';
-import { governorRoutes } from './routes/governor.js';
-import { healthRoutes } from './routes/health.js';
-import { kbRoutes } from './routes/kb.js';
-import { kbExampleRoutes } from './routes/kb-examples.js';
-import { policyRoutes } from './routes/policies.js';
-import { apiKeyRoutes } from './routes/api-keys.js';
-import { authRoutes } from './routes/auth.js';
-import { usageRoutes } from './routes/usage.js';
-import { jobRoutes } from './routes/jobs.js';
-import { realtimeRoutes } from './routes/realtime.js';
-import { scheduleRoutes } from './routes/schedules.js';
-import { seriesRoutes } from './routes/series.js';
-import { userRoutes } from './routes/users.js';
-import { auditRoutes } from './routes/audit.js';
-import { conversationRoutes } from './routes/conversations.js';
-import { memoryRoutes } from './routes/memories.js';
-import { inviteRoutes } from './routes/invites.js';
-import { policyHistoryRoutes } from './routes/policy-history.js';
-import { policyCanaryRoutes } from './routes/policy-canary.js';
-import { usageSeriesRoutes } from './routes/usage-series.js';
-import { contentSecurityPolicy, webAppRoutes } from './web-app.js';
+import { contentSecurityPolicy } from './web-app.js';
+import { routePlugins } from './route-plugins.js';
 import { accessHook } from './access.js';
 import { openApiTransform, openApiTransformObject, securitySchemes } from './openapi.js';
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
-import { uploadRoutes } from './routes/uploads.js';
-import { visionRoutes } from './routes/vision.js';
 import { requestIdOf, traceRequests } from '../telemetry/http-tracing.js';
 
 /**
@@ -139,32 +115,7 @@ export async function buildApp(keel: Keel) {
     );
   });
 
-  await app.register(healthRoutes(keel));
-  await app.register(chatRoutes(keel));
-  await app.register(openAiChatRoutes(keel));
-  await app.register(mcpRoutes(keel));
-  await app.register(kbRoutes(keel));
-  await app.register(kbExampleRoutes(keel));
-  await app.register(uploadRoutes(keel));
-  await app.register(visionRoutes(keel));
-  await app.register(policyRoutes(keel));
-  await app.register(governorRoutes(keel));
-  await app.register(authRoutes(keel));
-  await app.register(apiKeyRoutes(keel));
-  await app.register(userRoutes(keel));
-  await app.register(usageRoutes(keel));
-  await app.register(usageSeriesRoutes(keel));
-  await app.register(conversationRoutes(keel));
-  await app.register(memoryRoutes(keel));
-  await app.register(auditRoutes(keel));
-  await app.register(policyHistoryRoutes(keel));
-  await app.register(policyCanaryRoutes(keel));
-  await app.register(inviteRoutes(keel));
-  await app.register(webAppRoutes(keel));
-  await app.register(jobRoutes(keel));
-  await app.register(realtimeRoutes(keel));
-  await app.register(scheduleRoutes(keel));
-  await app.register(seriesRoutes(keel));
+  for (const plugin of routePlugins(keel)) await app.register(plugin);
   app.get(
     '/v1/openapi.json',
     { config: { access: { public: true } }, schema: { hide: true } },

@@ -41,7 +41,7 @@ export function canSeeJob(principal: Principal, record: Pick<JobRecord, 'payload
 
 /** A job the principal may see; another workspace's job is "not found", as if it did not exist. */
 export async function requireJob(
-  jobs: JobQueue,
+  jobs: Pick<JobQueue, 'get'>,
   id: string,
   principal: Principal,
 ): Promise<JobRecord> {

@@ -105,7 +105,7 @@ function localRepositoryPath(location: string, cwd: string): string {
 
 /** A source the principal may reach; another workspace's source is "not found", not "forbidden". */
 export async function requireSource(
-  store: KnowledgeStore,
+  store: Pick<KnowledgeStore, 'getSource'>,
   id: string,
   principal: Principal,
 ): Promise<Source> {

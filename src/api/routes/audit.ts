@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Keel } from '../../keel.js';
-import type { StoredAuditRecord } from '../../store/store.js';
+import type { AuditStore, StoredAuditRecord } from '../../store/store.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { errorSchema } from '../schemas.js';
 import { assertRange, instantSchema } from '../time-range.js';
@@ -49,9 +48,13 @@ function view(record: StoredAuditRecord): z.infer<typeof recordSchema> {
   };
 }
 
+export interface AuditRouteDeps {
+  audit: Pick<AuditStore, 'searchAudit'>;
+}
+
 /** `GET /v1/audit`: the audit log; admins read every workspace, managers their own. */
 export const auditRoutes =
-  (keel: Keel): FastifyPluginAsyncZod =>
+  ({ audit }: AuditRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
       '/v1/audit',
@@ -83,7 +86,7 @@ export const auditRoutes =
         const beforeId = cursor
           ? decodeCursor(cursor, z.object({ id: z.number().int().positive() })).id
           : undefined;
-        const rows = await keel.store.searchAudit({
+        const rows = await audit.searchAudit({
           limit: limit + 1,
           ...(principal.role !== 'admin' && { workspaceId: principal.workspaceId }),
           ...(action && { action }),

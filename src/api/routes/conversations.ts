@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Principal } from '../../auth/principal.js';
 import { NotFoundError } from '../../errors.js';
-import type { Keel } from '../../keel.js';
+import type { ConversationStore } from '../../store/conversation-store.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { errorSchema } from '../schemas.js';
 
@@ -44,12 +44,14 @@ function ownerOf(principal: Principal): string {
   return principal.userId;
 }
 
+export interface ConversationRouteDeps {
+  conversations: ConversationStore;
+}
+
 /** `GET|DELETE /v1/conversations…`: your own chat history; anyone else's is 404. */
 export const conversationRoutes =
-  (keel: Keel): FastifyPluginAsyncZod =>
+  ({ conversations }: ConversationRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    const conversations = keel.store.conversations;
-
     app.get(
       '/v1/conversations',
       {

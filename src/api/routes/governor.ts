@@ -1,12 +1,16 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Keel } from '../../keel.js';
+import type { Answerer } from '../../governor/answerer.js';
 import { inputCheckSchema } from '../../governor/answer-schema.js';
 import { errorSchema } from '../schemas.js';
 
+export interface GovernorRouteDeps {
+  answers: Pick<Answerer, 'check'>;
+}
+
 /** `POST /v1/governor/check`: the input policy's decision on a text, without calling a model. */
 export const governorRoutes =
-  (keel: Keel): FastifyPluginAsyncZod =>
+  ({ answers }: GovernorRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.post(
       '/v1/governor/check',
@@ -23,6 +27,6 @@ export const governorRoutes =
           },
         },
       },
-      async (request) => keel.answers.check(request.body.text),
+      async (request) => answers.check(request.body.text),
     );
   };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { type Keel, readinessChecks } from '../../keel.js';
+import type { Metrics } from '../../telemetry/metrics.js';
 
 /**
  * Structra probes `/health` (every dependency), Viral Cast `/api/v1/healthchecker` and Arbor &
@@ -11,9 +11,15 @@ import { type Keel, readinessChecks } from '../../keel.js';
 export const READINESS_ALIASES = ['/health', '/api/ready', '/api/v1/healthchecker'] as const;
 export const LIVENESS_ALIAS = '/api/health';
 
+export interface HealthRouteDeps {
+  /** Each dependency's state, `ok` or `failed: <reason>` (see `readinessChecks`). */
+  readiness: () => Promise<Record<string, string>>;
+  metrics: Pick<Metrics, 'registry'>;
+}
+
 /** Probes and metrics: `/health/live` (the process answers), `/health/ready` (each dependency). */
 export const healthRoutes =
-  (keel: Keel): FastifyPluginAsyncZod =>
+  ({ readiness, metrics }: HealthRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
       '/health/live',
@@ -32,8 +38,8 @@ export const healthRoutes =
       status: z.enum(['ok', 'unavailable']),
       checks: z.record(z.string(), z.string()),
     });
-    const readiness = async (_request: unknown, reply: FastifyReply) => {
-      const checks = await readinessChecks(keel);
+    const ready = async (_request: unknown, reply: FastifyReply) => {
+      const checks = await readiness();
       const ok = Object.values(checks).every((value) => value === 'ok');
       return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });
     };
@@ -50,12 +56,12 @@ export const healthRoutes =
       readyOptions(
         'Readiness: database, active policy, job queue, blob store, chat provider (and Redis and the orchestrator when configured)',
       ),
-      readiness,
+      ready,
     );
     // The probe paths the seed products' manifests use. Each answers from Keel itself, never from
     // the web app's page fallback, which would say 200 while Keel is unready.
     for (const path of READINESS_ALIASES) {
-      app.get(path, readyOptions(`Readiness, as /health/ready (probe alias)`), readiness);
+      app.get(path, readyOptions(`Readiness, as /health/ready (probe alias)`), ready);
     }
     app.get(
       LIVENESS_ALIAS,
@@ -78,8 +84,8 @@ export const healthRoutes =
         schema: { hide: true },
       },
       async (_request, reply) => {
-        const body = await keel.metrics.registry.metrics();
-        return reply.type(keel.metrics.registry.contentType).send(body);
+        const body = await metrics.registry.metrics();
+        return reply.type(metrics.registry.contentType).send(body);
       },
     );
   };

@@ -1,15 +1,19 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { isKeelError } from '../../errors.js';
-import type { Keel } from '../../keel.js';
+import type { JobQueue } from '../../jobs/queue.js';
 import { errorBody } from '../error-handler.js';
 import { requireJob } from '../job-access.js';
 import { errorSchema } from '../schemas.js';
 import { SSE_HEARTBEAT_MS, SseStream } from '../sse.js';
 import { jobParamsSchema } from './job-schemas.js';
 
+export interface JobEventRouteDeps {
+  jobs: Pick<JobQueue, 'get' | 'events'>;
+}
+
 /** `GET /v1/jobs/{id}/events`: a job's state, then its events, as Server-Sent Events. */
 export const jobEventRoutes =
-  (keel: Keel): FastifyPluginAsyncZod =>
+  ({ jobs }: JobEventRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     // A stream may follow a job for hours; shutting down must not wait for it. Clients reconnect
     // (EventSource does by itself), to another replica if this one is going away.
@@ -31,7 +35,7 @@ export const jobEventRoutes =
       },
       async (request, reply) => {
         // Checked before the stream opens, so another workspace's job is an ordinary JSON 404.
-        const job = await requireJob(keel.jobs, request.params.id, request.principal);
+        const job = await requireJob(jobs, request.params.id, request.principal);
         const sse = new SseStream(reply);
         const gone = new AbortController();
         reply.raw.on('close', () => gone.abort());
@@ -39,7 +43,7 @@ export const jobEventRoutes =
         sse.send('job-state', job);
         const heartbeat = setInterval(() => sse.heartbeat(), SSE_HEARTBEAT_MS);
         try {
-          for await (const event of keel.jobs.events(job.id, { signal: gone.signal })) {
+          for await (const event of jobs.events(job.id, { signal: gone.signal })) {
             sse.send(event.type, event);
           }
         } catch (error) {

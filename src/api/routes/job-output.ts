@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ConflictError, NotFoundError } from '../../errors.js';
-import type { Keel } from '../../keel.js';
+import type { BlobStore } from '../../blobs/blob-store.js';
+import type { JobQueue } from '../../jobs/queue.js';
 import { jobWorkspace, requireJob } from '../job-access.js';
 import { errorSchema } from '../schemas.js';
 import { jobParamsSchema } from './job-schemas.js';
@@ -12,13 +13,18 @@ function outputKey(result: unknown): string | undefined {
   return typeof key === 'string' ? key : undefined;
 }
 
+export interface JobOutputRouteDeps {
+  jobs: Pick<JobQueue, 'get'>;
+  blobs: Pick<BlobStore, 'get'>;
+}
+
 /**
  * `GET /v1/jobs/{id}/output`: what a job produced, streamed from the blob store (a local folder
  * or S3) with its content type: generated Markdown, a PNG, a forecast's JSON. The API is the only
  * way in, so the workspace check on the job also guards its output.
  */
 export const jobOutputRoutes =
-  (keel: Keel): FastifyPluginAsyncZod =>
+  ({ jobs, blobs }: JobOutputRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
       '/v1/jobs/:id/output',
@@ -33,7 +39,7 @@ export const jobOutputRoutes =
         },
       },
       async (request, reply) => {
-        const job = await requireJob(keel.jobs, request.params.id, request.principal);
+        const job = await requireJob(jobs, request.params.id, request.principal);
         if (job.state !== 'completed') {
           throw new ConflictError('job_not_completed', `Job ${job.id} is ${job.state}`, {
             jobId: job.id,
@@ -45,7 +51,7 @@ export const jobOutputRoutes =
         // Every output key holds its workspace as a segment; anything else is not served.
         const object =
           key && workspaceId && key.split('/').includes(workspaceId)
-            ? await keel.blobs.get(key)
+            ? await blobs.get(key)
             : undefined;
         if (!object) {
           throw new NotFoundError('job_output_not_found', `Job ${job.id} has no stored output`, {

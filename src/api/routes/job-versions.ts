@@ -5,8 +5,8 @@ import {
   GeneratedDocuments,
   versionMetadataSchema,
 } from '../../jobs/processors/generated-versions.js';
-import type { JobRecord } from '../../jobs/queue.js';
-import type { Keel } from '../../keel.js';
+import type { JobQueue, JobRecord } from '../../jobs/queue.js';
+import type { BlobStore } from '../../blobs/blob-store.js';
 import type { Principal } from '../../auth/principal.js';
 import { jobWorkspace, requireJob } from '../job-access.js';
 import { errorSchema } from '../schemas.js';
@@ -39,12 +39,12 @@ const versionSchema = versionMetadataSchema
  * Access is the job's: its workspace's members (and admins) may read; anyone else gets a 404.
  */
 async function documentOf(
-  keel: Keel,
+  jobs: Pick<JobQueue, 'get'>,
   documents: GeneratedDocuments,
   id: string,
   principal: Principal,
 ): Promise<{ documentId: string; folder: string }> {
-  const job: JobRecord = await requireJob(keel.jobs, id, principal);
+  const job: JobRecord = await requireJob(jobs, id, principal);
   const workspaceId = jobWorkspace(job);
   if (job.queue !== 'generate' || !workspaceId) {
     throw new NotFoundError('job_has_no_versions', `Job ${id} does not write a document`, {
@@ -56,15 +56,20 @@ async function documentOf(
   return { documentId, folder: documents.folder(workspaceId, documentId) };
 }
 
+export interface JobVersionRouteDeps {
+  jobs: Pick<JobQueue, 'get'>;
+  blobs: BlobStore;
+}
+
 /**
  * `GET /v1/jobs/{id}/versions` and `GET /v1/jobs/{id}/versions/{version}`: every version of the
  * document a `generate` job writes to (AI-Writer keeps versioned content), and any one of them.
  * Jobs that share a `documentId` list the same versions.
  */
 export const jobVersionRoutes =
-  (keel: Keel): FastifyPluginAsyncZod =>
+  ({ jobs, blobs }: JobVersionRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    const documents = new GeneratedDocuments(keel.blobs);
+    const documents = new GeneratedDocuments(blobs);
 
     app.get(
       '/v1/jobs/:id/versions',
@@ -79,7 +84,7 @@ export const jobVersionRoutes =
       },
       async (request) => {
         const { documentId, folder } = await documentOf(
-          keel,
+          jobs,
           documents,
           request.params.id,
           request.principal,
@@ -104,7 +109,7 @@ export const jobVersionRoutes =
       },
       async (request) => {
         const { documentId, folder } = await documentOf(
-          keel,
+          jobs,
           documents,
           request.params.id,
           request.principal,

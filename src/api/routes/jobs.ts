@@ -3,14 +3,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { parsePayload } from '../../jobs/contracts.js';
 import { availableQueue } from '../../jobs/processors.js';
-import type { JobRecord } from '../../jobs/queue.js';
-import type { Keel } from '../../keel.js';
+import type { JobQueue, JobRecord } from '../../jobs/queue.js';
 import { requireSource } from '../../kb/sources.js';
+import type { OutboundGuard } from '../../net/outbound-guard.js';
+import type { KnowledgeStore } from '../../store/store.js';
 import { assertMayManage, authorizeEnqueue, canSeeJob, requireJob } from '../job-access.js';
 import { errorSchema } from '../schemas.js';
-import { jobEventRoutes } from './job-events.js';
-import { jobOutputRoutes } from './job-output.js';
-import { jobVersionRoutes } from './job-versions.js';
 import {
   jobLinks,
   jobListQuerySchema,
@@ -21,9 +19,19 @@ import {
 
 const view = (record: JobRecord) => record as z.infer<typeof jobSchema>;
 
-/** Durable jobs: enqueue, list, read, follow (SSE), retry and cancel. */
+export interface JobRouteDeps {
+  jobs: Pick<JobQueue, 'enqueue' | 'list' | 'get' | 'retry' | 'cancel'>;
+  /** The source an ingest job names, checked before it is queued. */
+  knowledge: Pick<KnowledgeStore, 'getSource'>;
+  outbound: Pick<OutboundGuard, 'check'>;
+}
+
+/**
+ * Durable jobs: enqueue, list, read, retry and cancel (following, output and versions are
+ * `jobEventRoutes`, `jobOutputRoutes` and `jobVersionRoutes`).
+ */
 export const jobRoutes =
-  (keel: Keel): FastifyPluginAsyncZod =>
+  ({ jobs, knowledge, outbound }: JobRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.post(
       '/v1/jobs',
@@ -50,7 +58,7 @@ export const jobRoutes =
         // Validated here as well as in the queue, so a bad payload is a 400 before the checks below.
         const parsed = parsePayload(queue, payload);
         if ('sourceId' in parsed) {
-          const source = await requireSource(keel.store, parsed.sourceId, principal);
+          const source = await requireSource(knowledge, parsed.sourceId, principal);
           // The job would fail on it anyway; an admin naming a workspace must name the source's.
           if (source.workspaceId !== parsed.workspaceId) {
             throw new NotFoundError(
@@ -63,9 +71,9 @@ export const jobRoutes =
           }
         }
         // Checked again at delivery, on the address then resolved.
-        if ('url' in parsed) await keel.outbound.check(parsed.url);
+        if ('url' in parsed) await outbound.check(parsed.url);
         const { id, priority, delayMs } = request.body;
-        const job = await keel.jobs.enqueue(queue, parsed, {
+        const job = await jobs.enqueue(queue, parsed, {
           ...(id !== undefined && { jobId: id }),
           ...(priority !== undefined && { priority }),
           ...(delayMs !== undefined && { delayMs }),
@@ -94,13 +102,13 @@ export const jobRoutes =
       async (request) => {
         const { principal } = request;
         const { state, queue, limit } = request.query;
-        const jobs = await keel.jobs.list({
+        const listed = await jobs.list({
           limit,
           ...(state && { state }),
           ...(queue && { queue }),
           ...(principal.role !== 'admin' && { workspaceId: principal.workspaceId }),
         });
-        return { jobs: jobs.map(view) };
+        return { jobs: listed.map(view) };
       },
     );
 
@@ -115,7 +123,7 @@ export const jobRoutes =
           response: { 200: jobSchema, 404: errorSchema },
         },
       },
-      async (request) => view(await requireJob(keel.jobs, request.params.id, request.principal)),
+      async (request) => view(await requireJob(jobs, request.params.id, request.principal)),
     );
 
     app.post(
@@ -130,9 +138,9 @@ export const jobRoutes =
         },
       },
       async (request, reply) => {
-        const job = await requireJob(keel.jobs, request.params.id, request.principal);
+        const job = await requireJob(jobs, request.params.id, request.principal);
         assertMayManage(request.principal, job.queue);
-        return reply.status(202).send(view(await keel.jobs.retry(job.id)));
+        return reply.status(202).send(view(await jobs.retry(job.id)));
       },
     );
 
@@ -149,7 +157,7 @@ export const jobRoutes =
         },
       },
       async (request) => {
-        const job = await requireJob(keel.jobs, request.params.id, request.principal);
+        const job = await requireJob(jobs, request.params.id, request.principal);
         assertMayManage(request.principal, job.queue);
         if (job.state === 'completed' || job.state === 'dead') {
           throw new ConflictError('job_finished', `Job ${job.id} is already ${job.state}`, {
@@ -157,11 +165,7 @@ export const jobRoutes =
             state: job.state,
           });
         }
-        return view(job.state === 'cancelled' ? job : await keel.jobs.cancel(job.id));
+        return view(job.state === 'cancelled' ? job : await jobs.cancel(job.id));
       },
     );
-
-    await app.register(jobEventRoutes(keel));
-    await app.register(jobOutputRoutes(keel));
-    await app.register(jobVersionRoutes(keel));
   };

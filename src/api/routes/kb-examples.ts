@@ -1,15 +1,19 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Keel } from '../../keel.js';
 import { exampleQuestions } from '../../kb/example-questions.js';
+import type { KnowledgeStore } from '../../store/store.js';
 
 const examplesSchema = z.object({
   questions: z.array(z.object({ question: z.string(), path: z.string(), heading: z.string() })),
 });
 
+export interface KbExampleRouteDeps {
+  knowledge: KnowledgeStore;
+}
+
 /** `GET /v1/kb/examples`: questions the workspace's knowledge answers, for an empty chat. */
 export const kbExampleRoutes =
-  (keel: Keel): FastifyPluginAsyncZod =>
+  ({ knowledge }: KbExampleRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
       '/v1/kb/examples',
@@ -25,7 +29,7 @@ export const kbExampleRoutes =
       },
       async (request) => ({
         questions: await exampleQuestions(
-          keel.store,
+          knowledge,
           request.principal.workspaceId,
           request.query.limit,
         ),

@@ -2,8 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Principal } from '../../auth/principal.js';
 import { NotFoundError } from '../../errors.js';
-import type { Keel } from '../../keel.js';
-import type { MemoryScope } from '../../store/memory-store.js';
+import type { MemoryScope, MemoryStore } from '../../store/memory-store.js';
 import { errorSchema } from '../schemas.js';
 
 const memorySchema = z.object({
@@ -30,12 +29,14 @@ const scopeOf = (principal: Principal): MemoryScope => ({
   userId: principal.userId,
 });
 
+export interface MemoryRouteDeps {
+  memories: MemoryStore;
+}
+
 /** `/v1/memories…`: what agents remember of you, to read, delete, or switch off. */
 export const memoryRoutes =
-  (keel: Keel): FastifyPluginAsyncZod =>
+  ({ memories }: MemoryRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    const memories = keel.store.memories;
-
     app.get(
       '/v1/memories',
       {

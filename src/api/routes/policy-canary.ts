@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../../auth/actor.js';
-import type { Keel } from '../../keel.js';
+import type { CanaryService } from '../../governor/policy-canary.js';
 import { errorSchema } from '../schemas.js';
 
 const canarySchema = z.object({
@@ -61,9 +61,13 @@ const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: erro
 // Deciding which policy users run under is the administrators' part, like activation.
 const adminAccess = { access: { role: 'admin' as const, scope: 'admin' as const } };
 
+export interface PolicyCanaryRouteDeps {
+  canaries: Pick<CanaryService, 'status' | 'start' | 'stop'>;
+}
+
 /** Canary rollout of a policy version: start, watch, stop (promotion and rollback are automatic). */
 export const policyCanaryRoutes =
-  (keel: Keel): FastifyPluginAsyncZod =>
+  ({ canaries }: PolicyCanaryRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
       '/v1/policies/canary',
@@ -75,7 +79,7 @@ export const policyCanaryRoutes =
           response: { 200: statusSchema, ...errors },
         },
       },
-      async () => keel.canaries.status(),
+      async () => canaries.status(),
     );
 
     app.post(
@@ -97,7 +101,7 @@ export const policyCanaryRoutes =
         },
       },
       async (request) =>
-        keel.canaries.start(request.body.version, request.body.percent, {
+        canaries.start(request.body.version, request.body.percent, {
           actor: actorOf(request.principal),
           reason: request.body.reason ?? 'canary started via API',
           traceId: request.id,
@@ -119,7 +123,7 @@ export const policyCanaryRoutes =
         },
       },
       async (request) =>
-        keel.canaries.stop({
+        canaries.stop({
           actor: actorOf(request.principal),
           reason: request.body.reason ?? 'stopped via API',
           traceId: request.id,

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Keel } from '../../keel.js';
+import type { PolicyService } from '../../governor/policy-service.js';
 import { errorSchema } from '../schemas.js';
 
 /** A stored version (id or unique prefix of 4+ hex characters), `active`, or `disk`. */
@@ -14,12 +14,16 @@ const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: erro
 // Policy files hold the agents' system prompts, which answers must never leak: admins only.
 const adminAccess = { access: { role: 'admin' as const, scope: 'admin' as const } };
 
+export interface PolicyHistoryRouteDeps {
+  policies: Pick<PolicyService, 'current' | 'list' | 'compare' | 'files'>;
+}
+
 /** Reading policy versions: one version's files, two versions side by side, the activations. */
 export const policyHistoryRoutes =
-  (keel: Keel): FastifyPluginAsyncZod =>
+  ({ policies }: PolicyHistoryRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     const resolve = async (version: string) =>
-      version === 'active' ? (await keel.policies.current()).version : version;
+      version === 'active' ? (await policies.current()).version : version;
 
     app.get(
       '/v1/policies/activations',
@@ -46,7 +50,7 @@ export const policyHistoryRoutes =
         },
       },
       async () => {
-        const { activations } = await keel.policies.list();
+        const { activations } = await policies.list();
         return {
           activations: activations.map((activation) => ({
             version: activation.version,
@@ -89,7 +93,7 @@ export const policyHistoryRoutes =
         },
       },
       async (request) =>
-        keel.policies.compare(await resolve(request.query.from), await resolve(request.query.to)),
+        policies.compare(await resolve(request.query.from), await resolve(request.query.to)),
     );
 
     app.get(
@@ -111,8 +115,8 @@ export const policyHistoryRoutes =
         },
       },
       async (request) => {
-        const active = (await keel.policies.current()).version;
-        const { version, files } = await keel.policies.files(await resolve(request.params.version));
+        const active = (await policies.current()).version;
+        const { version, files } = await policies.files(await resolve(request.params.version));
         return {
           version,
           active: version === active,

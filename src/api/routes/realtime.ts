@@ -1,9 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { RealtimeDelivery } from '../../events/realtime-hub.js';
+import type { RealtimeDelivery, RealtimeHub } from '../../events/realtime-hub.js';
 import { isEventId } from '../../events/realtime.js';
-import type { Keel } from '../../keel.js';
-import { TOPIC_PATTERN, authorizeTopic } from '../realtime-topics.js';
+import { TOPIC_PATTERN, type TopicAccessDeps, authorizeTopic } from '../realtime-topics.js';
 import { errorSchema } from '../schemas.js';
 import { SSE_HEARTBEAT_MS, SseStream } from '../sse.js';
 
@@ -25,12 +24,16 @@ const headersSchema = z.object({
   'last-event-id': eventId.optional().describe('Resume after this event (EventSource sends it)'),
 });
 
+export interface RealtimeRouteDeps extends TopicAccessDeps {
+  realtime: Pick<RealtimeHub, 'follow'>;
+}
+
 /**
  * `GET /v1/realtime?topic=…`: one Server-Sent Events channel for updates of a job, a conversation
  * or an agent, on any replica, resumable with `Last-Event-ID`.
  */
 export const realtimeRoutes =
-  (keel: Keel): FastifyPluginAsyncZod =>
+  (deps: RealtimeRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     // Shutting down must not wait for streams that may stay open for hours; clients reconnect
     // (to another replica) and resume with Last-Event-ID.
@@ -55,7 +58,7 @@ export const realtimeRoutes =
         const lastEventId = request.headers['last-event-id'] ?? request.query.lastEventId;
         // Checked before the stream opens, so a refusal is an ordinary JSON 4xx.
         const { topic, snapshot } = await authorizeTopic(
-          keel,
+          deps,
           request.query.topic,
           request.principal,
         );
@@ -66,7 +69,7 @@ export const realtimeRoutes =
           if (delivery.kind === 'reset') sse.send('reset', { reason: delivery.reason });
           else sse.send(delivery.event.type, delivery.event.data, delivery.event.id);
         };
-        const follower = await keel.realtime.follow(topic, { lastEventId }, (delivery) =>
+        const follower = await deps.realtime.follow(topic, { lastEventId }, (delivery) =>
           waiting ? waiting.push(delivery) : send(delivery),
         );
         let end = () => {};

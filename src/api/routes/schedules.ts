@@ -11,7 +11,6 @@ import {
   scheduleNotFound,
   scheduleWorkspace,
 } from '../../jobs/schedules.js';
-import type { Keel } from '../../keel.js';
 import { assertMayManage, authorizeEnqueue } from '../job-access.js';
 import { errorSchema } from '../schemas.js';
 
@@ -58,16 +57,18 @@ async function requireSchedule(schedules: JobSchedules, id: string, principal: P
   return schedule;
 }
 
+export interface ScheduleRouteDeps {
+  schedules: JobSchedules;
+}
+
 /**
  * `/v1/schedules`: recurring jobs (a forecast every hour, a sync every night). Creating or
  * changing one takes a manager and the queue's own rights (as retrying a job does); reading them
  * is anyone's in the workspace. The payload's workspace is the caller's, as for `POST /v1/jobs`.
  */
 export const scheduleRoutes =
-  (keel: Keel): FastifyPluginAsyncZod =>
+  ({ schedules }: ScheduleRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    const schedules = keel.jobs.schedules;
-
     app.post(
       '/v1/schedules',
       {

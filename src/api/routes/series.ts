@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { BlobStore } from '../../blobs/blob-store.js';
 import { NotFoundError, ValidationError } from '../../errors.js';
 import { MIN_SERIES_POINTS } from '../../jobs/processors/forecast.js';
 import { MAX_SERIES_BYTES, seriesKey } from '../../jobs/processors/predictions.js';
 import { parseSeriesCsv } from '../../jobs/processors/series-csv.js';
-import type { Keel } from '../../keel.js';
 import { errorSchema } from '../schemas.js';
 
 const seriesSchema = z.object({
@@ -29,13 +29,17 @@ const access = { access: { role: 'user' as const, scope: 'chat' as const } };
 
 const prefixOf = (workspaceId: string) => seriesKey(workspaceId, 'x').slice(0, -'x.csv'.length);
 
+export interface SeriesRouteDeps {
+  blobs: Pick<BlobStore, 'put' | 'list' | 'get' | 'exists' | 'delete'>;
+}
+
 /**
  * `/v1/series`: the time series of your workspace that `predictions` jobs forecast (Viral Cast).
  * An upload is a `timestamp,value` CSV checked in full before it is stored, so a bad file is a
  * 400 naming the line, never a job that fails later, and what was stored before stays.
  */
 export const seriesRoutes =
-  (keel: Keel): FastifyPluginAsyncZod =>
+  ({ blobs }: SeriesRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     // Only in this plugin: every other route still takes JSON alone, and these take CSV alone.
     app.removeContentTypeParser('application/json');
@@ -68,7 +72,7 @@ export const seriesRoutes =
             { seriesId, points: points.length, minimum: MIN_SERIES_POINTS },
           );
         }
-        const stored = await keel.blobs.put(
+        const stored = await blobs.put(
           seriesKey(request.principal.workspaceId, seriesId),
           Buffer.from(request.body),
           { contentType: 'text/csv', metadata: { 'uploaded-by': request.principal.userId } },
@@ -99,7 +103,7 @@ export const seriesRoutes =
         const series: z.infer<typeof seriesSchema>[] = [];
         let cursor: string | undefined;
         do {
-          const page = await keel.blobs.list(prefix, { limit: 1000, ...(cursor && { cursor }) });
+          const page = await blobs.list(prefix, { limit: 1000, ...(cursor && { cursor }) });
           for (const item of page.items) {
             series.push({
               seriesId: item.key.slice(prefix.length, -'.csv'.length),
@@ -127,7 +131,7 @@ export const seriesRoutes =
       },
       async (request, reply) => {
         const { seriesId } = request.params;
-        const object = await keel.blobs.get(seriesKey(request.principal.workspaceId, seriesId));
+        const object = await blobs.get(seriesKey(request.principal.workspaceId, seriesId));
         if (!object) throw notFound(seriesId);
         return reply
           .type('text/csv; charset=utf-8')
@@ -150,8 +154,8 @@ export const seriesRoutes =
       async (request, reply) => {
         const { seriesId } = request.params;
         const key = seriesKey(request.principal.workspaceId, seriesId);
-        if (!(await keel.blobs.exists(key))) throw notFound(seriesId);
-        await keel.blobs.delete(key);
+        if (!(await blobs.exists(key))) throw notFound(seriesId);
+        await blobs.delete(key);
         return reply.status(204).send(null);
       },
     );

@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ValidationError } from '../../errors.js';
-import type { Keel } from '../../keel.js';
+import type { Config } from '../../config/config.js';
 import { quotaStatus } from '../../limits/quota-status.js';
+import type { AccountStore } from '../../store/account-store.js';
+import type { UsageStore } from '../../store/usage-store.js';
 import { errorSchema } from '../schemas.js';
 import { assertRange, instantSchema } from '../time-range.js';
 import { usageFilter } from '../usage-scope.js';
@@ -21,17 +23,21 @@ const pointSchema = z.object({
   costUsd: z.number(),
 });
 
+export interface UsageSeriesRouteDeps {
+  usage: UsageStore;
+  accounts: Pick<AccountStore, 'listUsers' | 'listWorkspaces'>;
+  quotas: Config['limits']['quotas'];
+}
+
 /** `GET /v1/usage/series`: usage over time per user or workspace, for charts, with quotas. */
 export const usageSeriesRoutes =
-  (keel: Keel): FastifyPluginAsyncZod =>
+  ({ usage, accounts, quotas }: UsageSeriesRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     /** People read names, not ids: e-mail addresses for users, names for workspaces. */
     const labels = async (groupBy: 'user' | 'workspace'): Promise<Map<string, string>> =>
       groupBy === 'user'
-        ? new Map((await keel.store.accounts.listUsers()).map((user) => [user.id, user.email]))
-        : new Map(
-            (await keel.store.accounts.listWorkspaces()).map((space) => [space.id, space.name]),
-          );
+        ? new Map((await accounts.listUsers()).map((user) => [user.id, user.email]))
+        : new Map((await accounts.listWorkspaces()).map((space) => [space.id, space.name]));
 
     app.get(
       '/v1/usage/series',
@@ -87,10 +93,10 @@ export const usageSeriesRoutes =
             `At most ${MAX_SPAN_MS[bucket] / DAY_MS} days of ${bucket} buckets per request`,
             { bucket, from, to },
           );
-        const [rows, names, quotas] = await Promise.all([
-          keel.store.usage.series({ ...filter, since: from, until: to, bucket, groupBy }),
+        const [rows, names, quotasNow] = await Promise.all([
+          usage.series({ ...filter, since: from, until: to, bucket, groupBy }),
           labels(groupBy),
-          quotaStatus(keel.store.usage, keel.config.limits.quotas, principal),
+          quotaStatus(usage, quotas, principal),
         ]);
         const series = new Map<string, z.infer<typeof pointSchema>[]>();
         for (const row of rows) {
@@ -113,7 +119,7 @@ export const usageSeriesRoutes =
             label: names.get(key) ?? key,
             points,
           })),
-          quotas,
+          quotas: quotasNow,
         };
       },
     );

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Keel } from '../../keel.js';
+import type { Config } from '../../config/config.js';
 import { periodStart } from '../../limits/periods.js';
+import type { UsageStore } from '../../store/usage-store.js';
 import { errorSchema } from '../schemas.js';
 import { usageFilter } from '../usage-scope.js';
 
@@ -12,9 +13,14 @@ const totalsSchema = z.object({
   cost: z.number(),
 });
 
+export interface UsageRouteDeps {
+  usage: Pick<UsageStore, 'totals' | 'daily'>;
+  quotas: Config['limits']['quotas'];
+}
+
 /** `GET /v1/usage`: your own usage; managers may ask for their workspace, admins for everything. */
 export const usageRoutes =
-  (keel: Keel): FastifyPluginAsyncZod =>
+  ({ usage, quotas }: UsageRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
       '/v1/usage',
@@ -54,14 +60,14 @@ export const usageRoutes =
         const filter = usageFilter(principal, scope);
         const now = new Date();
         const [today, month, daily] = await Promise.all([
-          keel.store.usage.totals({ ...filter, since: periodStart(now, 'day').toISOString() }),
-          keel.store.usage.totals({ ...filter, since: periodStart(now, 'month').toISOString() }),
-          keel.store.usage.daily({
+          usage.totals({ ...filter, since: periodStart(now, 'day').toISOString() }),
+          usage.totals({ ...filter, since: periodStart(now, 'month').toISOString() }),
+          usage.daily({
             ...filter,
             since: new Date(now.getTime() - days * 86_400_000).toISOString(),
           }),
         ]);
-        return { scope, today, month, daily, quotas: keel.config.limits.quotas };
+        return { scope, today, month, daily, quotas };
       },
     );
   };
