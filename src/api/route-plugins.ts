@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { InviteService } from '../auth/invites.js';
 import { type Keel, readinessChecks } from '../keel.js';
+import { adminActionRecorder } from './admin-audit.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
@@ -35,33 +37,55 @@ import { webAppRoutes } from './web-app.js';
  * that hands parts of `Keel` to routes, so each plugin's signature names all it depends on.
  */
 export function routePlugins(keel: Keel): FastifyPluginAsyncZod[] {
-  const { store, jobs, blobs, policies } = keel;
+  const { config, store, jobs, blobs, policies, accounts } = keel;
+  const recordAdminAction = adminActionRecorder({ audit: store, policies, secret: config.secret });
+  const refreshCookie = {
+    secure: config.profile !== 'development',
+    maxAgeSeconds: config.auth.jwt.refreshTtlSeconds,
+  };
   return [
     healthRoutes({ readiness: () => readinessChecks(keel), metrics: keel.metrics }),
     chatRoutes(keel),
     openAiChatRoutes(keel),
     mcpRoutes(keel),
-    kbRoutes(keel),
+    kbRoutes({
+      knowledge: store,
+      search: keel.search,
+      outbound: keel.outbound,
+      credentials: keel.credentials,
+      sync: keel.sync,
+      jobs,
+      recordAdminAction,
+    }),
     kbExampleRoutes({ knowledge: store }),
     uploadRoutes(keel),
     visionRoutes(keel),
-    policyRoutes(keel),
+    policyRoutes({ policies, recordAdminAction }),
     governorRoutes({ answers: keel.answers }),
-    authRoutes(keel),
-    apiKeyRoutes(keel),
-    userRoutes(keel),
-    usageRoutes({ usage: store.usage, quotas: keel.config.limits.quotas }),
+    authRoutes({
+      accounts,
+      users: store.accounts,
+      loginGuard: keel.loginGuard,
+      refreshCookie,
+    }),
+    apiKeyRoutes({ apiKeys: keel.apiKeys, recordAdminAction }),
+    userRoutes({ accounts, users: store.accounts, recordAdminAction }),
+    usageRoutes({ usage: store.usage, quotas: config.limits.quotas }),
     usageSeriesRoutes({
       usage: store.usage,
       accounts: store.accounts,
-      quotas: keel.config.limits.quotas,
+      quotas: config.limits.quotas,
     }),
     conversationRoutes({ conversations: store.conversations }),
     memoryRoutes({ memories: store.memories }),
     auditRoutes({ audit: store }),
     policyHistoryRoutes({ policies }),
     policyCanaryRoutes({ canaries: keel.canaries }),
-    inviteRoutes(keel),
+    inviteRoutes({
+      invites: new InviteService(accounts, store.accounts, store.invites),
+      refreshCookie,
+      recordAdminAction,
+    }),
     webAppRoutes(keel),
     jobRoutes({ jobs, knowledge: store, outbound: keel.outbound }),
     jobEventRoutes({ jobs }),

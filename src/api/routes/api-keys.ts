@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { apiKeyScopesSchema } from '../../auth/api-key-format.js';
-import type { Keel } from '../../keel.js';
-import { recordAdminAction } from '../admin-audit.js';
+import type { ApiKeyService } from '../../auth/api-keys.js';
+import type { RecordAdminAction } from '../admin-audit.js';
 import { SMALL_BODY, errorSchema } from '../schemas.js';
 
 const apiKeySchema = z.object({
@@ -18,9 +18,14 @@ const apiKeySchema = z.object({
   createdAt: z.string(),
 });
 
+export interface ApiKeyRouteDeps {
+  apiKeys: Pick<ApiKeyService, 'create' | 'list' | 'revoke'>;
+  recordAdminAction: RecordAdminAction;
+}
+
 /** Scoped API keys: created (shown once), listed, revoked. */
 export const apiKeyRoutes =
-  (keel: Keel): FastifyPluginAsyncZod =>
+  ({ apiKeys, recordAdminAction }: ApiKeyRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.post(
       '/v1/api-keys',
@@ -46,8 +51,8 @@ export const apiKeyRoutes =
         },
       },
       async (request, reply) => {
-        const { key, record } = await keel.apiKeys.create(request.principal, request.body);
-        await recordAdminAction(keel, request, {
+        const { key, record } = await apiKeys.create(request.principal, request.body);
+        await recordAdminAction(request, {
           action: 'api-key.create',
           target: `api-key:${record.id}`,
           workspaceId: record.workspaceId,
@@ -74,7 +79,7 @@ export const apiKeyRoutes =
           },
         },
       },
-      async (request) => ({ apiKeys: await keel.apiKeys.list(request.principal) }),
+      async (request) => ({ apiKeys: await apiKeys.list(request.principal) }),
     );
 
     app.delete(
@@ -90,8 +95,8 @@ export const apiKeyRoutes =
         },
       },
       async (request) => {
-        const revoked = await keel.apiKeys.revoke(request.principal, request.params.id);
-        await recordAdminAction(keel, request, {
+        const revoked = await apiKeys.revoke(request.principal, request.params.id);
+        await recordAdminAction(request, {
           action: 'api-key.revoke',
           target: `api-key:${revoked.id}`,
           workspaceId: revoked.workspaceId,

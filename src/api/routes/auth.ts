@@ -3,7 +3,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AuthenticationError } from '../../auth/errors.js';
 import type { TokenPair } from '../../auth/accounts.js';
-import type { Keel } from '../../keel.js';
+import type { AccountService } from '../../auth/accounts.js';
+import type { LoginGuard } from '../../limits/login-guard.js';
+import type { AccountStore } from '../../store/account-store.js';
 import { RateLimitedError } from '../../limits/errors.js';
 import { SMALL_BODY, errorSchema } from '../schemas.js';
 
@@ -33,18 +35,40 @@ const errors = {
   429: errorSchema,
 };
 
+/** How the refresh cookie is set: `secure` (https only) outside development, and its lifetime. */
+export interface RefreshCookie {
+  secure: boolean;
+  maxAgeSeconds: number;
+}
+
 /**
  * Sets the refresh token as an httpOnly, SameSite=Strict cookie scoped to `/v1/auth`: the web
  * app's copy, which no script can read. Every route that signs someone in calls this.
  */
-export function setRefreshCookie(keel: Keel, reply: FastifyReply, pair: TokenPair) {
+export function setRefreshCookie(cookie: RefreshCookie, reply: FastifyReply, pair: TokenPair) {
   return reply.setCookie(REFRESH_COOKIE, pair.refreshToken, {
     httpOnly: true,
     sameSite: 'strict',
-    secure: keel.config.profile !== 'development',
+    secure: cookie.secure,
     path: '/v1/auth',
-    maxAge: keel.config.auth.jwt.refreshTtlSeconds,
+    maxAge: cookie.maxAgeSeconds,
   });
+}
+
+export interface AuthRouteDeps {
+  accounts: Pick<
+    AccountService,
+    | 'register'
+    | 'setup'
+    | 'login'
+    | 'refresh'
+    | 'logout'
+    | 'logoutWithRefreshToken'
+    | 'changePassword'
+  >;
+  users: Pick<AccountStore, 'getUser'>;
+  loginGuard: LoginGuard;
+  refreshCookie: RefreshCookie;
 }
 
 /**
@@ -52,7 +76,7 @@ export function setRefreshCookie(keel: Keel, reply: FastifyReply, pair: TokenPai
  * httpOnly, SameSite=Strict cookie scoped to `/v1/auth` (the web app), so no script can read it.
  */
 export const authRoutes =
-  (keel: Keel): FastifyPluginAsyncZod =>
+  ({ accounts, users, loginGuard, refreshCookie }: AuthRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     const presentedRefreshToken = (
       request: FastifyRequest,
@@ -72,7 +96,7 @@ export const authRoutes =
           response: { 201: userSchema, ...errors },
         },
       },
-      async (request, reply) => reply.status(201).send(await keel.accounts.register(request.body)),
+      async (request, reply) => reply.status(201).send(await accounts.register(request.body)),
     );
 
     app.post(
@@ -92,7 +116,7 @@ export const authRoutes =
           response: { 201: userSchema, ...errors },
         },
       },
-      async (request, reply) => reply.status(201).send(await keel.accounts.setup(request.body)),
+      async (request, reply) => reply.status(201).send(await accounts.setup(request.body)),
     );
 
     app.post(
@@ -109,7 +133,7 @@ export const authRoutes =
       },
       async (request, reply) => {
         const { email, password } = request.body;
-        const check = await keel.loginGuard.check(request.ip, email.toLowerCase());
+        const check = await loginGuard.check(request.ip, email.toLowerCase());
         if (!check.allowed) {
           throw new RateLimitedError({
             scope: 'login',
@@ -118,13 +142,13 @@ export const authRoutes =
           });
         }
         try {
-          const { tokens } = await keel.accounts.login(email, password);
-          await keel.loginGuard.recordSuccess(request.ip, email.toLowerCase());
-          setRefreshCookie(keel, reply, tokens);
+          const { tokens } = await accounts.login(email, password);
+          await loginGuard.recordSuccess(request.ip, email.toLowerCase());
+          setRefreshCookie(refreshCookie, reply, tokens);
           return tokens;
         } catch (error) {
           if (error instanceof AuthenticationError)
-            await keel.loginGuard.recordFailure(request.ip, email.toLowerCase());
+            await loginGuard.recordFailure(request.ip, email.toLowerCase());
           throw error;
         }
       },
@@ -154,8 +178,8 @@ export const authRoutes =
             'refresh_token_required',
             'Send {"refreshToken"} or the refresh cookie',
           );
-        const pair = await keel.accounts.refresh(token);
-        setRefreshCookie(keel, reply, pair);
+        const pair = await accounts.refresh(token);
+        setRefreshCookie(refreshCookie, reply, pair);
         return pair;
       },
     );
@@ -182,8 +206,8 @@ export const authRoutes =
         const token = presentedRefreshToken(request, request.body);
         const principal = request.principal as typeof request.principal | undefined;
         if (principal && principal.kind === 'user')
-          await keel.accounts.logout(principal, request.body?.everywhere ?? false);
-        else if (token) await keel.accounts.logoutWithRefreshToken(token);
+          await accounts.logout(principal, request.body?.everywhere ?? false);
+        else if (token) await accounts.logoutWithRefreshToken(token);
         else
           throw new AuthenticationError(
             'authentication_required',
@@ -212,7 +236,7 @@ export const authRoutes =
         },
       },
       async (request, reply) => {
-        await keel.accounts.changePassword(
+        await accounts.changePassword(
           request.principal,
           request.body.currentPassword,
           request.body.newPassword,
@@ -244,9 +268,7 @@ export const authRoutes =
       async (request) => {
         const { principal } = request;
         const user =
-          principal.kind === 'local'
-            ? null
-            : ((await keel.store.accounts.getUser(principal.userId)) ?? null);
+          principal.kind === 'local' ? null : ((await users.getUser(principal.userId)) ?? null);
         return {
           user,
           workspaceId: principal.workspaceId,

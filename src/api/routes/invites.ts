@@ -1,10 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { InviteService } from '../../auth/invites.js';
-import type { Keel } from '../../keel.js';
-import { recordAdminAction } from '../admin-audit.js';
+import type { InviteService } from '../../auth/invites.js';
+import type { RecordAdminAction } from '../admin-audit.js';
 import { SMALL_BODY, errorSchema } from '../schemas.js';
-import { setRefreshCookie, tokenPairSchema, userSchema } from './auth.js';
+import { type RefreshCookie, setRefreshCookie, tokenPairSchema, userSchema } from './auth.js';
 
 const errors = {
   400: errorSchema,
@@ -15,12 +14,16 @@ const errors = {
   429: errorSchema,
 };
 
+export interface InviteRouteDeps {
+  invites: Pick<InviteService, 'invite' | 'accept'>;
+  refreshCookie: RefreshCookie;
+  recordAdminAction: RecordAdminAction;
+}
+
 /** Invitations: a manager or admin invites by e-mail; the invited person sets a password. */
 export const inviteRoutes =
-  (keel: Keel): FastifyPluginAsyncZod =>
+  ({ invites, refreshCookie, recordAdminAction }: InviteRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    const invites = new InviteService(keel.accounts, keel.store.accounts, keel.store.invites);
-
     app.post(
       '/v1/users/invite',
       {
@@ -46,7 +49,7 @@ export const inviteRoutes =
       },
       async (request, reply) => {
         const invited = await invites.invite(request.principal, request.body);
-        await recordAdminAction(keel, request, {
+        await recordAdminAction(request, {
           action: 'user.invite',
           target: `user:${invited.user.id}`,
           workspaceId: invited.user.workspaceId,
@@ -72,7 +75,7 @@ export const inviteRoutes =
       },
       async (request, reply) => {
         const tokens = await invites.accept(request.body.token, request.body.password);
-        setRefreshCookie(keel, reply, tokens);
+        setRefreshCookie(refreshCookie, reply, tokens);
         return tokens;
       },
     );

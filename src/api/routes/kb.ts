@@ -1,13 +1,17 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ConflictError } from '../../errors.js';
-import type { Keel } from '../../keel.js';
-import { recordAdminAction } from '../admin-audit.js';
-import { hitView } from '../../search/search-service.js';
+import type { RecordAdminAction } from '../admin-audit.js';
+import { type SearchService, hitView } from '../../search/search-service.js';
 import { assertRole, hasRole } from '../../auth/principal.js';
 import { assertPublicGitUrl } from '../../kb/git-source.js';
 import { addSource, describeSource, requireSource, workspaceSourceIds } from '../../kb/sources.js';
 import { awaitSyncReport, enqueueSync } from '../../jobs/sync-jobs.js';
+import type { JobQueue } from '../../jobs/queue.js';
+import type { SourceCredentials } from '../../kb/source-credentials.js';
+import type { KnowledgeSync } from '../../kb/sync.js';
+import type { OutboundGuard } from '../../net/outbound-guard.js';
+import type { KnowledgeStore } from '../../store/store.js';
 import { jobLinks, jobStates } from './job-schemas.js';
 import {
   errorSchema,
@@ -33,9 +37,22 @@ const syncReportSchema = z.object({
   message: z.string().nullable(),
 });
 
+export interface KbRouteDeps {
+  knowledge: KnowledgeStore;
+  search: Pick<SearchService, 'search' | 'mode'>;
+  /** Checks a user-given git address before a source is added. */
+  outbound: Pick<OutboundGuard, 'check'>;
+  credentials: SourceCredentials;
+  /** Only to refuse a second sync of a source syncing in this process. */
+  sync: Pick<KnowledgeSync, 'isRunning'>;
+  /** Syncs run as `ingest` jobs. */
+  jobs: JobQueue;
+  recordAdminAction: RecordAdminAction;
+}
+
 /** Knowledge search and sources. */
 export const kbRoutes =
-  (keel: Keel): FastifyPluginAsyncZod =>
+  (deps: KbRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
       '/v1/kb/search',
@@ -52,10 +69,10 @@ export const kbRoutes =
         },
       },
       async (request) => {
-        const sourceIds = await workspaceSourceIds(keel.store, request.principal.workspaceId);
-        const hits = await keel.search.search(request.query.q, { k: request.query.k, sourceIds });
+        const sourceIds = await workspaceSourceIds(deps.knowledge, request.principal.workspaceId);
+        const hits = await deps.search.search(request.query.q, { k: request.query.k, sourceIds });
         return {
-          mode: keel.search.mode,
+          mode: deps.search.mode,
           hits: hits.map(hitView),
         };
       },
@@ -72,9 +89,11 @@ export const kbRoutes =
         },
       },
       async (request) => {
-        const sources = await keel.store.listSources(request.principal.workspaceId);
+        const sources = await deps.knowledge.listSources(request.principal.workspaceId);
         return {
-          sources: await Promise.all(sources.map((source) => describeSource(keel.store, source))),
+          sources: await Promise.all(
+            sources.map((source) => describeSource(deps.knowledge, source)),
+          ),
         };
       },
     );
@@ -100,21 +119,21 @@ export const kbRoutes =
         }
         // Every role: a user-given http(s) repository must be on a public address (or allowed).
         if (request.body.kind === 'git' && /^https?:\/\//i.test(request.body.location.trim())) {
-          await keel.outbound.check(request.body.location.trim());
+          await deps.outbound.check(request.body.location.trim());
         }
         const source = await addSource(
-          keel.store,
+          deps.knowledge,
           request.body,
           request.principal.workspaceId,
           process.cwd(),
-          keel.credentials,
+          deps.credentials,
         );
-        await recordAdminAction(keel, request, {
+        await deps.recordAdminAction(request, {
           action: 'source.create',
           target: `source:${source.id}`,
           changes: [`name: ${source.name}`, `kind: ${source.kind}`],
         });
-        return reply.status(201).send(await describeSource(keel.store, source));
+        return reply.status(201).send(await describeSource(deps.knowledge, source));
       },
     );
 
@@ -142,8 +161,8 @@ export const kbRoutes =
         },
       },
       async (request, reply) => {
-        const source = await requireSource(keel.store, request.params.id, request.principal);
-        if (keel.sync.isRunning(source.id)) {
+        const source = await requireSource(deps.knowledge, request.params.id, request.principal);
+        if (deps.sync.isRunning(source.id)) {
           throw new ConflictError(
             'sync_in_progress',
             `Source "${source.name}" is already syncing`,
@@ -153,7 +172,7 @@ export const kbRoutes =
         const wait = request.query.wait === 'true';
         // A caller waiting for the report retries themselves; a background sync is retried by the
         // queue with backoff.
-        const job = await enqueueSync(keel.jobs, source, {
+        const job = await enqueueSync(deps.jobs, source, {
           requestedBy: request.principal.userId,
           ...(wait && { attempts: 1 }),
         });
@@ -163,7 +182,7 @@ export const kbRoutes =
             if (!reply.raw.writableFinished) gone.abort();
           });
           try {
-            return await awaitSyncReport(keel.jobs, keel.store, source, job.id, gone.signal);
+            return await awaitSyncReport(deps.jobs, deps.knowledge, source, job.id, gone.signal);
           } catch (error) {
             // The caller left; the sync goes on, and there is nobody to answer.
             if (gone.signal.aborted) return reply.hijack();

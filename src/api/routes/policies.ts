@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyRequest } from 'fastify';
 import { actorOf } from '../../auth/actor.js';
-import type { Keel } from '../../keel.js';
-import { recordAdminAction } from '../admin-audit.js';
+import type { PolicyService } from '../../governor/policy-service.js';
+import type { RecordAdminAction } from '../admin-audit.js';
 import { errorSchema } from '../schemas.js';
 
 const activationSchema = z.object({
@@ -22,12 +22,12 @@ const changeBody = z
 
 /** Policy changes go into the audit chain too, beside the activation history. */
 async function recordPolicyChange(
-  keel: Keel,
+  recordAdminAction: RecordAdminAction,
   request: FastifyRequest,
   action: 'policy.activate' | 'policy.rollback',
   activation: z.infer<typeof activationSchema>,
 ): Promise<void> {
-  await recordAdminAction(keel, request, {
+  await recordAdminAction(request, {
     action,
     target: `policy:${activation.version}`,
     workspaceId: activation.workspaceId,
@@ -35,9 +35,14 @@ async function recordPolicyChange(
   });
 }
 
+export interface PolicyRouteDeps {
+  policies: Pick<PolicyService, 'current' | 'list' | 'activate' | 'rollback'>;
+  recordAdminAction: RecordAdminAction;
+}
+
 /** Policy versions, the activation history, and activate / roll back. */
 export const policyRoutes =
-  (keel: Keel): FastifyPluginAsyncZod =>
+  ({ policies, recordAdminAction }: PolicyRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
       '/v1/policies',
@@ -65,8 +70,8 @@ export const policyRoutes =
         },
       },
       async () => {
-        const bundle = await keel.policies.current();
-        const { versions, activations } = await keel.policies.list();
+        const bundle = await policies.current();
+        const { versions, activations } = await policies.list();
         return {
           active: {
             id: bundle.policy.id,
@@ -95,11 +100,11 @@ export const policyRoutes =
         },
       },
       async (request) => {
-        const activation = await keel.policies.activate(request.body.version, {
+        const activation = await policies.activate(request.body.version, {
           actor: actorOf(request.principal),
           reason: request.body.reason ?? 'activated via API',
         });
-        await recordPolicyChange(keel, request, 'policy.activate', activation);
+        await recordPolicyChange(recordAdminAction, request, 'policy.activate', activation);
         return activation;
       },
     );
@@ -116,12 +121,12 @@ export const policyRoutes =
         },
       },
       async (request) => {
-        const activation = await keel.policies.rollback({
+        const activation = await policies.rollback({
           actor: actorOf(request.principal),
           reason: request.body.reason ?? 'rolled back via API',
           ...(request.body.version && { to: request.body.version }),
         });
-        await recordPolicyChange(keel, request, 'policy.rollback', activation);
+        await recordPolicyChange(recordAdminAction, request, 'policy.rollback', activation);
         return activation;
       },
     );

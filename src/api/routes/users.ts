@@ -2,9 +2,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ForbiddenError } from '../../auth/errors.js';
 import { assertRole } from '../../auth/principal.js';
+import type { AccountService } from '../../auth/accounts.js';
 import { ConflictError } from '../../errors.js';
-import type { Keel } from '../../keel.js';
-import { recordAdminAction } from '../admin-audit.js';
+import type { AccountStore } from '../../store/account-store.js';
+import type { RecordAdminAction } from '../admin-audit.js';
 import { SMALL_BODY, errorSchema } from '../schemas.js';
 import { userSchema } from './auth.js';
 
@@ -18,9 +19,15 @@ const errors = {
   409: errorSchema,
 };
 
+export interface UserRouteDeps {
+  accounts: Pick<AccountService, 'createUser' | 'visibleUser' | 'setRole' | 'setDisabled'>;
+  users: Pick<AccountStore, 'listUsers' | 'listWorkspaces' | 'createWorkspace'>;
+  recordAdminAction: RecordAdminAction;
+}
+
 /** Users and workspaces: managers run their workspace, admins everything. */
 export const userRoutes =
-  (keel: Keel): FastifyPluginAsyncZod =>
+  ({ accounts, users, recordAdminAction }: UserRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
       '/v1/users',
@@ -36,7 +43,7 @@ export const userRoutes =
       async (request) => {
         const { principal } = request;
         return {
-          users: await keel.store.accounts.listUsers(
+          users: await users.listUsers(
             principal.role === 'admin' ? undefined : principal.workspaceId,
           ),
         };
@@ -74,8 +81,8 @@ export const userRoutes =
           if (request.body.role === 'admin')
             throw new ForbiddenError('role_required', 'Only an admin can create an admin');
         }
-        const user = await keel.accounts.createUser({ ...request.body, workspaceId });
-        await recordAdminAction(keel, request, {
+        const user = await accounts.createUser({ ...request.body, workspaceId });
+        await recordAdminAction(request, {
           action: 'user.create',
           target: `user:${user.id}`,
           workspaceId,
@@ -102,12 +109,11 @@ export const userRoutes =
       },
       async (request) => {
         const { principal } = request;
-        let user = await keel.accounts.visibleUser(principal, request.params.id);
-        if (request.body.role)
-          user = await keel.accounts.setRole(principal, user.id, request.body.role);
+        let user = await accounts.visibleUser(principal, request.params.id);
+        if (request.body.role) user = await accounts.setRole(principal, user.id, request.body.role);
         if (request.body.disabled !== undefined)
-          user = await keel.accounts.setDisabled(principal, user.id, request.body.disabled);
-        await recordAdminAction(keel, request, {
+          user = await accounts.setDisabled(principal, user.id, request.body.disabled);
+        await recordAdminAction(request, {
           action: 'user.update',
           target: `user:${user.id}`,
           workspaceId: user.workspaceId,
@@ -128,7 +134,7 @@ export const userRoutes =
           response: { 200: z.object({ workspaces: z.array(workspaceSchema) }), ...errors },
         },
       },
-      async () => ({ workspaces: await keel.store.accounts.listWorkspaces() }),
+      async () => ({ workspaces: await users.listWorkspaces() }),
     );
 
     app.post(
@@ -145,7 +151,7 @@ export const userRoutes =
       },
       async (request, reply) => {
         assertRole(request.principal, 'admin');
-        const taken = (await keel.store.accounts.listWorkspaces()).some(
+        const taken = (await users.listWorkspaces()).some(
           (workspace) => workspace.name === request.body.name,
         );
         if (taken)
@@ -153,8 +159,8 @@ export const userRoutes =
             'workspace_exists',
             `A workspace named "${request.body.name}" exists`,
           );
-        const workspace = await keel.store.accounts.createWorkspace(request.body.name);
-        await recordAdminAction(keel, request, {
+        const workspace = await users.createWorkspace(request.body.name);
+        await recordAdminAction(request, {
           action: 'workspace.create',
           target: `workspace:${workspace.id}`,
           workspaceId: workspace.id,
