@@ -1,4 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AccountService } from '../auth/accounts.js';
+import type { ApiKeyService } from '../auth/api-keys.js';
 import { AuthenticationError, ForbiddenError } from '../auth/errors.js';
 import {
   LOCAL_PRINCIPAL,
@@ -7,9 +9,9 @@ import {
   assertRole,
   assertScope,
 } from '../auth/principal.js';
-import type { Keel } from '../keel.js';
+import type { Config } from '../config/config.js';
 import { RateLimitedError } from '../limits/errors.js';
-import { rateLimitHeaders } from '../limits/rate-limiter.js';
+import { type RateLimiter, rateLimitHeaders } from '../limits/rate-limiter.js';
 import type { Role } from '../store/account-store.js';
 
 /** A route's access rule, declared beside its schema: who may call it and which limit applies. */
@@ -28,6 +30,15 @@ declare module 'fastify' {
 
 const WINDOW_MS = 60_000;
 
+/** What the access check reads: who a credential is, and the per-minute limits. */
+export interface AccessDeps {
+  authEnabled: boolean;
+  limits: Pick<Config['limits'], 'authPerMinute' | 'chatPerMinute' | 'searchPerMinute'>;
+  apiKeys: Pick<ApiKeyService, 'looksLikeKey' | 'authenticate'>;
+  accounts: Pick<AccountService, 'principalFromAccessToken'>;
+  limiter: Pick<RateLimiter, 'consume'>;
+}
+
 function bearer(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (!header) return undefined;
@@ -45,23 +56,23 @@ function bearer(request: FastifyRequest): string | undefined {
  * (`keel_…`), or — only with `KEEL_AUTH=off` on loopback — the local single user.
  */
 export async function authenticate(
-  keel: Keel,
+  deps: AccessDeps,
   request: FastifyRequest,
 ): Promise<Principal | undefined> {
-  if (!keel.config.auth.enabled) return LOCAL_PRINCIPAL;
+  if (!deps.authEnabled) return LOCAL_PRINCIPAL;
   const credential = bearer(request);
   if (!credential) return undefined;
-  if (keel.apiKeys.looksLikeKey(credential)) return keel.apiKeys.authenticate(credential);
-  return keel.accounts.principalFromAccessToken(credential);
+  if (deps.apiKeys.looksLikeKey(credential)) return deps.apiKeys.authenticate(credential);
+  return deps.accounts.principalFromAccessToken(credential);
 }
 
 async function applyRateLimit(
-  keel: Keel,
+  deps: AccessDeps,
   request: FastifyRequest,
   reply: FastifyReply,
   bucket: 'auth' | 'chat' | 'search',
 ) {
-  const { limits } = keel.config;
+  const { limits } = deps;
   const limit =
     bucket === 'auth'
       ? limits.authPerMinute
@@ -75,7 +86,7 @@ async function applyRateLimit(
       : principal.apiKeyId
         ? `api-key:${principal.apiKeyId}`
         : `user:${principal.userId}`;
-  const decision = await keel.limiter.consume(`${subject}:${bucket}`, {
+  const decision = await deps.limiter.consume(`${subject}:${bucket}`, {
     limit,
     windowMs: WINDOW_MS,
   });
@@ -84,18 +95,18 @@ async function applyRateLimit(
 }
 
 /** onRequest hook: resolves the principal, enforces the route's role, scope and rate limit. */
-export function accessHook(keel: Keel) {
+export function accessHook(deps: AccessDeps) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (request.is404) return;
     // Routes that declare nothing (a bug) are admin-only: access fails closed.
     const access: RouteAccess = request.routeOptions.config?.access ?? { role: 'admin' };
     if ('public' in access) {
-      const principal = await authenticate(keel, request).catch(() => undefined);
+      const principal = await authenticate(deps, request).catch(() => undefined);
       if (principal) request.principal = principal;
-      if (access.rateLimit) await applyRateLimit(keel, request, reply, access.rateLimit);
+      if (access.rateLimit) await applyRateLimit(deps, request, reply, access.rateLimit);
       return;
     }
-    const principal = await authenticate(keel, request);
+    const principal = await authenticate(deps, request);
     if (!principal)
       throw new AuthenticationError(
         'authentication_required',
@@ -105,7 +116,7 @@ export function accessHook(keel: Keel) {
     assertRole(principal, access.role);
     if (access.scope) assertScope(principal, access.scope);
     if (access.session) assertSession(principal);
-    if (access.rateLimit) await applyRateLimit(keel, request, reply, access.rateLimit);
+    if (access.rateLimit) await applyRateLimit(deps, request, reply, access.rateLimit);
   };
 }
 

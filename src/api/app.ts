@@ -97,7 +97,16 @@ export async function buildApp(keel: Keel) {
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
-  app.addHook('onRequest', accessHook(keel));
+  app.addHook(
+    'onRequest',
+    accessHook({
+      authEnabled: keel.config.auth.enabled,
+      limits: keel.config.limits,
+      apiKeys: keel.apiKeys,
+      accounts: keel.accounts,
+      limiter: keel.limiter,
+    }),
+  );
   // One log line per request: route, status and time; never the body or query text.
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

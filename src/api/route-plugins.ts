@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { InviteService } from '../auth/invites.js';
+import { Uploads } from '../kb/uploads/uploads.js';
 import { type Keel, readinessChecks } from '../keel.js';
 import { adminActionRecorder } from './admin-audit.js';
+import { memoryCapturer } from './memory-capture.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
@@ -37,17 +39,29 @@ import { webAppRoutes } from './web-app.js';
  * that hands parts of `Keel` to routes, so each plugin's signature names all it depends on.
  */
 export function routePlugins(keel: Keel): FastifyPluginAsyncZod[] {
-  const { config, store, jobs, blobs, policies, accounts } = keel;
+  const { config, store, jobs, blobs, policies, accounts, answers, quotas, metrics } = keel;
   const recordAdminAction = adminActionRecorder({ audit: store, policies, secret: config.secret });
   const refreshCookie = {
     secure: config.profile !== 'development',
     maxAgeSeconds: config.auth.jwt.refreshTtlSeconds,
   };
   return [
-    healthRoutes({ readiness: () => readinessChecks(keel), metrics: keel.metrics }),
-    chatRoutes(keel),
-    openAiChatRoutes(keel),
-    mcpRoutes(keel),
+    healthRoutes({ readiness: () => readinessChecks(keel), metrics }),
+    chatRoutes({
+      answers,
+      quotas,
+      metrics,
+      conversations: store.conversations,
+      realtime: keel.realtime,
+      captureMemories: memoryCapturer({
+        jobs,
+        policies,
+        memories: store.memories,
+        logger: keel.logger,
+      }),
+    }),
+    openAiChatRoutes({ answers, quotas, metrics, policies }),
+    mcpRoutes({ answers, quotas, metrics, search: keel.search, store }),
     kbRoutes({
       knowledge: store,
       search: keel.search,
@@ -58,10 +72,21 @@ export function routePlugins(keel: Keel): FastifyPluginAsyncZod[] {
       recordAdminAction,
     }),
     kbExampleRoutes({ knowledge: store }),
-    uploadRoutes(keel),
-    visionRoutes(keel),
+    uploadRoutes({
+      uploads: new Uploads({
+        store,
+        blobs,
+        syncSource: (source) => keel.syncSource(source),
+      }),
+      maxRequestBytes: config.server.uploadMaxRequestBytes,
+    }),
+    visionRoutes({
+      vision: keel.vision,
+      maxImageBytes: config.providers.vision.maxImageBytes,
+      jobs,
+    }),
     policyRoutes({ policies, recordAdminAction }),
-    governorRoutes({ answers: keel.answers }),
+    governorRoutes({ answers }),
     authRoutes({
       accounts,
       users: store.accounts,
@@ -86,7 +111,7 @@ export function routePlugins(keel: Keel): FastifyPluginAsyncZod[] {
       refreshCookie,
       recordAdminAction,
     }),
-    webAppRoutes(keel),
+    webAppRoutes({ web: config.web, authEnabled: config.auth.enabled, users: store.accounts }),
     jobRoutes({ jobs, knowledge: store, outbound: keel.outbound }),
     jobEventRoutes({ jobs }),
     jobOutputRoutes({ jobs, blobs }),

@@ -3,7 +3,8 @@ import { resolve, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Keel } from '../keel.js';
+import type { Config } from '../config/config.js';
+import type { AccountStore } from '../store/account-store.js';
 import { errorBody } from './error-handler.js';
 
 /** Paths that belong to the API: never answered with the app, so a typo there is a JSON 404. */
@@ -59,15 +60,22 @@ async function fileFor(root: string, urlPath: string): Promise<string | undefine
   return stats?.isFile() ? absolute.slice(root.length + 1) : undefined;
 }
 
+export interface WebAppRouteDeps {
+  web: Config['web'];
+  authEnabled: boolean;
+  /** No account yet means first-run setup is pending. */
+  users: Pick<AccountStore, 'countUsers'>;
+}
+
 /**
  * The single-page web app from `KEEL_WEB_DIR` at `/`, with the fallback a client-side router
  * needs (any other page path answers `index.html`), and `GET /config.json`, which tells a copy
  * of the app hosted elsewhere where the API is and whether first-run setup is pending.
  */
 export const webAppRoutes =
-  (keel: Keel): FastifyPluginAsyncZod =>
+  ({ web, authEnabled, users }: WebAppRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    const root = resolve(keel.config.web.dir);
+    const root = resolve(web.dir);
     const built = Boolean(await stat(resolve(root, 'index.html')).catch(() => undefined));
     // `serve: false`: only `reply.sendFile`, so the one route below decides what is served.
     await app.register(fastifyStatic, {
@@ -105,13 +113,12 @@ export const webAppRoutes =
         },
       },
       async (_request, reply) => {
-        const authEnabled = keel.config.auth.enabled;
         void reply.header('cache-control', 'no-cache');
         return {
-          apiOrigin: keel.config.web.apiOrigin ?? '',
+          apiOrigin: web.apiOrigin ?? '',
           authEnabled,
           // The same condition POST /v1/auth/setup accepts the setup token under.
-          setupRequired: authEnabled && (await keel.store.accounts.countUsers()) === 0,
+          setupRequired: authEnabled && (await users.countUsers()) === 0,
         };
       },
     );

@@ -30,6 +30,13 @@ export function jobCaller(payload: { workspaceId: string; userId?: string }): Qu
   };
 }
 
+/** What a governed call uses: the answerer, the quotas and (optionally) the counters. */
+export interface GovernedCallServices {
+  answers: Answerer;
+  quotas: QuotaService;
+  metrics?: Pick<Metrics, 'governorDecisions' | 'quotaRefusals'>;
+}
+
 /**
  * One governed answer on behalf of a caller, as every entry point asks it (`/v1/chat`,
  * `/v1/chat/completions`, MCP `ask`, `generate` jobs): the quota is reserved first and settled
@@ -39,11 +46,7 @@ export function jobCaller(payload: { workspaceId: string; userId?: string }): Qu
  *   const answer = await governedCall(keel, request.principal, { message: 'What is Keel?' }, { traceId });
  */
 export async function governedCall(
-  keel: {
-    answers: Answerer;
-    quotas: QuotaService;
-    metrics?: Pick<Metrics, 'governorDecisions' | 'quotaRefusals'>;
-  },
+  keel: GovernedCallServices,
   caller: Caller,
   question: ChatRequestInput,
   options: Omit<AnswerOptions, 'workspaceId' | 'actor' | 'userId'> & {

@@ -6,16 +6,16 @@ import { actorOf } from '../auth/actor.js';
 import { type Principal, type Scope, assertScope } from '../auth/principal.js';
 import { isKeelError } from '../errors.js';
 import { citationLabel } from '../governor/prompt.js';
-import type { Keel } from '../keel.js';
 import { workspaceSourceIds } from '../kb/sources.js';
-import { governedCall } from '../limits/governed-call.js';
-import { hitView } from '../search/search-service.js';
+import { type GovernedCallServices, governedCall } from '../limits/governed-call.js';
+import { type SearchService, hitView } from '../search/search-service.js';
+import type { KnowledgeStore } from '../store/store.js';
 
-/** What the MCP server uses of a Keel. */
-export type McpServices = Pick<
-  Keel,
-  'answers' | 'quotas' | 'metrics' | 'search' | 'store' | 'policies'
->;
+/** What the MCP server uses: governed answers, search, and the knowledge sources it lists. */
+export interface McpServices extends GovernedCallServices {
+  search: Pick<SearchService, 'search'>;
+  store: KnowledgeStore;
+}
 
 const DOCUMENT_TEMPLATE = 'keel://documents/{sourceId}/{path}';
 /** Enough for a resource picker; a larger knowledge base is reached through search. */

@@ -2,17 +2,25 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { KeelError, isKeelError } from '../../errors.js';
 import type { AnswerOptions } from '../../governor/answerer.js';
 import type { GovernedAnswer } from '../../governor/governor.js';
-import type { Keel } from '../../keel.js';
+import type { RealtimeAnnouncer } from '../../events/realtime.js';
+import type { ConversationStore } from '../../store/conversation-store.js';
 import { errorBody } from '../error-handler.js';
-import { governedCall } from '../../limits/governed-call.js';
+import { type GovernedCallServices, governedCall } from '../../limits/governed-call.js';
 import { answerSchema, chatBodySchema, errorSchema } from '../schemas.js';
 import { SseStream } from '../sse.js';
 import { type ChatHistory, openChatHistory } from '../chat-history.js';
-import { captureMemories } from '../memory-capture.js';
+import type { CaptureMemories } from '../memory-capture.js';
+
+export interface ChatRouteDeps extends GovernedCallServices {
+  conversations: ConversationStore;
+  /** Announces each appended message to the conversation's realtime topic. */
+  realtime: RealtimeAnnouncer;
+  captureMemories: CaptureMemories;
+}
 
 /** `POST /v1/chat`: one governed answer, as JSON or (with `stream: true`) as SSE. */
 export const chatRoutes =
-  (keel: Keel): FastifyPluginAsyncZod =>
+  (deps: ChatRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.post(
       '/v1/chat',
@@ -40,20 +48,20 @@ export const chatRoutes =
         const traceId = String(request.id);
         const { principal } = request;
         const history = await openChatHistory(
-          keel.store.conversations,
+          deps.conversations,
           principal,
           { ...question, conversationId },
-          keel.realtime,
+          deps.realtime,
         );
         const governed = async (
           live: Pick<AnswerOptions, 'onDelta' | 'onRefusal' | 'signal'> = {},
         ) => {
           const answer = await remembered(
             history,
-            governedCall(keel, principal, question, { traceId, ...live }),
+            governedCall(deps, principal, question, { traceId, ...live }),
           );
           if (answer.conversationId)
-            await captureMemories(keel, principal, {
+            await deps.captureMemories(principal, {
               answer,
               conversationId: answer.conversationId,
             });

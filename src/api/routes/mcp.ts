@@ -10,7 +10,7 @@ import { errorBody } from '../error-handler.js';
  * transport, so any API process can answer any call and nothing is kept between calls.
  */
 export const mcpRoutes =
-  (keel: McpServices): FastifyPluginAsyncZod =>
+  (services: McpServices): FastifyPluginAsyncZod =>
   async (app) => {
     app.post(
       '/mcp',
@@ -31,7 +31,7 @@ export const mcpRoutes =
         },
       },
       async (request, reply) => {
-        const server = createMcpServer(keel, request.principal);
+        const server = createMcpServer(services, request.principal);
         const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
         reply.raw.on('close', () => {
           void transport.close();

@@ -2,9 +2,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { actorOf } from '../../auth/actor.js';
 import { NotFoundError, ValidationError, isKeelError } from '../../errors.js';
 import type { GovernedAnswer } from '../../governor/governor.js';
-import type { Keel } from '../../keel.js';
+import type { PolicyService } from '../../governor/policy-service.js';
 import { errorBody } from '../error-handler.js';
-import { governedCall } from '../../limits/governed-call.js';
+import { type GovernedCallServices, governedCall } from '../../limits/governed-call.js';
 import { handleOpenAiError, openAiError } from '../openai/errors.js';
 import {
   type CompletionBody,
@@ -77,13 +77,18 @@ const errors = {
   504: openAiErrorSchema,
 };
 
+export interface OpenAiChatRouteDeps extends GovernedCallServices {
+  /** The active policy's agents are the models. */
+  policies: Pick<PolicyService, 'current'>;
+}
+
 /**
  * The OpenAI-compatible serving API: `POST /v1/chat/completions` and `GET /v1/models`, where each
  * model is a Keel agent. Every call is governed exactly as `POST /v1/chat` (input policy,
  * retrieval, output validation, quota, audit); citations travel in the `keel` field.
  */
 export const openAiChatRoutes =
-  (keel: Keel): FastifyPluginAsyncZod =>
+  (deps: OpenAiChatRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.setErrorHandler(handleOpenAiError);
     // Agents carry no creation time of their own; OpenAI's field wants one.
@@ -101,7 +106,7 @@ export const openAiChatRoutes =
         },
       },
       async () => {
-        const bundle = await keel.policies.current();
+        const bundle = await deps.policies.current();
         return {
           object: 'list' as const,
           data: bundle.agents.map((agent) => ({
@@ -130,7 +135,7 @@ export const openAiChatRoutes =
       },
       async (request, reply) => {
         const body = request.body;
-        const { agents } = await keel.policies.current();
+        const { agents } = await deps.policies.current();
         if (!agents.some((agent) => agent.id === body.model)) {
           throw new NotFoundError('model_not_found', `No model (agent) "${body.model}"`, {
             model: body.model,
@@ -149,7 +154,7 @@ export const openAiChatRoutes =
         const id = `chatcmpl-${traceId}`;
         const created = Math.floor(Date.now() / 1000);
         if (!body.stream) {
-          const answer = await governedCall(keel, request.principal, question, { traceId, actor });
+          const answer = await governedCall(deps, request.principal, question, { traceId, actor });
           return {
             id,
             object: 'chat.completion' as const,
@@ -184,7 +189,7 @@ export const openAiChatRoutes =
         });
         try {
           // The same governed stream `/v1/chat` relays: only text the governor releases.
-          const answer = await governedCall(keel, request.principal, question, {
+          const answer = await governedCall(deps, request.principal, question, {
             traceId,
             actor,
             signal: abort.signal,

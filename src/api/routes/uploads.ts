@@ -2,8 +2,7 @@ import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { KeelError, NotFoundError } from '../../errors.js';
-import type { Keel } from '../../keel.js';
-import { type StoredUpload, Uploads } from '../../kb/uploads/uploads.js';
+import type { StoredUpload, Uploads } from '../../kb/uploads/uploads.js';
 import { errorSchema } from '../schemas.js';
 
 const storedSchema = z.object({
@@ -57,16 +56,16 @@ async function readParts(
   return { ...(sourceId && { sourceId }), files };
 }
 
+export interface UploadRouteDeps {
+  uploads: Pick<Uploads, 'source' | 'store' | 'index' | 'existing' | 'list' | 'remove'>;
+  /** The most one upload request may carry, all its files together. */
+  maxRequestBytes: number;
+}
+
 /** `POST|GET|DELETE /v1/kb/uploads`: documents added from the browser or any HTTP client. */
 export const uploadRoutes =
-  (keel: Keel): FastifyPluginAsyncZod =>
+  ({ uploads, maxRequestBytes }: UploadRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    const uploads = new Uploads({
-      store: keel.store,
-      blobs: keel.blobs,
-      syncSource: (source) => keel.syncSource(source),
-    });
-
     app.post(
       '/v1/kb/uploads',
       {
@@ -96,7 +95,7 @@ export const uploadRoutes =
         }
         const { sourceId, files } = await readParts(
           request.parts() as AsyncIterable<MultipartFile>,
-          keel.config.server.uploadMaxRequestBytes,
+          maxRequestBytes,
         );
         if (files.length === 0) {
           throw new KeelError('no_files', 'The request holds no `file` part', 400);

@@ -3,8 +3,9 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { KeelError, ValidationError } from '../../errors.js';
-import type { Keel } from '../../keel.js';
 import { parsePayload } from '../../jobs/contracts.js';
+import type { JobQueue } from '../../jobs/queue.js';
+import type { VisionService } from '../../vision/vision-service.js';
 import { authorizeEnqueue } from '../job-access.js';
 import { decisionSchema, errorSchema } from '../schemas.js';
 import { jobLinks, jobSchema } from './job-schemas.js';
@@ -81,11 +82,14 @@ async function readForm(
  * multipart at all (415), a vision provider here (503), at most `maxImages` images each within
  * the size limit (413), at least one image (400) and a prompt or an agent (400).
  */
-async function readVisionRequest(keel: Keel, request: FastifyRequest, maxImages: number) {
+async function readVisionRequest(
+  { vision, maxImageBytes: maxBytes }: VisionRouteDeps,
+  request: FastifyRequest,
+  maxImages: number,
+) {
   if (!request.isMultipart()) {
     throw new KeelError('unsupported_media_type', 'Send the image as multipart/form-data', 415);
   }
-  const vision = keel.vision;
   if (!vision) {
     throw new KeelError(
       'vision_not_configured',
@@ -93,7 +97,6 @@ async function readVisionRequest(keel: Keel, request: FastifyRequest, maxImages:
       503,
     );
   }
-  const maxBytes = keel.config.providers.vision.maxImageBytes;
   const form = await readForm(
     request.parts({
       limits: { fileSize: maxBytes, files: maxImages },
@@ -108,12 +111,20 @@ async function readVisionRequest(keel: Keel, request: FastifyRequest, maxImages:
   return { vision, form };
 }
 
+export interface VisionRouteDeps {
+  /** Undefined when no vision provider is configured: the routes answer 503. */
+  vision: Pick<VisionService, 'analyze' | 'store'> | undefined;
+  maxImageBytes: number;
+  /** Batches run as `vision` jobs. */
+  jobs: Pick<JobQueue, 'enqueue'>;
+}
+
 /**
  * `POST /v1/vision/analyze`: one image and a prompt (or an agent) in, the model's analysis out.
  * `POST /v1/vision/batches`: several images stored at once and analysed by a `vision` job.
  */
 export const visionRoutes =
-  (keel: Keel): FastifyPluginAsyncZod =>
+  (deps: VisionRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.post(
       '/v1/vision/analyze',
@@ -137,7 +148,7 @@ export const visionRoutes =
         },
       },
       async (request) => {
-        const { vision, form } = await readVisionRequest(keel, request, 1);
+        const { vision, form } = await readVisionRequest(deps, request, 1);
         return vision.analyze({
           caller: request.principal,
           image: form.images[0]!,
@@ -168,7 +179,7 @@ export const visionRoutes =
         },
       },
       async (request, reply) => {
-        const { vision, form } = await readVisionRequest(keel, request, MAX_BATCH_IMAGES);
+        const { vision, form } = await readVisionRequest(deps, request, MAX_BATCH_IMAGES);
         const { principal } = request;
         const images: string[] = [];
         for (const image of form.images) {
@@ -179,7 +190,7 @@ export const visionRoutes =
           ...(form.prompt && { prompt: form.prompt }),
           ...(form.agent && { agent: form.agent }),
         });
-        const job = await keel.jobs.enqueue('vision', parsePayload('vision', payload));
+        const job = await deps.jobs.enqueue('vision', parsePayload('vision', payload));
         return reply
           .status(202)
           .header('location', jobLinks(job.id).job)
