@@ -1,6 +1,13 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuthFixture, createAuthFixture } from '../../../test/helpers/auth-fixtures.js';
+import { createRouteApp } from '../../../test/helpers/route-app.js';
+import type { Principal } from '../../auth/principal.js';
+import { LocalBlobStore } from '../../blobs/blob-store-local.js';
 import type { JobRecord } from '../../jobs/queue.js';
+import { seriesRoutes } from './series.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const DAY = 86_400_000;
@@ -118,62 +125,6 @@ describe('time series uploads and job outputs', () => {
     expect(theirs.json()).toEqual({ series: [] });
   });
 
-  it('refuses a bad file with the line named, and keeps the series stored before', async () => {
-    expect((await upload('kept', dailyCsv(20))).statusCode).toBe(200);
-
-    const broken = await upload('kept', 'timestamp,value\n2024-01-01,1\n2024-01-02,lots\n');
-    expect(broken.statusCode).toBe(400);
-    const error = broken.json<{ error: { code: string; message: string } }>().error;
-    expect(error.code).toBe('series_invalid');
-    expect(error.message).toContain('line 3');
-
-    const short = await upload('kept', dailyCsv(3));
-    expect(short.statusCode).toBe(400);
-    expect(short.json<{ error: { code: string } }>().error.code).toBe('series_too_short');
-
-    const still = await fixture.app.inject({
-      method: 'GET',
-      url: '/v1/series/kept',
-      headers: fixture.a.user.headers,
-    });
-    expect(still.body).toBe(dailyCsv(20));
-  });
-
-  it('answers bad ids, media types and unknown series with clear 4xx codes', async () => {
-    const badId = await upload('..%2Fescape', dailyCsv(20));
-    expect(badId.statusCode).toBe(400);
-
-    const json = await fixture.app.inject({
-      method: 'PUT',
-      url: '/v1/series/as-json',
-      headers: fixture.a.user.headers,
-      payload: { timestamp: '2024-01-01', value: 1 },
-    });
-    expect(json.statusCode).toBe(415);
-
-    const missing = await fixture.app.inject({
-      method: 'DELETE',
-      url: '/v1/series/never-uploaded',
-      headers: fixture.a.user.headers,
-    });
-    expect(missing.statusCode).toBe(404);
-    expect(missing.json<{ error: { code: string } }>().error.code).toBe('series_not_found');
-
-    expect((await upload('gone-soon', dailyCsv(12))).statusCode).toBe(200);
-    const removed = await fixture.app.inject({
-      method: 'DELETE',
-      url: '/v1/series/gone-soon',
-      headers: fixture.a.user.headers,
-    });
-    expect(removed.statusCode).toBe(204);
-    const after = await fixture.app.inject({
-      method: 'GET',
-      url: '/v1/series/gone-soon',
-      headers: fixture.a.user.headers,
-    });
-    expect(after.statusCode).toBe(404);
-  });
-
   it('has no output for a job that is not completed or stores none', async () => {
     const enqueued = await fixture.app.inject({
       method: 'POST',
@@ -193,5 +144,90 @@ describe('time series uploads and job outputs', () => {
     });
     expect(waiting.statusCode).toBe(409);
     expect(waiting.json<{ error: { code: string } }>().error.code).toBe('job_not_completed');
+  });
+});
+
+describe('series routes on a local blob store alone', () => {
+  let app: Awaited<ReturnType<typeof createRouteApp>>;
+  const alice = { authorization: 'Bearer alice' };
+  const principal: Principal = {
+    kind: 'user',
+    userId: 'usr_alice',
+    email: 'alice@example.com',
+    workspaceId: 'ws_a',
+    role: 'user',
+    scopes: 'all',
+    apiKeyId: null,
+    sessionId: null,
+  };
+
+  const upload = (seriesId: string, body: string) =>
+    app.inject({
+      method: 'PUT',
+      url: `/v1/series/${seriesId}`,
+      headers: { ...alice, 'content-type': 'text/csv' },
+      payload: body,
+    });
+
+  beforeAll(async () => {
+    const blobs = new LocalBlobStore(join(mkdtempSync(join(tmpdir(), 'keel-series-')), 'blobs'));
+    app = await createRouteApp(seriesRoutes({ blobs }), { alice: principal });
+  });
+  afterAll(() => app.close());
+
+  it('refuses a bad file with the line named, and keeps the series stored before', async () => {
+    expect((await upload('kept', dailyCsv(20))).statusCode).toBe(200);
+
+    const broken = await upload('kept', 'timestamp,value\n2024-01-01,1\n2024-01-02,lots\n');
+    expect(broken.statusCode).toBe(400);
+    const error = broken.json<{ error: { code: string; message: string } }>().error;
+    expect(error.code).toBe('series_invalid');
+    expect(error.message).toContain('line 3');
+
+    const short = await upload('kept', dailyCsv(3));
+    expect(short.statusCode).toBe(400);
+    expect(short.json<{ error: { code: string } }>().error.code).toBe('series_too_short');
+
+    const still = await app.inject({
+      method: 'GET',
+      url: '/v1/series/kept',
+      headers: alice,
+    });
+    expect(still.body).toBe(dailyCsv(20));
+  });
+
+  it('answers bad ids, media types and unknown series with clear 4xx codes', async () => {
+    const badId = await upload('..%2Fescape', dailyCsv(20));
+    expect(badId.statusCode).toBe(400);
+
+    const json = await app.inject({
+      method: 'PUT',
+      url: '/v1/series/as-json',
+      headers: alice,
+      payload: { timestamp: '2024-01-01', value: 1 },
+    });
+    expect(json.statusCode).toBe(415);
+
+    const missing = await app.inject({
+      method: 'DELETE',
+      url: '/v1/series/never-uploaded',
+      headers: alice,
+    });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json<{ error: { code: string } }>().error.code).toBe('series_not_found');
+
+    expect((await upload('gone-soon', dailyCsv(12))).statusCode).toBe(200);
+    const removed = await app.inject({
+      method: 'DELETE',
+      url: '/v1/series/gone-soon',
+      headers: alice,
+    });
+    expect(removed.statusCode).toBe(204);
+    const after = await app.inject({
+      method: 'GET',
+      url: '/v1/series/gone-soon',
+      headers: alice,
+    });
+    expect(after.statusCode).toBe(404);
   });
 });
