@@ -53,7 +53,10 @@ export async function postgresSchemaDump(url: string): Promise<string> {
       .rows[0]!.name;
     const facts = async (text: string): Promise<string[]> => {
       const result = await client.query<Record<string, unknown>>(text, [schema]);
-      return result.rows.map((row) => Object.values(row).map(String).join(' | '));
+      // Spacing inside a function body or an expression is not schema: one space stands for any.
+      return result.rows.map((row) =>
+        Object.values(row).map(String).join(' | ').replace(/\s+/g, ' '),
+      );
     };
     const lines = [
       ...(await facts(
