@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { BlobStore } from '../blobs/blob-store.js';
 import { ConflictError, UpstreamError } from '../errors.js';
-import { postgresMigrations } from '../store/migrations/postgres.js';
+import { postgresMigrations } from '../store/migrations/index.js';
 import { describeDatabaseUrl } from '../store/open-storage.js';
 import { type BackupManifest, POSTGRES_FILE_NAME } from './backup-manifest.js';
 import { uploadStream } from './backup-streams.js';

@@ -3,7 +3,7 @@ import { chmod, copyFile, link, mkdtemp, rename, rm, stat } from 'node:fs/promis
 import { join } from 'node:path';
 import type { BlobStore } from '../blobs/blob-store.js';
 import { ConflictError, NotFoundError } from '../errors.js';
-import { sqliteMigrations } from '../store/migrations/sqlite.js';
+import { sqliteMigrations } from '../store/migrations/index.js';
 import { type BackupManifest, SQLITE_FILE_NAMES } from './backup-manifest.js';
 import { uploadGzipped } from './backup-streams.js';
 import type {

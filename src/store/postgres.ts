@@ -2,7 +2,7 @@ import { type Kysely, Migrator, sql } from 'kysely';
 import { KyselyAccountStore } from './kysely-accounts.js';
 import { KyselyStore } from './kysely-store.js';
 import { type NewerSchema, migrateToLatest } from './migrate.js';
-import { postgresMigrations } from './migrations/postgres.js';
+import { postgresMigrations } from './migrations/index.js';
 import { LOCK_NAMESPACE, lockForTransaction } from './postgres-locks.js';
 import { lexicalSearchPostgres } from './postgres-lexical.js';
 import { createPool, kyselyFor } from './postgres-pool.js';

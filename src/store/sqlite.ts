@@ -6,7 +6,7 @@ import * as sqliteVec from 'sqlite-vec';
 import { KyselyAccountStore } from './kysely-accounts.js';
 import { KyselyStore } from './kysely-store.js';
 import { type NewerSchema, migrateToLatest } from './migrate.js';
-import { sqliteMigrations } from './migrations/sqlite.js';
+import { sqliteMigrations } from './migrations/index.js';
 import type { Database } from './schema.js';
 import { StatementCache } from './sqlite-statements.js';
 import { SqliteUsageStore } from './sqlite-usage.js';
