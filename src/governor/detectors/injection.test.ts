@@ -4,6 +4,7 @@ import {
   DEFAULT_INJECTION_FLAG_THRESHOLD,
   DEFAULT_INJECTION_THRESHOLD,
   detectInjection,
+  rememberingInjectionDetector,
   scoreInjection,
 } from './injection.js';
 import { extractFeatures, normaliseText, structureCues } from './injection-features.js';
@@ -197,6 +198,23 @@ describe('detectInjection', () => {
     const verdict = detectInjection(text);
     expect(verdict.injection).toBe(true);
     expect(verdict.reasons).toEqual([expect.stringMatching(/^classifier score 0\.\d\d$/)]);
+  });
+});
+
+describe('rememberingInjectionDetector', () => {
+  it('gives the verdict detectInjection gives, against the thresholds of each call', () => {
+    const detect = rememberingInjectionDetector(2);
+    const texts = [...attacks.map(({ text }) => text), ...ordinary, '', 'Summarise this article'];
+    for (const text of [...texts, ...texts.toReversed()]) {
+      const { score } = scoreInjection(text);
+      for (const [threshold, flag] of [
+        [0.95, 0.9],
+        [score, score],
+        [score + 0.01, score],
+      ])
+        expect(detect(text, threshold, flag)).toEqual(detectInjection(text, threshold, flag));
+      expect(detect(text)).toEqual(detectInjection(text));
+    }
   });
 });
 

@@ -2,7 +2,11 @@ import { extractFeatures } from './injection-features.js';
 import modelFile from './injection-model.json' with { type: 'json' };
 import type { LinearModel } from './injection-model-format.js';
 import { decodeModel, linearProbability } from './injection-model-format.js';
-import { combineInjectionScores, matchInjectionRules } from './injection-rules.js';
+import {
+  type InjectionRule,
+  combineInjectionScores,
+  matchInjectionRules,
+} from './injection-rules.js';
 
 export interface InjectionScore {
   /** 0..1: the classifier's probability combined with every rule that fired. */
@@ -39,14 +43,36 @@ function loadedModel(): LinearModel {
   return model;
 }
 
-function assess(text: string, threshold: number): InjectionScore {
-  if (text.trim() === '') return { score: 0, reasons: [] };
-  const modelProbability = linearProbability(loadedModel(), extractFeatures(text));
-  const fired = matchInjectionRules(text);
+/** What the classifier and the rules found in a text: it depends on the text alone. */
+interface Evidence {
+  modelProbability: number;
+  fired: InjectionRule[];
+}
+
+/** A blank text: nothing to find, and no reason to give at any threshold. */
+const BLANK: Evidence = { modelProbability: 0, fired: [] };
+
+function evidenceOf(text: string): Evidence {
+  if (text.trim() === '') return BLANK;
+  return {
+    modelProbability: linearProbability(loadedModel(), extractFeatures(text)),
+    fired: matchInjectionRules(text),
+  };
+}
+
+function judge(evidence: Evidence, threshold: number): InjectionScore {
+  if (evidence === BLANK) return { score: 0, reasons: [] };
+  const { modelProbability, fired } = evidence;
   const reasons = fired.map((rule) => rule.reason);
   if (modelProbability >= threshold)
     reasons.push(`classifier score ${modelProbability.toFixed(2)}`);
   return { score: combineInjectionScores(modelProbability, fired), reasons };
+}
+
+function verdict(evidence: Evidence, threshold: number, flagThreshold: number): InjectionVerdict {
+  const { score, reasons } = judge(evidence, Math.min(threshold, flagThreshold));
+  const injection = score >= threshold;
+  return { injection, suspicious: !injection && score >= flagThreshold, score, reasons };
 }
 
 /**
@@ -59,7 +85,7 @@ function assess(text: string, threshold: number): InjectionScore {
  *   // { score: 0.99…, reasons: ['asks to ignore or forget the previous instructions', …] }
  */
 export function scoreInjection(text: string): InjectionScore {
-  return assess(text, DEFAULT_INJECTION_THRESHOLD);
+  return judge(evidenceOf(text), DEFAULT_INJECTION_THRESHOLD);
 }
 
 /**
@@ -76,7 +102,33 @@ export function detectInjection(
   threshold: number = DEFAULT_INJECTION_THRESHOLD,
   flagThreshold: number = Math.min(DEFAULT_INJECTION_FLAG_THRESHOLD, threshold),
 ): InjectionVerdict {
-  const { score, reasons } = assess(text, Math.min(threshold, flagThreshold));
-  const injection = score >= threshold;
-  return { injection, suspicious: !injection && score >= flagThreshold, score, reasons };
+  return verdict(evidenceOf(text), threshold, flagThreshold);
+}
+
+/**
+ * `detectInjection` for texts that come back again and again — retrieved passages, which change
+ * only when the knowledge base is synced. Every text is still judged on every call, against the
+ * thresholds of that call; what the classifier and the rules found in it is worked out once and
+ * kept for the `size` texts judged most recently (about a millisecond of CPU per 2,000-character
+ * passage otherwise, on every passage of every answer).
+ *
+ * @example
+ *   const detectPassage = rememberingInjectionDetector();
+ *   detectPassage(passage.text, 0.95).injection
+ */
+export function rememberingInjectionDetector(size = 1_000): typeof detectInjection {
+  const found = new Map<string, Evidence>();
+  return (text, threshold = DEFAULT_INJECTION_THRESHOLD, flagThreshold) => {
+    let evidence = found.get(text);
+    if (evidence) found.delete(text);
+    else evidence = evidenceOf(text);
+    // Re-inserting keeps the map in order of last use; the first key is the longest unused.
+    found.set(text, evidence);
+    if (found.size > size) found.delete(found.keys().next().value!);
+    return verdict(
+      evidence,
+      threshold,
+      flagThreshold ?? Math.min(DEFAULT_INJECTION_FLAG_THRESHOLD, threshold),
+    );
+  };
 }

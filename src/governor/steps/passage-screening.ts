@@ -1,4 +1,4 @@
-import { detectInjection } from '../detectors/injection.js';
+import { rememberingInjectionDetector } from '../detectors/injection.js';
 import { citationLabel } from '../prompt.js';
 import type { GovernorStep } from '../step.js';
 
@@ -17,6 +17,9 @@ const FLAG = {
 export const PASSAGE_INJECTION_THRESHOLD = 0.95;
 
 const DONE = { flag: 'flagged', fence: 'fenced', drop: 'dropped' } as const;
+
+/** The same passages are retrieved call after call: each is judged anew, scored once. */
+const detectInjection = rememberingInjectionDetector();
 
 /**
  * Indirect prompt injection: scans every retrieved passage with the injection detector, since a
