@@ -14,6 +14,7 @@ export const decisionSchema = z.object({
   status: decisionStatusSchema,
   reasons: z.array(z.string()),
 });
+export type Decision = z.infer<typeof decisionSchema>;
 
 export const citationSchema = z.object({
   index: z.number().int(),

@@ -6,19 +6,21 @@ import type { Store } from '../store/store.js';
 import { DEFAULT_WORKSPACE } from '../store/store.js';
 import type { AnswerOptions } from './answerer.js';
 import { inSpan } from '../telemetry/tracing.js';
-import { runPipeline } from './pipeline.js';
+import { StepStopped, recordFailure, runFinalStep, runStep } from './pipeline.js';
 import { StreamGate } from './stream-gate.js';
-import type { PolicyBundle } from './policy-bundle.js';
+import type { Agent, PolicyBundle } from './policy-bundle.js';
 import type { PolicyService } from './policy-service.js';
 import type { GovernedAnswer, InputCheck } from './answer-schema.js';
-import type { GovernorContext, GovernorStep } from './step.js';
+import { type Answered, type Call, type CallLog, type Step, newCallLog } from './step.js';
 import type { Cache } from '../cache/cache.js';
+import type { RecalledMemory } from '../memory/recall.js';
 import type { EmbeddingProvider } from '../providers/provider.js';
+import { scopedSources } from './scoped-sources.js';
 import { createAnswerCache } from './steps/answer-cache.js';
-import { createAuditStep } from './steps/audit.js';
+import { type AuditInput, createAuditStep } from './steps/audit.js';
 import { type ProviderForAgent, createGenerationStep } from './steps/generation.js';
 import { inputSizeStep } from './steps/input-size.js';
-import { outputValidationStep } from './steps/output-validation.js';
+import { type Grounds, outputValidationStep } from './steps/output-validation.js';
 import { passageScreeningStep } from './steps/passage-screening.js';
 import { piiStep } from './steps/pii.js';
 import { promptInjectionStep } from './steps/prompt-injection.js';
@@ -39,17 +41,67 @@ export interface ChatRequestInput {
   temperature?: number;
 }
 
-/** The input policy alone: what `/v1/governor/check` dry-runs. */
-const INPUT_STEPS: GovernorStep[] = [inputSizeStep, promptInjectionStep, piiStep, topicRulesStep];
+/**
+ * The input policy alone: what `/v1/governor/check` dry-runs. Each step reads the text the one
+ * before gave (after `pii`: redacted), the text the model will see.
+ */
+const INPUT_STEPS: Step<string, string>[] = [
+  inputSizeStep,
+  promptInjectionStep,
+  piiStep,
+  topicRulesStep,
+];
+
+/** What the answer steps produced: the answer, and what the answer object tells besides. */
+interface Governed {
+  agent: Agent;
+  memories: RecalledMemory[];
+  /** Where the answer cache keeps this answer. */
+  cacheKey: string;
+  answered: Answered;
+}
+
+function newCall(request: ChatRequestInput, bundle: PolicyBundle, options: AnswerOptions): Call {
+  return {
+    traceId: options.traceId ?? randomUUID(),
+    workspaceId: options.workspaceId || DEFAULT_WORKSPACE,
+    startedAt: Date.now(),
+    bundle,
+    request,
+    ...(options.actor && { actor: options.actor }),
+    ...(options.userId && { userId: options.userId }),
+    ...(options.signal && { signal: options.signal }),
+  };
+}
+
+/** Runs the input steps; the text they end with, as far as they got when one refused. */
+async function checkInput(
+  call: Call,
+  log: CallLog,
+): Promise<{ text: string; stopped?: StepStopped }> {
+  let text = call.request.message;
+  for (const step of INPUT_STEPS) {
+    try {
+      text = await runStep(step, text, call, log);
+    } catch (error) {
+      if (error instanceof StepStopped) return { text, stopped: error };
+      throw error;
+    }
+  }
+  return { text };
+}
 
 /**
- * The governor: composes the steps in one place. Order is the policy: input checks, routing,
- * retrieval, generation, output validation; the audit record is written whatever happens.
+ * The governor: composes the steps in one place, handing each the outputs it reads. Order is the
+ * policy: input checks, routing, memory, the answer cache, retrieval, passage screening,
+ * generation, output validation; the audit record is written whatever happens.
  */
 export class Governor {
-  private readonly answerSteps: GovernorStep[];
-  private readonly auditStep: GovernorStep;
+  private readonly memoryStep: ReturnType<typeof createMemoryStep>;
   private readonly answerCache: ReturnType<typeof createAnswerCache>;
+  private readonly retrievalStep: ReturnType<typeof createRetrievalStep>;
+  private readonly generationStep: ReturnType<typeof createGenerationStep>;
+  private readonly auditStep: ReturnType<typeof createAuditStep>;
 
   constructor(
     private readonly deps: {
@@ -66,49 +118,15 @@ export class Governor {
       logger?: Pick<Logger, 'error'>;
     },
   ) {
-    this.answerCache = createAnswerCache({
-      cache: deps.cache,
-      store: deps.store,
-      providerFor: deps.providerFor,
+    this.memoryStep = createMemoryStep({
+      memories: deps.store.memories,
+      embedder: deps.embedder,
+      ...(deps.onEmbeddingError && { onEmbeddingError: deps.onEmbeddingError }),
     });
-    this.answerSteps = [
-      ...INPUT_STEPS,
-      routingStep,
-      createMemoryStep({
-        memories: deps.store.memories,
-        embedder: deps.embedder,
-        ...(deps.onEmbeddingError && { onEmbeddingError: deps.onEmbeddingError }),
-      }),
-      this.answerCache.step,
-      createRetrievalStep({ search: deps.search, store: deps.store }),
-      passageScreeningStep,
-      createGenerationStep(deps.providerFor),
-      outputValidationStep,
-    ];
+    this.answerCache = createAnswerCache({ cache: deps.cache, providerFor: deps.providerFor });
+    this.retrievalStep = createRetrievalStep({ search: deps.search });
+    this.generationStep = createGenerationStep(deps.providerFor);
     this.auditStep = createAuditStep({ store: deps.store, secret: deps.secret, kind: 'chat' });
-  }
-
-  private async newContext(
-    request: ChatRequestInput,
-    traceId?: string,
-    bundle?: PolicyBundle,
-  ): Promise<GovernorContext> {
-    return {
-      traceId: traceId ?? randomUUID(),
-      workspaceId: DEFAULT_WORKSPACE,
-      startedAt: Date.now(),
-      bundle: bundle ?? (await this.deps.policies.current()),
-      request,
-      input: request.message,
-      decision: { status: 'allowed', reasons: [] },
-      passages: [],
-      memories: [],
-      knowledgeVersions: {},
-      citations: [],
-      flags: [],
-      usage: { inputTokens: 0, outputTokens: 0 },
-      steps: [],
-    };
   }
 
   /**
@@ -124,14 +142,15 @@ export class Governor {
     });
   }
 
-  private async runCheck(text: string, bundle?: PolicyBundle): Promise<InputCheck> {
-    const context = await this.newContext({ message: text }, undefined, bundle);
-    await runPipeline(context, INPUT_STEPS);
+  private async runCheck(message: string, bundle?: PolicyBundle): Promise<InputCheck> {
+    const call = newCall({ message }, bundle ?? (await this.deps.policies.current()), {});
+    const log = newCallLog();
+    const { text } = await checkInput(call, log);
     return {
-      decision: context.decision,
-      redactedText: context.input,
-      policy: { id: context.bundle.policy.id, version: context.bundle.version },
-      steps: context.steps,
+      decision: log.decision,
+      redactedText: text,
+      policy: { id: call.bundle.policy.id, version: call.bundle.version },
+      steps: log.steps,
     };
   }
 
@@ -158,54 +177,103 @@ export class Governor {
     });
   }
 
+  /**
+   * The answer steps, each given what it reads. `seen` gathers what the audit record tells of a
+   * call that may end at any step: the agent once routed, the knowledge versions once retrieved
+   * (or cached), the model's result once it answered.
+   */
+  private async answerSteps(call: Call, seen: AuditInput, gate?: StreamGate): Promise<Governed> {
+    const run = <In, Out>(step: Step<In, Out>, input: In) => runStep(step, input, call, seen.log);
+    const checked = await checkInput(call, seen.log);
+    if (checked.stopped) throw checked.stopped;
+    const { text } = checked;
+    const agent = await run(routingStep, text);
+    seen.agent = agent;
+    const memories = await run(this.memoryStep, { agent, text });
+    const sources = await scopedSources(this.deps.store, call.workspaceId, agent);
+    const { key: cacheKey, hit } = await run(this.answerCache.step, {
+      agent,
+      sources,
+      memories,
+      text,
+    });
+    if (hit) {
+      seen.knowledgeVersions = hit.knowledgeVersions;
+      seen.result = hit.result;
+      return { agent, memories, cacheKey, answered: hit };
+    }
+    const { passages: retrieved, knowledgeVersions } = await run(this.retrievalStep, {
+      agent,
+      text,
+      sources,
+    });
+    seen.knowledgeVersions = knowledgeVersions;
+    const grounds: Grounds = {
+      passages: await run(passageScreeningStep, retrieved),
+      promptText: agent.promptText,
+      output: call.bundle.policy.output,
+    };
+    const result = await run(this.generationStep, { agent, text, memories, grounds, gate });
+    seen.result = result;
+    const validated = await run(outputValidationStep, { grounds, result });
+    return { agent, memories, cacheKey, answered: { ...validated, knowledgeVersions, result } };
+  }
+
   private async governedAnswer(
     request: ChatRequestInput,
     options: AnswerOptions,
   ): Promise<GovernedAnswer> {
     // Who asks decides whether a running canary serves the call (sticky per user).
     const bundle = await this.deps.policies.current(options.userId ?? options.actor);
-    const context = await this.newContext(request, options.traceId, bundle);
-    if (options.onDelta)
-      context.stream = new StreamGate(context, {
+    const call = newCall(request, bundle, options);
+    const log = newCallLog();
+    const gate =
+      options.onDelta &&
+      new StreamGate({
         onDelta: options.onDelta,
         ...(options.onRefusal && { onRefusal: options.onRefusal }),
       });
-    if (options.signal) context.signal = options.signal;
-    if (options.workspaceId) context.workspaceId = options.workspaceId;
-    if (options.actor) context.actor = options.actor;
-    if (options.userId) context.userId = options.userId;
-    await runPipeline(context, this.answerSteps, [this.auditStep], (stepId, error) =>
-      this.deps.logger?.error(
-        { traceId: context.traceId, step: stepId, err: error },
-        'The audit record of this call could not be written',
-      ),
-    );
-    if (!context.stopped) {
-      context.stream?.finish(context);
-      await this.answerCache.remember(context);
+    const seen: AuditInput = { log, knowledgeVersions: {} };
+    let governed: Governed | StepStopped;
+    try {
+      governed = await this.answerSteps(call, seen, gate).catch((error: unknown) => {
+        if (error instanceof StepStopped) return error;
+        recordFailure(log, error);
+        throw error;
+      });
+    } finally {
+      await runFinalStep(this.auditStep, seen, call, log, (stepId, error) =>
+        this.deps.logger?.error(
+          { traceId: call.traceId, step: stepId, err: error },
+          'The audit record of this call could not be written',
+        ),
+      );
     }
-    const policy = { id: context.bundle.policy.id, version: context.bundle.version };
-    if (context.stopped) {
-      throw new PolicyRefusalError('input_refused', context.stopped.message, {
-        reason: context.stopped.code,
-        decision: context.decision,
+    const policy = { id: bundle.policy.id, version: bundle.version };
+    if (governed instanceof StepStopped) {
+      throw new PolicyRefusalError('input_refused', governed.message, {
+        reason: governed.code,
+        decision: log.decision,
         policy,
-        traceId: context.traceId,
+        traceId: call.traceId,
       });
     }
+    const { agent, memories, cacheKey, answered } = governed;
+    gate?.finish(log.decision, answered.answer);
+    await this.answerCache.remember(cacheKey, answered, log);
     return {
-      answer: context.answer ?? '',
-      citations: context.citations,
-      usage: context.usage,
+      answer: answered.answer,
+      citations: answered.citations,
+      usage: answered.result.usage,
       policy,
-      decision: context.decision,
-      agent: context.agent?.id ?? null,
-      provider: context.result?.provider ?? null,
-      model: context.result?.model ?? null,
-      knowledgeVersions: context.knowledgeVersions,
-      flags: context.flags,
-      traceId: context.traceId,
-      memories: context.memories.map(({ id, kind, text }) => ({ id, kind, text })),
+      decision: log.decision,
+      agent: agent.id,
+      provider: answered.result.provider,
+      model: answered.result.model,
+      knowledgeVersions: answered.knowledgeVersions,
+      flags: log.flags,
+      traceId: call.traceId,
+      memories: memories.map(({ id, kind, text }) => ({ id, kind, text })),
     };
   }
 }

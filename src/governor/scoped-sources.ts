@@ -1,18 +1,20 @@
 import type { KnowledgeStore, Source } from '../store/store.js';
-import type { GovernorContext } from './step.js';
+import type { Agent } from './policy-bundle.js';
 
 /**
  * The knowledge sources the call's agent may read: its scopes, or every source of the workspace
- * when it names none. The answer cache (for its key) and retrieval both need them; the list is
- * read once per call, so the two always agree and the database is asked once.
+ * when it names none. The answer cache (for its key) and retrieval both need them; the governor
+ * reads them once per call and hands them to both, so the two always agree.
  *
  * @example
- *   const sources = await scopedSources(context, store);
+ *   const sources = await scopedSources(store, call.workspaceId, agent);
  */
-export function scopedSources(context: GovernorContext, store: KnowledgeStore): Promise<Source[]> {
-  context.scopedSources ??= store.listSources(context.workspaceId).then((sources) => {
-    const scopes = context.agent?.knowledge.scopes ?? [];
-    return scopes.length === 0 ? sources : sources.filter((source) => scopes.includes(source.name));
-  });
-  return context.scopedSources;
+export async function scopedSources(
+  store: KnowledgeStore,
+  workspaceId: string,
+  agent: Agent,
+): Promise<Source[]> {
+  const sources = await store.listSources(workspaceId);
+  const { scopes } = agent.knowledge;
+  return scopes.length === 0 ? sources : sources.filter((source) => scopes.includes(source.name));
 }

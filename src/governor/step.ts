@@ -1,70 +1,71 @@
-import type { ChatResult, Passage, TokenUsage } from '../providers/provider.js';
-import type { Agent, PolicyBundle } from './policy-bundle.js';
-import type { Source } from '../store/store.js';
+import type { ChatResult } from '../providers/provider.js';
+import type { PolicyBundle } from './policy-bundle.js';
 import type { ChatRequestInput } from './governor.js';
-import type { StreamGate } from './stream-gate.js';
-import type { RecalledMemory } from '../memory/recall.js';
-import type { Citation, DecisionStatus, StepRecord } from './answer-schema.js';
+import type { Citation, Decision, DecisionStatus, StepRecord } from './answer-schema.js';
 
-/** What one governed call carries from step to step. Steps read and fill it in order. */
-export interface GovernorContext {
-  traceId: string;
-  workspaceId: string;
+/** What is fixed for one governed call before its first step: who asks, under which policy. */
+export interface Call {
+  readonly traceId: string;
+  readonly workspaceId: string;
   /** Who asked, when known; written to the audit record. */
-  actor?: string;
+  readonly actor?: string;
   /** The person asking (not an API key): whose long-term memories the answer may use. */
-  userId?: string;
-  startedAt: number;
-  bundle: PolicyBundle;
-  request: ChatRequestInput;
-  /** The text the model sees: the message after redaction. */
-  input: string;
-  decision: { status: DecisionStatus; reasons: string[] };
-  agent?: Agent;
-  passages: Passage[];
-  /** The user's memories relevant to the question (memory step); data, never instructions. */
-  memories: RecalledMemory[];
-  knowledgeVersions: Record<string, string>;
-  result?: ChatResult;
-  answer?: string;
-  citations: Citation[];
-  flags: string[];
-  usage: TokenUsage;
-  steps: StepRecord[];
+  readonly userId?: string;
+  readonly startedAt: number;
+  readonly bundle: PolicyBundle;
+  readonly request: ChatRequestInput;
   /** Aborted when the caller goes away; the provider call is cancelled with it. */
-  signal?: AbortSignal;
-  /** Streaming: judges the provider's text and passes on only what output validation allows. */
-  stream?: StreamGate;
-  /** The agent's knowledge sources, read once per call (see `scoped-sources.ts`). */
-  scopedSources?: Promise<Source[]>;
-  /** The answer-cache key, set by the cache step for storing the answer afterwards. */
-  cacheKey?: string;
-  /** Set by a step that stops the pipeline; the remaining steps (but audit) are skipped. */
-  stopped?: { step: string; code: string; message: string };
-}
-
-/** What a step reports: its decision for the audit record, and optionally a stop. */
-export interface StepOutcome {
-  decision: string;
-  reasons?: string[];
-  /** The work is done (e.g. a cache hit): skip the remaining steps without refusing. */
-  skipRest?: boolean;
-  stop?: { code: string; message: string };
+  readonly signal?: AbortSignal;
 }
 
 /**
- * One governor step: an id, one method that inspects or rewrites the context, and a way to
- * stop with a reason (return `stop`).
+ * What a call's steps add up to, kept by the pipeline (never written by a step): the decision,
+ * the flags and each step's record, for the answer and the audit record.
  */
-export interface GovernorStep {
-  readonly id: string;
-  run(context: GovernorContext): Promise<StepOutcome> | StepOutcome;
+export interface CallLog {
+  decision: Decision;
+  flags: string[];
+  steps: StepRecord[];
 }
 
-/** Raises the decision to `refused`/`redacted` (never lowers it) and keeps the reasons. */
-export function escalate(context: GovernorContext, status: DecisionStatus, reason: string): void {
-  const order: DecisionStatus[] = ['allowed', 'redacted', 'refused'];
-  if (order.indexOf(status) > order.indexOf(context.decision.status))
-    context.decision.status = status;
-  context.decision.reasons.push(reason);
+export const newCallLog = (): CallLog => ({
+  decision: { status: 'allowed', reasons: [] },
+  flags: [],
+  steps: [],
+});
+
+/** What a step reports for the record, and what it adds to the call's decision and flags. */
+interface StepReport {
+  decision: string;
+  reasons?: string[];
+  /** Raises the call's decision to `status` (never lowers it) and adds the reasons. */
+  verdict?: { status: DecisionStatus; reasons: string[] };
+  flags?: string[];
+}
+
+/** A step's result: its output for the next steps, or a stop that ends the call with a reason. */
+export type StepOutcome<Out> = StepReport &
+  ({ output: Out } | { stop: { code: string; message: string } });
+
+/**
+ * One governor step: an id and one function from what it reads (`In`, plus the call's fixed
+ * facts) to what it produces (`Out`). The governor composes the steps, handing each one's output
+ * to the steps that read it, so what a step depends on is in its type.
+ */
+export interface Step<In, Out> {
+  readonly id: string;
+  run(input: In, call: Call): StepOutcome<Out> | Promise<StepOutcome<Out>>;
+}
+
+/**
+ * What the answer steps end with, from the model (generation, then output validation) or from the
+ * answer cache: both paths must give all of it, so neither can leave a field out.
+ */
+export interface Answered {
+  answer: string;
+  citations: Citation[];
+  /** Source name → version of the knowledge the answer was drawn from. */
+  knowledgeVersions: Record<string, string>;
+  /** The model call that answered; for a cache hit the first call's provider and model, no usage. */
+  result: ChatResult;
 }

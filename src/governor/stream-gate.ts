@@ -1,12 +1,16 @@
 import { splitSentences } from './grounding.js';
-import type { DecisionStatus } from './answer-schema.js';
-import type { GovernorContext } from './step.js';
-import { leaksPrompt, redactSecrets, unsupportedSentences } from './steps/output-validation.js';
+import type { Decision } from './answer-schema.js';
+import {
+  type Grounds,
+  leaksPrompt,
+  redactSecrets,
+  unsupportedSentences,
+} from './steps/output-validation.js';
 
 /** What a streaming caller is told: validated text, and a refusal the moment it is known. */
 export interface StreamListener {
   onDelta: (text: string) => void;
-  onRefusal?: (decision: { status: DecisionStatus; reasons: string[] }) => void;
+  onRefusal?: (decision: Decision) => void;
 }
 
 /** A sentence (or line) end after which more text has begun, so no citation marker can follow. */
@@ -31,9 +35,9 @@ function lastCompleteEnd(text: string): number {
  * always a prefix of the JSON answer and the decision is the same.
  *
  * @example
- *   const gate = new StreamGate(context, { onDelta: (text) => sse.send('delta', { text }) });
- *   for await (const piece of pieces) if (!gate.push(piece)) break;
- *   gate.finish(context);
+ *   const gate = new StreamGate({ onDelta: (text) => sse.send('delta', { text }) });
+ *   for await (const piece of pieces) if (!gate.push(piece, grounds)) break;
+ *   gate.finish(decision, answer);
  */
 export class StreamGate {
   private raw = '';
@@ -43,37 +47,34 @@ export class StreamGate {
   private cited = false;
   private refusalSent = false;
 
-  constructor(
-    private readonly context: GovernorContext,
-    private readonly listener: StreamListener,
-  ) {}
+  constructor(private readonly listener: StreamListener) {}
 
   /** Every character the provider sent so far, judged or not. */
   get received(): string {
     return this.raw;
   }
 
-  /** Takes the next piece of provider text; false once the answer is refused. */
-  push(text: string): boolean {
+  /** Takes the next piece of provider text, judged against `grounds`; false once refused. */
+  push(text: string, grounds: Grounds): boolean {
     if (this.refusalSent) return false;
     this.raw += text;
     const cut = this.judged + lastCompleteEnd(this.raw.slice(this.judged));
     if (cut <= this.judged) return true;
     const piece = this.raw.slice(this.judged, cut);
     this.judged = cut;
-    return this.judge(piece);
+    return this.judge(piece, grounds);
   }
 
-  private judge(piece: string): boolean {
+  private judge(piece: string, grounds: Grounds): boolean {
     const judgedText = this.raw.slice(0, this.judged);
-    if (leaksPrompt(this.context, judgedText)) {
+    if (leaksPrompt(grounds, judgedText)) {
       this.refuse(['system_prompt_leak']);
       return false;
     }
-    const { grounding, requireCitations } = this.context.bundle.policy.output;
-    const passages = new Set(this.context.passages.map((passage) => passage.index));
+    const { grounding, requireCitations } = grounds.output;
+    const passages = new Set(grounds.passages.map((passage) => passage.index));
     if (grounding === 'refuse') {
-      if (unsupportedSentences(this.context, piece).length > 0) this.holding = true;
+      if (unsupportedSentences(grounds, piece).length > 0) this.holding = true;
       if (!this.cited)
         this.cited = splitSentences(piece).some((sentence) =>
           sentence.citations.some((index) => passages.has(index)),
@@ -102,8 +103,8 @@ export class StreamGate {
   }
 
   /** After output validation: releases the rest of the answer, or reports its refusal. */
-  finish(context: GovernorContext): void {
-    if (context.decision.status === 'refused') this.refuse(context.decision.reasons);
-    else if (!this.refusalSent) this.release(context.answer ?? '');
+  finish(decision: Decision, answer: string): void {
+    if (decision.status === 'refused') this.refuse(decision.reasons);
+    else if (!this.refusalSent) this.release(answer);
   }
 }

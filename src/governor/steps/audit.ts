@@ -1,6 +1,16 @@
 import { createHash, createHmac } from 'node:crypto';
+import type { ChatResult } from '../../providers/provider.js';
 import type { AuditStore } from '../../store/store.js';
-import type { GovernorStep } from '../step.js';
+import type { Agent } from '../policy-bundle.js';
+import type { CallLog, Step } from '../step.js';
+
+/** What a call got to, wherever it ended: a refused input has no agent yet, a failed one no result. */
+export interface AuditInput {
+  log: CallLog;
+  agent?: Agent | undefined;
+  knowledgeVersions: Record<string, string>;
+  result?: ChatResult | undefined;
+}
 
 /**
  * Chains each record to the previous one: an HMAC keyed by KEEL_SECRET when set, so edits to
@@ -20,33 +30,33 @@ export function createAuditStep(deps: {
   store: AuditStore;
   secret: string | undefined;
   kind: string;
-}): GovernorStep {
+}): Step<AuditInput, void> {
   const sign = auditSigner(deps.secret);
   return {
     id: 'audit',
-    async run(context) {
+    async run({ log, agent, knowledgeVersions, result }, call) {
       const stored = await deps.store.appendAudit(
         {
-          traceId: context.traceId,
-          workspaceId: context.workspaceId,
+          traceId: call.traceId,
+          workspaceId: call.workspaceId,
           createdAt: new Date().toISOString(),
           kind: deps.kind,
-          policyVersion: context.bundle.version,
-          promptVersion: context.agent?.promptVersion ?? null,
-          agent: context.agent?.id ?? null,
-          provider: context.result?.provider ?? null,
-          model: context.result?.model ?? null,
-          knowledgeVersions: context.knowledgeVersions,
-          inputTokens: context.usage.inputTokens,
-          outputTokens: context.usage.outputTokens,
-          latencyMs: Date.now() - context.startedAt,
-          decision: context.decision.status,
-          steps: context.steps,
-          ...(context.actor && { actor: context.actor }),
+          policyVersion: call.bundle.version,
+          promptVersion: agent?.promptVersion ?? null,
+          agent: agent?.id ?? null,
+          provider: result?.provider ?? null,
+          model: result?.model ?? null,
+          knowledgeVersions,
+          inputTokens: result?.usage.inputTokens ?? 0,
+          outputTokens: result?.usage.outputTokens ?? 0,
+          latencyMs: Date.now() - call.startedAt,
+          decision: log.decision.status,
+          steps: log.steps,
+          ...(call.actor && { actor: call.actor }),
         },
         sign,
       );
-      return { decision: 'recorded', reasons: [`audit #${stored.id}`] };
+      return { decision: 'recorded', reasons: [`audit #${stored.id}`], output: undefined };
     },
   };
 }

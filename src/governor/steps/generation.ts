@@ -1,9 +1,12 @@
 import type { ChatChain } from '../../providers/factory.js';
 import type { ChatProvider, ChatRequest, ChatResult } from '../../providers/provider.js';
 import { countTokens } from '../../providers/token-count.js';
+import type { RecalledMemory } from '../../memory/recall.js';
 import type { Agent } from '../policy-bundle.js';
 import { buildMessages } from '../prompt.js';
-import type { GovernorContext, GovernorStep } from '../step.js';
+import type { Step } from '../step.js';
+import type { StreamGate } from '../stream-gate.js';
+import type { Grounds } from './output-validation.js';
 
 export type ProviderForAgent = (agent: Agent | undefined) => ChatChain;
 
@@ -23,22 +26,24 @@ function partialResult(provider: ChatProvider, request: ChatRequest, text: strin
 }
 
 /**
- * Streams through the context's gate, which passes on only validated text; stops the provider
- * when the gate refuses mid-stream or the caller goes away, keeping what was generated.
+ * Streams through the gate, which passes on only text validated against `grounds`; stops the
+ * provider when the gate refuses mid-stream or the caller goes away, keeping what was generated
+ * (flagged `stream_cancelled` when the caller left).
  */
 async function streamed(
-  context: GovernorContext,
   provider: ChatProvider,
   request: ChatRequest,
-): Promise<ChatResult> {
-  const gate = context.stream!;
+  gate: StreamGate,
+  grounds: Grounds,
+  caller?: AbortSignal,
+): Promise<{ result: ChatResult; flags: string[] }> {
   const stop = new AbortController();
-  const signal = context.signal ? AbortSignal.any([context.signal, stop.signal]) : stop.signal;
+  const signal = caller ? AbortSignal.any([caller, stop.signal]) : stop.signal;
   let result: ChatResult | undefined;
   try {
     for await (const event of provider.stream({ ...request, signal })) {
       if (event.type === 'done') result = event.result;
-      else if (!gate.push(event.text)) {
+      else if (!gate.push(event.text, grounds)) {
         stop.abort();
         break;
       }
@@ -46,45 +51,51 @@ async function streamed(
   } catch (error) {
     if (!signal.aborted) throw error;
   }
-  if (result) return result;
-  if (context.signal?.aborted) context.flags.push('stream_cancelled');
-  else if (!stop.signal.aborted) throw new Error('Provider stream ended without a result');
-  return partialResult(provider, request, gate.received);
+  if (result) return { result, flags: [] };
+  const cancelled = caller?.aborted ?? false;
+  if (!cancelled && !stop.signal.aborted) throw new Error('Provider stream ended without a result');
+  return {
+    result: partialResult(provider, request, gate.received),
+    flags: cancelled ? ['stream_cancelled'] : [],
+  };
+}
+
+/** What the model is given: the agent, the checked question, the screened passages, memories. */
+export interface GenerationInput {
+  agent: Agent;
+  text: string;
+  memories: RecalledMemory[];
+  grounds: Grounds;
+  /** Streaming: the gate the provider's text passes through. */
+  gate?: StreamGate | undefined;
 }
 
 /** Calls the agent's provider (with its fallback chain); streams when the caller listens. */
-export function createGenerationStep(providerFor: ProviderForAgent): GovernorStep {
+export function createGenerationStep(
+  providerFor: ProviderForAgent,
+): Step<GenerationInput, ChatResult> {
   return {
     id: 'generation',
-    async run(context) {
-      const provider = providerFor(context.agent).ground({
-        question: context.input,
-        passages: context.passages,
-      });
+    async run({ agent, text, memories, grounds, gate }, call) {
+      const provider = providerFor(agent).ground({ question: text, passages: grounds.passages });
       const request: ChatRequest = {
-        messages: buildMessages(
-          context.agent?.promptText ?? '',
-          context.passages,
-          context.input,
-          context.memories,
-        ),
-        ...(context.request.maxOutputTokens !== undefined && {
-          maxOutputTokens: context.request.maxOutputTokens,
+        messages: buildMessages(agent.promptText, grounds.passages, text, memories),
+        ...(call.request.maxOutputTokens !== undefined && {
+          maxOutputTokens: call.request.maxOutputTokens,
         }),
-        ...(context.request.temperature !== undefined && {
-          temperature: context.request.temperature,
+        ...(call.request.temperature !== undefined && {
+          temperature: call.request.temperature,
         }),
-        ...(context.signal && { signal: context.signal }),
+        ...(call.signal && { signal: call.signal }),
       };
-      const result = context.stream
-        ? await streamed(context, provider, request)
-        : await provider.chat(request);
-      context.result = result;
-      context.answer = result.text;
-      context.usage = result.usage;
+      const { result, flags } = gate
+        ? await streamed(provider, request, gate, grounds, call.signal)
+        : { result: await provider.chat(request), flags: [] };
       return {
         decision: `${result.provider}/${result.model}`,
         reasons: [`finish: ${result.finishReason}`],
+        flags,
+        output: result,
       };
     },
   };

@@ -1,32 +1,31 @@
-import type { GovernorStep } from '../step.js';
-import { escalate } from '../step.js';
+import type { Step } from '../step.js';
 
 /** Refuses empty messages and messages over the policy's `input.maxChars`. */
-export const inputSizeStep: GovernorStep = {
+export const inputSizeStep: Step<string, string> = {
   id: 'input-size',
-  run(context) {
-    const length = context.input.trim().length;
-    const limit = context.bundle.policy.input.maxChars;
+  run(text, call) {
+    const length = text.trim().length;
+    const limit = call.bundle.policy.input.maxChars;
     if (length === 0) {
-      escalate(context, 'refused', 'empty_input');
       return {
         decision: 'refused',
         reasons: ['empty_input'],
+        verdict: { status: 'refused', reasons: ['empty_input'] },
         stop: { code: 'input_empty', message: 'The message is empty' },
       };
     }
-    if (context.input.length > limit) {
-      const reason = `input_too_long: ${context.input.length} characters, limit ${limit}`;
-      escalate(context, 'refused', reason);
+    if (text.length > limit) {
+      const reason = `input_too_long: ${text.length} characters, limit ${limit}`;
       return {
         decision: 'refused',
         reasons: [reason],
+        verdict: { status: 'refused', reasons: [reason] },
         stop: {
           code: 'input_too_long',
-          message: `The message has ${context.input.length} characters; the policy allows ${limit}`,
+          message: `The message has ${text.length} characters; the policy allows ${limit}`,
         },
       };
     }
-    return { decision: 'allowed' };
+    return { decision: 'allowed', output: text };
   },
 };

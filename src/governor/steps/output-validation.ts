@@ -6,9 +6,26 @@ import {
   splitSentences,
   supportRatio,
 } from '../grounding.js';
+import type { ChatResult, Passage } from '../../providers/provider.js';
 import type { Citation } from '../answer-schema.js';
-import type { GovernorContext, GovernorStep } from '../step.js';
-import { escalate } from '../step.js';
+import type { Policy } from '../policy-schema.js';
+import type { Step } from '../step.js';
+
+/**
+ * What an answer is judged against: the passages it may cite, the agent's prompt it must not
+ * repeat, and the policy's output rules.
+ */
+export interface Grounds {
+  passages: Passage[];
+  promptText: string;
+  output: Policy['output'];
+}
+
+/** The answer as it may leave, and the passages it cites, numbered 1..n in order of use. */
+export interface ValidatedAnswer {
+  answer: string;
+  citations: Citation[];
+}
 
 const NO_SUPPORT_ANSWER =
   'I could not find support for an answer in the knowledge base, so I will not guess. Try rephrasing the question or adding a knowledge source that covers it.';
@@ -19,16 +36,17 @@ function isLeadIn(text: string): boolean {
 }
 
 function checkCitations(
-  context: GovernorContext,
+  grounds: Grounds,
+  answer: string,
   reasons: string[],
-): { unsupported: string[]; sentences: number } {
-  const { minSupport } = context.bundle.policy.output;
-  const byIndex = new Map(context.passages.map((passage) => [passage.index, passage]));
-  const allWords = new Set(context.passages.flatMap((passage) => [...contentWords(passage.text)]));
+): { unsupported: string[]; sentences: number; citations: Citation[] } {
+  const { minSupport } = grounds.output;
+  const byIndex = new Map(grounds.passages.map((passage) => [passage.index, passage]));
+  const allWords = new Set(grounds.passages.flatMap((passage) => [...contentWords(passage.text)]));
   const cited = new Set<number>();
   const unsupported: string[] = [];
   let claims = 0;
-  for (const sentence of splitSentences(context.answer ?? '')) {
+  for (const sentence of splitSentences(answer)) {
     const valid = sentence.citations.filter((index) => byIndex.has(index));
     const invalid = sentence.citations.filter((index) => !byIndex.has(index));
     if (invalid.length > 0)
@@ -42,7 +60,7 @@ function checkCitations(
         : allWords;
     if (supportRatio(sentence.text, supporting) < minSupport) unsupported.push(sentence.text);
   }
-  context.citations = [...cited]
+  const citations = [...cited]
     .sort((left, right) => left - right)
     .map((index): Citation => {
       const passage = byIndex.get(index)!;
@@ -55,7 +73,7 @@ function checkCitations(
         score: passage.score,
       };
     });
-  return { unsupported, sentences: claims };
+  return { unsupported, sentences: claims, citations };
 }
 
 // A prompt is a policy file: the same few texts on every call, so their shingles are kept.
@@ -75,13 +93,13 @@ function shinglesOfPrompt(text: string): Set<string> {
  * Whether `answer` repeats the agent's prompt verbatim (a shared word 6-gram the passages do not
  * also contain). Used on the whole answer and, while streaming, on the text judged so far.
  */
-export function leaksPrompt(context: GovernorContext, answer: string): boolean {
-  const promptShingles = shinglesOfPrompt(context.agent?.promptText ?? '');
+export function leaksPrompt(grounds: Grounds, answer: string): boolean {
+  const promptShingles = shinglesOfPrompt(grounds.promptText);
   const fromPrompt = [...shingles(answer)].filter((gram) => promptShingles.has(gram));
   // Quoting a passage that happens to repeat the prompt is no leak; the passages are shingled
   // only when the answer shares words with the prompt at all, which is rare.
   if (fromPrompt.length === 0) return false;
-  const quoted = shingles(context.passages.map((passage) => passage.text).join('\n'));
+  const quoted = shingles(grounds.passages.map((passage) => passage.text).join('\n'));
   return fromPrompt.some((gram) => !quoted.has(gram));
 }
 
@@ -94,10 +112,10 @@ export function redactSecrets(text: string): { text: string; count: number } {
 }
 
 /** Sentences of `text` whose content words the passages (cited, or all) do not support. */
-export function unsupportedSentences(context: GovernorContext, text: string): string[] {
-  const { minSupport } = context.bundle.policy.output;
-  const byIndex = new Map(context.passages.map((passage) => [passage.index, passage]));
-  const allWords = new Set(context.passages.flatMap((passage) => [...contentWords(passage.text)]));
+export function unsupportedSentences(grounds: Grounds, text: string): string[] {
+  const { minSupport } = grounds.output;
+  const byIndex = new Map(grounds.passages.map((passage) => [passage.index, passage]));
+  const allWords = new Set(grounds.passages.flatMap((passage) => [...contentWords(passage.text)]));
   return splitSentences(text)
     .filter((sentence) => !isLeadIn(sentence.text))
     .filter((sentence) => {
@@ -111,69 +129,86 @@ export function unsupportedSentences(context: GovernorContext, text: string): st
     .map((sentence) => sentence.text);
 }
 
-function checkLeaks(context: GovernorContext, reasons: string[]): void {
-  const answer = context.answer ?? '';
-  if (leaksPrompt(context, answer)) {
+/** The answer with secrets redacted; a repeated prompt or a secret is named and flagged. */
+function checkLeaks(grounds: Grounds, answer: string, reasons: string[], flags: string[]): string {
+  if (leaksPrompt(grounds, answer)) {
     reasons.push('system_prompt_leak');
-    context.flags.push('system_prompt_leak');
+    flags.push('system_prompt_leak');
   }
   const redacted = redactSecrets(answer);
-  if (redacted.count > 0) {
-    context.answer = redacted.text;
-    reasons.push(`secret_redacted: ${redacted.count}`);
-    context.flags.push('secret_redacted');
-  }
+  if (redacted.count === 0) return answer;
+  reasons.push(`secret_redacted: ${redacted.count}`);
+  flags.push('secret_redacted');
+  return redacted.text;
 }
 
 /** Citations become [1]..[n] in the order the answer first uses them. */
-function numberInOrderOfUse(context: GovernorContext): void {
-  const known = new Set(context.passages.map((passage) => passage.index));
-  const { text, numbers } = renumberCitations(context.answer ?? '', known);
-  context.answer = text;
-  context.citations = context.citations
-    .flatMap((citation) => {
-      const index = numbers.get(citation.index);
-      return index === undefined ? [] : [{ ...citation, index }];
-    })
-    .sort((left, right) => left.index - right.index);
+function numberInOrderOfUse(
+  passages: Passage[],
+  answer: string,
+  citations: Citation[],
+): ValidatedAnswer {
+  const known = new Set(passages.map((passage) => passage.index));
+  const { text, numbers } = renumberCitations(answer, known);
+  return {
+    answer: text,
+    citations: citations
+      .flatMap((citation) => {
+        const index = numbers.get(citation.index);
+        return index === undefined ? [] : [{ ...citation, index }];
+      })
+      .sort((left, right) => left.index - right.index),
+  };
 }
 
 /**
  * Every citation must point at a retrieved passage; sentences without support are flagged, and
  * per policy too many of them refuse the answer; prompt and secret leaks are caught.
  */
-export const outputValidationStep: GovernorStep = {
-  id: 'output-validation',
-  run(context) {
-    const { requireCitations, grounding, maxUnsupportedRatio } = context.bundle.policy.output;
-    const reasons: string[] = [];
-    checkLeaks(context, reasons);
-    if (context.result?.declined && !context.flags.includes('system_prompt_leak')) {
-      // The provider's own words say what it found and what it did not; they claim nothing.
-      context.citations = [];
-      reasons.push('no_supporting_passage');
-      escalate(context, 'refused', reasons.join('; '));
-      return { decision: 'refused', reasons };
-    }
-    const { unsupported, sentences } = checkCitations(context, reasons);
-    for (const sentence of unsupported)
-      context.flags.push(`unsupported: ${sentence.slice(0, 160)}`);
-    if (unsupported.length > 0)
-      reasons.push(`unsupported_sentences: ${unsupported.length}/${sentences}`);
-    const ratio = sentences === 0 ? 0 : unsupported.length / sentences;
-    const missingCitations =
-      requireCitations && context.passages.length > 0 && context.citations.length === 0;
-    const refuse =
-      context.flags.includes('system_prompt_leak') ||
-      (grounding === 'refuse' && (ratio > maxUnsupportedRatio || missingCitations));
-    if (missingCitations) reasons.push('no_citations');
-    if (refuse) {
-      context.answer = NO_SUPPORT_ANSWER;
-      context.citations = [];
-      escalate(context, 'refused', reasons.join('; ') || 'output_refused');
-      return { decision: 'refused', reasons };
-    }
-    numberInOrderOfUse(context);
-    return { decision: reasons.length > 0 ? 'flagged' : 'passed', reasons };
-  },
-};
+export const outputValidationStep: Step<{ grounds: Grounds; result: ChatResult }, ValidatedAnswer> =
+  {
+    id: 'output-validation',
+    run({ grounds, result }) {
+      const { requireCitations, grounding, maxUnsupportedRatio } = grounds.output;
+      const reasons: string[] = [];
+      const flags: string[] = [];
+      const answer = checkLeaks(grounds, result.text, reasons, flags);
+      const leaked = flags.includes('system_prompt_leak');
+      if (result.declined && !leaked) {
+        // The provider's own words say what it found and what it did not; they claim nothing.
+        reasons.push('no_supporting_passage');
+        return {
+          decision: 'refused',
+          reasons,
+          flags,
+          verdict: { status: 'refused', reasons: [reasons.join('; ')] },
+          output: { answer, citations: [] },
+        };
+      }
+      const { unsupported, sentences, citations } = checkCitations(grounds, answer, reasons);
+      for (const sentence of unsupported) flags.push(`unsupported: ${sentence.slice(0, 160)}`);
+      if (unsupported.length > 0)
+        reasons.push(`unsupported_sentences: ${unsupported.length}/${sentences}`);
+      const ratio = sentences === 0 ? 0 : unsupported.length / sentences;
+      const missingCitations =
+        requireCitations && grounds.passages.length > 0 && citations.length === 0;
+      const refuse =
+        leaked || (grounding === 'refuse' && (ratio > maxUnsupportedRatio || missingCitations));
+      if (missingCitations) reasons.push('no_citations');
+      if (refuse) {
+        return {
+          decision: 'refused',
+          reasons,
+          flags,
+          verdict: { status: 'refused', reasons: [reasons.join('; ') || 'output_refused'] },
+          output: { answer: NO_SUPPORT_ANSWER, citations: [] },
+        };
+      }
+      return {
+        decision: reasons.length > 0 ? 'flagged' : 'passed',
+        reasons,
+        flags,
+        output: numberInOrderOfUse(grounds.passages, answer, citations),
+      };
+    },
+  };

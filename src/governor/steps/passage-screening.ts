@@ -1,6 +1,7 @@
 import { rememberingInjectionDetector } from '../detectors/injection.js';
 import { citationLabel } from '../prompt.js';
-import type { GovernorStep } from '../step.js';
+import type { Passage } from '../../providers/provider.js';
+import type { Step } from '../step.js';
 
 const FLAG = {
   flag: 'passage_untrusted_flagged',
@@ -21,6 +22,19 @@ const DONE = { flag: 'flagged', fence: 'fenced', drop: 'dropped' } as const;
 /** The same passages are retrieved call after call: each is judged anew, scored once. */
 const detectInjection = rememberingInjectionDetector();
 
+/** The passages as the model gets them: suspicious ones dropped (the rest renumbered) or fenced. */
+function screen(passages: Passage[], suspicious: Set<number>, action: keyof typeof FLAG) {
+  if (action === 'drop')
+    return passages
+      .filter((passage) => !suspicious.has(passage.index))
+      .map((passage, position) => ({ ...passage, index: position + 1 }));
+  if (action === 'fence')
+    return passages.map((passage) =>
+      suspicious.has(passage.index) ? { ...passage, fenced: true } : passage,
+    );
+  return passages;
+}
+
 /**
  * Indirect prompt injection: scans every retrieved passage with the injection detector, since a
  * synced document can carry "ignore previous instructions" as well as a user can. Per
@@ -29,13 +43,13 @@ const detectInjection = rememberingInjectionDetector();
  * the answer's flags and this step's audit record. The decision's status is not raised: the
  * user's question itself was fine.
  */
-export const passageScreeningStep: GovernorStep = {
+export const passageScreeningStep: Step<Passage[], Passage[]> = {
   id: 'passage-screening',
-  run(context) {
-    const rule = context.bundle.policy.retrieval.injection;
+  run(passages, call) {
+    const rule = call.bundle.policy.retrieval.injection;
     const suspicious = new Set<number>();
     const reasons: string[] = [];
-    for (const passage of context.passages) {
+    for (const passage of passages) {
       const verdict = detectInjection(passage.text, rule.threshold ?? PASSAGE_INJECTION_THRESHOLD);
       if (!verdict.injection) continue;
       suspicious.add(passage.index);
@@ -44,22 +58,19 @@ export const passageScreeningStep: GovernorStep = {
       );
     }
     if (suspicious.size === 0)
-      return { decision: 'clean', reasons: [`${context.passages.length} passages scanned`] };
+      return {
+        decision: 'clean',
+        reasons: [`${passages.length} passages scanned`],
+        output: passages,
+      };
 
-    if (rule.action === 'drop') {
-      context.passages = context.passages
-        .filter((passage) => !suspicious.has(passage.index))
-        .map((passage, position) => ({ ...passage, index: position + 1 }));
-    } else if (rule.action === 'fence') {
-      context.passages = context.passages.map((passage) =>
-        suspicious.has(passage.index) ? { ...passage, fenced: true } : passage,
-      );
-    }
-    context.decision.reasons.push(...reasons);
-    if (!context.flags.includes(FLAG[rule.action])) context.flags.push(FLAG[rule.action]);
     return {
       decision: `${suspicious.size} ${DONE[rule.action]}`,
       reasons,
+      // Named in the decision's reasons without raising its status.
+      verdict: { status: 'allowed', reasons },
+      flags: [FLAG[rule.action]],
+      output: screen(passages, suspicious, rule.action),
     };
   },
 };

@@ -1,32 +1,38 @@
 import type { Passage } from '../../providers/provider.js';
 import type { SearchService } from '../../search/search-service.js';
-import type { KnowledgeStore } from '../../store/store.js';
-import { scopedSources } from '../scoped-sources.js';
-import type { GovernorStep } from '../step.js';
+import type { Source } from '../../store/store.js';
+import type { Agent } from '../policy-bundle.js';
+import type { Step } from '../step.js';
+
+export interface Retrieved {
+  passages: Passage[];
+  /** Source name → synced version of every source in the agent's scopes. */
+  knowledgeVersions: Record<string, string>;
+}
 
 /**
- * Hybrid search inside the agent's knowledge scopes, packed to the policy's token budget.
- * An agent whose scopes name no existing source retrieves nothing rather than everything.
+ * Hybrid search inside the agent's knowledge scopes (`sources`, see `scoped-sources.ts`), packed
+ * to the policy's token budget. An agent whose scopes name no existing source retrieves nothing
+ * rather than everything.
  */
 export function createRetrievalStep(deps: {
   search: SearchService;
-  store: KnowledgeStore;
-}): GovernorStep {
+}): Step<{ agent: Agent; text: string; sources: Source[] }, Retrieved> {
   return {
     id: 'retrieval',
-    async run(context) {
-      const scopes = context.agent?.knowledge.scopes ?? [];
-      const inScope = await scopedSources(context, deps.store);
-      for (const source of inScope) {
-        if (source.version) context.knowledgeVersions[source.name] = source.version;
+    async run({ agent, text, sources }, call) {
+      const { scopes } = agent.knowledge;
+      const knowledgeVersions: Record<string, string> = {};
+      for (const source of sources) {
+        if (source.version) knowledgeVersions[source.name] = source.version;
       }
-      const { k: policyK, tokenBudget } = context.bundle.policy.retrieval;
+      const { k: policyK, tokenBudget } = call.bundle.policy.retrieval;
       const hits =
-        inScope.length === 0
+        sources.length === 0
           ? []
-          : await deps.search.search(context.input, {
-              k: context.request.k ?? policyK,
-              sourceIds: inScope.map((source) => source.id),
+          : await deps.search.search(text, {
+              k: call.request.k ?? policyK,
+              sourceIds: sources.map((source) => source.id),
             });
       let used = 0;
       const passages: Passage[] = [];
@@ -44,13 +50,13 @@ export function createRetrievalStep(deps: {
           text: hit.chunk.text,
         });
       }
-      context.passages = passages;
       return {
         decision: `${passages.length} passages`,
         reasons: [
           `scopes: ${scopes.length === 0 ? 'all' : scopes.join(', ')}`,
           `tokens: ${used}/${tokenBudget}`,
         ],
+        output: { passages, knowledgeVersions },
       };
     },
   };

@@ -1,6 +1,6 @@
 import { ValidationError } from '../../errors.js';
 import type { Agent } from '../policy-bundle.js';
-import type { GovernorStep } from '../step.js';
+import type { Step } from '../step.js';
 
 function ruleScore(agent: Agent, text: string): number {
   const lowered = text.toLowerCase();
@@ -13,35 +13,38 @@ function ruleScore(agent: Agent, text: string): number {
   return keywordHits + 2 * patternHits;
 }
 
-/** Picks the agent: the one asked for, else the best rule match, else the default. */
-export const routingStep: GovernorStep = {
+/**
+ * Picks the agent for the (checked) text: the one asked for, else the best rule match, else the
+ * default.
+ */
+export const routingStep: Step<string, Agent> = {
   id: 'routing',
-  run(context) {
-    const { agents, defaultAgent } = context.bundle;
-    if (context.request.agent) {
-      const agent = agents.find((candidate) => candidate.id === context.request.agent);
+  run(text, call) {
+    const { agents, defaultAgent } = call.bundle;
+    const asked = call.request.agent;
+    if (asked) {
+      const agent = agents.find((candidate) => candidate.id === asked);
       if (!agent) {
         throw new ValidationError(
           'unknown_agent',
-          `No agent "${context.request.agent}" in policy ${context.bundle.version}`,
+          `No agent "${asked}" in policy ${call.bundle.version}`,
           {
-            agent: context.request.agent,
+            agent: asked,
             available: agents.map((candidate) => candidate.id),
           },
         );
       }
-      context.agent = agent;
-      return { decision: agent.id, reasons: ['explicit'] };
+      return { decision: agent.id, reasons: ['explicit'], output: agent };
     }
     let best: { agent: Agent; score: number } = { agent: defaultAgent, score: 0 };
     for (const agent of agents) {
-      const score = ruleScore(agent, context.input);
+      const score = ruleScore(agent, text);
       if (score > best.score) best = { agent, score };
     }
-    context.agent = best.agent;
     return {
       decision: best.agent.id,
       reasons: [best.score > 0 ? `rule match (${best.score})` : 'default'],
+      output: best.agent,
     };
   },
 };

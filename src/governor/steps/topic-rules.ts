@@ -1,17 +1,16 @@
-import type { GovernorStep } from '../step.js';
-import { escalate } from '../step.js';
+import type { Step } from '../step.js';
 
 /** Refuses messages matching a denied topic of the policy (`input.topics`). */
-export const topicRulesStep: GovernorStep = {
+export const topicRulesStep: Step<string, string> = {
   id: 'topic-rules',
-  run(context) {
-    const hit = context.bundle.topicPatterns.find((topic) => topic.pattern.test(context.input));
-    if (!hit) return { decision: 'allowed' };
+  run(text, call) {
+    const hit = call.bundle.topicPatterns.find((topic) => topic.pattern.test(text));
+    if (!hit) return { decision: 'allowed', output: text };
     const reason = `topic_denied: ${hit.id}`;
-    escalate(context, 'refused', reason);
     return {
       decision: 'refused',
       reasons: [reason],
+      verdict: { status: 'refused', reasons: [reason] },
       stop: { code: 'topic_denied', message: hit.reason },
     };
   },
