@@ -1,47 +1,19 @@
-import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { describeCacheContract } from '../../test/contracts/cache-contract.js';
-import {
-  closeRedisConnection,
-  createRedisConnection,
-  waitUntilReady,
-} from '../redis/connection.js';
+import { useRedisTestKeys } from '../../test/helpers/redis-test-keys.js';
 import { createRedisCache } from './cache-redis.js';
 
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-// Every key this file writes starts with it, so parallel test files never meet and cleanup
-// deletes only what this file wrote.
-const prefix = `keel-test:cache:${randomUUID()}:`;
-const connections: Redis[] = [];
+const keys = useRedisTestKeys('cache');
+const { prefix } = keys;
 let created = 0;
-
-async function connect(): Promise<Redis> {
-  const connection = createRedisConnection(redisUrl);
-  connections.push(connection);
-  await waitUntilReady(connection);
-  return connection;
-}
-
-let shared: Redis;
-beforeAll(async () => {
-  shared = await connect();
-});
-
-afterAll(async () => {
-  for await (const keys of shared.scanStream({ match: `${prefix}*`, count: 1_000 })) {
-    if ((keys as string[]).length > 0) await shared.del(...(keys as string[]));
-  }
-  await Promise.all(connections.map(closeRedisConnection));
-});
 
 describeCacheContract('redis', () => {
   const cachePrefix = `${prefix}${created++}:`;
   return {
-    cache: createRedisCache({ connection: shared, prefix: cachePrefix }),
+    cache: createRedisCache({ connection: keys.redis, prefix: cachePrefix }),
     writeRaw: async (key, text) => {
-      await shared.set(cachePrefix + key, text, 'EX', 60);
+      await keys.redis.set(cachePrefix + key, text, 'EX', 60);
     },
   };
 });
@@ -49,14 +21,14 @@ describeCacheContract('redis', () => {
 describe('redis cache', () => {
   it('is shared by replicas on separate connections, under its prefix with a Redis TTL', async () => {
     const replicaPrefix = `${prefix}replicas:`;
-    const first = createRedisCache({ connection: await connect(), prefix: replicaPrefix });
-    const second = createRedisCache({ connection: await connect(), prefix: replicaPrefix });
+    const first = createRedisCache({ connection: await keys.connect(), prefix: replicaPrefix });
+    const second = createRedisCache({ connection: await keys.connect(), prefix: replicaPrefix });
 
     await first.set('answer:42', { text: 'shared' }, 30);
     expect(await second.get('answer:42', z.object({ text: z.string() }))).toEqual({
       text: 'shared',
     });
-    const ttl = await shared.pttl(`${replicaPrefix}answer:42`);
+    const ttl = await keys.redis.pttl(`${replicaPrefix}answer:42`);
     expect(ttl).toBeGreaterThan(29_000);
     expect(ttl).toBeLessThanOrEqual(30_000);
 
@@ -65,12 +37,9 @@ describe('redis cache', () => {
   });
 
   it('answers 503 while Redis is unreachable, but getOrSet still computes', async () => {
-    // Nothing listens on port 1: the connection stays down and keeps retrying in the background.
-    const unreachable = createRedisConnection('redis://127.0.0.1:1');
-    connections.push(unreachable);
     const absorbed: string[] = [];
     const cache = createRedisCache({
-      connection: unreachable,
+      connection: keys.unreachable(),
       prefix,
       onUnavailable: (_error, key) => absorbed.push(key),
     });

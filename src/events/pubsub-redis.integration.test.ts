@@ -1,26 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describePubSubContract } from '../../test/contracts/pubsub-contract.js';
 import {
-  closeRedisConnection,
-  createRedisConnection,
-  waitUntilReady,
-} from '../redis/connection.js';
+  TEST_REDIS_URL as redisUrl,
+  UNREACHABLE_REDIS_URL,
+  useRedisTestKeys,
+} from '../../test/helpers/redis-test-keys.js';
 import type { EventObject } from './pubsub.js';
 import { openRedisPubSub } from './pubsub-redis.js';
 
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-// Pub/sub writes no keys; a random prefix keeps the channels of parallel test runs apart.
-const prefix = `keel-test:events:${randomUUID()}:`;
+// Pub/sub writes no keys; the file's prefix keeps the channels of parallel test runs apart.
+const keys = useRedisTestKeys('events');
+const { prefix } = keys;
 let networks = 0;
-
-let admin: Redis;
-beforeAll(async () => {
-  admin = createRedisConnection(redisUrl, { name: 'keel-test-admin' });
-  await waitUntilReady(admin);
-});
-afterAll(() => closeRedisConnection(admin));
 
 describePubSubContract('redis', () => {
   const networkPrefix = `${prefix}${networks++}:`;
@@ -31,7 +23,7 @@ describePubSubContract('redis', () => {
 async function clientNamed(
   name: string,
 ): Promise<{ id: string; subscriptions: number } | undefined> {
-  const list = await admin.client('LIST');
+  const list = await keys.redis.client('LIST');
   for (const line of String(list).split('\n')) {
     const fields = new Map(line.split(' ').map((field) => field.split('=') as [string, string]));
     if (fields.get('name') === name) {
@@ -68,7 +60,7 @@ describe('redis pub/sub', () => {
 
       const before = await clientNamed(`${name}-subscriber`);
       expect(before?.subscriptions).toBe(2);
-      await admin.client('KILL', 'ID', before!.id);
+      await keys.redis.client('KILL', 'ID', before!.id);
       await waitUntil(async () => {
         const after = await clientNamed(`${name}-subscriber`);
         return after && after.id !== before!.id && after.subscriptions === 2 ? after : undefined;
@@ -85,7 +77,7 @@ describe('redis pub/sub', () => {
 
   it('fails with a 503 when Redis cannot be reached at start-up', async () => {
     await expect(
-      openRedisPubSub({ url: 'redis://127.0.0.1:1', prefix, connectTimeoutMs: 300 }),
+      openRedisPubSub({ url: UNREACHABLE_REDIS_URL, prefix, connectTimeoutMs: 300 }),
     ).rejects.toMatchObject({ code: 'dependency_unavailable', status: 503 });
   });
 });

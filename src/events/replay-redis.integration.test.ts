@@ -1,26 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll } from 'vitest';
 import { describeReplayBufferContract } from '../../test/contracts/replay-buffer-contract.js';
-import {
-  closeRedisConnection,
-  createRedisConnection,
-  waitUntilReady,
-} from '../redis/connection.js';
+import { useRedisTestKeys } from '../../test/helpers/redis-test-keys.js';
 import { createRedisReplayBuffer } from './replay-redis.js';
 
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-let connection: Redis;
-beforeAll(async () => {
-  connection = createRedisConnection(redisUrl, { name: 'keel-test-replay' });
-  await waitUntilReady(connection);
-});
-afterAll(() => closeRedisConnection(connection));
+const keys = useRedisTestKeys('realtime');
+let buffers = 0;
 
 describeReplayBufferContract('redis', (options) =>
   createRedisReplayBuffer({
-    connection,
-    prefix: `keel-test:realtime:${randomUUID()}:`,
+    connection: keys.redis,
+    prefix: `${keys.prefix}${buffers++}:`,
     ...options,
   }),
 );

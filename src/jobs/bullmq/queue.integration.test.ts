@@ -1,50 +1,27 @@
-import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describeQueueContract } from '../../../test/contracts/queue-contract.js';
 import { describeScheduleContract } from '../../../test/contracts/schedule-contract.js';
 import {
-  closeRedisConnection,
-  createRedisConnection,
-  waitUntilReady,
-} from '../../redis/connection.js';
+  TEST_REDIS_URL,
+  UNREACHABLE_REDIS_URL,
+  useRedisTestKeys,
+} from '../../../test/helpers/redis-test-keys.js';
+import { waitUntilReady } from '../../redis/connection.js';
 import { QUEUE_NAMES, type QueueName } from '../contracts.js';
 import { BullmqJobQueue } from './queue.js';
 
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-// Every key this file writes starts with it, so parallel test files never meet and cleanup
-// deletes only what this file wrote.
-const filePrefix = `keel-test-jobs-${randomUUID()}`;
-let redis: Redis;
+const keys = useRedisTestKeys('jobs');
 let backends = 0;
-
-async function deleteKeys(prefix: string): Promise<void> {
-  for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 1_000 })) {
-    if ((keys as string[]).length > 0) await redis.del(...(keys as string[]));
-  }
-}
-
-beforeAll(async () => {
-  redis = createRedisConnection(redisUrl);
-  await waitUntilReady(redis).catch(() => {
-    throw new Error(`Redis is not reachable at ${redisUrl}; start it with \`npm run services\``);
-  });
-});
-
-afterAll(async () => {
-  await deleteKeys(filePrefix);
-  await closeRedisConnection(redis);
-});
 
 /** A fresh key prefix per test; each `open` has its own connections, as another process has. */
 function bullmqBackend() {
-  const prefix = `${filePrefix}-${backends++}`;
+  const prefix = `${keys.prefix}${backends++}`;
   const handles: BullmqJobQueue[] = [];
   return {
     prefix,
     async open(options: { accepts?: readonly QueueName[] } = {}) {
       const handle = BullmqJobQueue.open({
-        url: redisUrl,
+        url: TEST_REDIS_URL,
         accepts: options.accepts ?? QUEUE_NAMES,
         prefix,
       });
@@ -54,7 +31,7 @@ function bullmqBackend() {
     },
     async destroy() {
       await Promise.all(handles.map((handle) => handle.close()));
-      await deleteKeys(prefix);
+      await keys.deleteKeys(prefix);
     },
   };
 }
@@ -64,8 +41,8 @@ describeScheduleContract('bullmq', async () => bullmqBackend());
 
 describe('bullmq job queue', () => {
   it('answers 503 while Redis is unreachable, without crashing', async () => {
-    // Nothing listens on port 1: the connections keep retrying in the background.
-    const down = BullmqJobQueue.open({ url: 'redis://127.0.0.1:1', accepts: QUEUE_NAMES });
+    // The connections keep retrying in the background.
+    const down = BullmqJobQueue.open({ url: UNREACHABLE_REDIS_URL, accepts: QUEUE_NAMES });
     try {
       const worker = down.work(['ingest'], { ingest: async () => 'never' });
       await expect(
@@ -84,7 +61,7 @@ describe('bullmq job queue', () => {
     try {
       const producer = await backend.open();
       const job = await producer.enqueue('ingest', { sourceId: 'src_1', workspaceId: 'ws_1' });
-      expect(await redis.exists(`${backend.prefix}:ingest:${job.id}`)).toBe(1);
+      expect(await keys.redis.exists(`${backend.prefix}:ingest:${job.id}`)).toBe(1);
       const consumer = await backend.open();
       expect(await consumer.get(job.id)).toMatchObject({ state: 'queued', queue: 'ingest' });
     } finally {

@@ -8,6 +8,7 @@ import {
   type ImagesServer,
   startImagesServer,
 } from '../../../test/fixtures/providers/images-server.js';
+import { TEST_REDIS_URL } from '../../../test/helpers/redis-test-keys.js';
 import { loadConfig } from '../../config/config.js';
 import { type Keel, openKeel } from '../../keel.js';
 import { createImageProvider } from '../../providers/images-openai.js';
@@ -16,8 +17,6 @@ import { createLogger } from '../../telemetry/logger.js';
 import { createProcessors } from '../processors.js';
 import { BullmqJobQueue } from '../bullmq/queue.js';
 import type { JobEvent } from '../queue.js';
-
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /**
  * The BullMQ queue decides retries itself (attempts, backoff, UnrecoverableError), so the governed
@@ -45,7 +44,7 @@ describe('governed jobs on BullMQ (Redis)', () => {
     });
     keel = await openKeel(config, { logger: createLogger('silent') });
     queue = BullmqJobQueue.open({
-      url: redisUrl,
+      url: TEST_REDIS_URL,
       accepts: ['generate', 'images'],
       prefix: `keel-test-governed-${randomUUID()}`,
     });
