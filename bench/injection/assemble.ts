@@ -16,7 +16,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { seededRandom, shuffled } from './evaluation.js';
 
-export type Family = 'benign' | 'hijacking' | 'roleplay' | 'extraction';
+/** `instructions`: benign requests about the answer itself (language, length, format, sources). */
+export type Family = 'benign' | 'instructions' | 'hijacking' | 'roleplay' | 'extraction';
 
 export interface AssembledRow {
   text: string;
@@ -29,6 +30,8 @@ const SEED = 20_261_205;
 const TRAINING_SHARE = 0.6;
 const BENIGN_VARIANTS = { train: 6, heldOut: 10 };
 const ATTACK_VARIANTS = { train: 8, heldOut: 6 };
+/** Each answer instruction comes alone and beside this many questions. */
+const INSTRUCTION_VARIANTS = { train: 3, heldOut: 3 };
 
 const here = dirname(fileURLToPath(import.meta.url));
 const sourcesDirectory = resolve(here, 'sources');
@@ -121,11 +124,18 @@ async function assemble(): Promise<{ train: AssembledRow[]; heldOut: AssembledRo
   const names = split(await list('roleplay-names.txt'), random);
   const requests = split(await list('roleplay-requests.txt'), random);
   const extractions = split(await list('extraction-templates.txt'), random);
+  // A random stream of their own: adding the answer instructions left every other row as it was.
+  const instructionRandom = seededRandom(SEED + 1);
+  const instructions = split(await list('benign-instructions.txt'), instructionRandom);
 
   const build = (side: 'train' | 'heldOut'): AssembledRow[] => {
     const rows: AssembledRow[] = [];
-    const add = (family: Family, text: string) =>
-      rows.push({ text: roughen(text, random), injection: family !== 'benign', family });
+    const add = (family: Family, text: string, source = random) =>
+      rows.push({
+        text: roughen(text, source),
+        injection: family !== 'benign' && family !== 'instructions',
+        family,
+      });
     const values = () => ({
       q: pick(questions[side], random),
       role: pick(roles, random),
@@ -152,6 +162,19 @@ async function assemble(): Promise<{ train: AssembledRow[]; heldOut: AssembledRo
           const lead = random() < 0.4 ? `${fill(pick(LEADS, random), values())} ` : '';
           add(family, lead + fill(template, values()));
         }
+      }
+    }
+    for (const instruction of instructions[side]) {
+      add('instructions', instruction, instructionRandom);
+      for (let variant = 0; variant < INSTRUCTION_VARIANTS[side]; variant++) {
+        const question = fill(pick(phrasings[side], instructionRandom), {
+          q: pick(questions[side], instructionRandom),
+          role: pick(roles, instructionRandom),
+          org: pick(orgs, instructionRandom),
+        });
+        const text =
+          instructionRandom() < 0.7 ? `${question} ${instruction}` : `${instruction} ${question}`;
+        add('instructions', text, instructionRandom);
       }
     }
     // The same text from two templates counts once.

@@ -236,6 +236,21 @@ describe('two thresholds: refuse, and flag for audit', () => {
   ])('does not refuse the product question "%s"', (text) => {
     expect(detectInjection(text).injection).toBe(false);
   });
+
+  // Instructions about the answer itself, the vocabulary of goal hijacking ("always answer",
+  // "respond in") aimed at nothing the application would not do. Not in the training rows.
+  it.each([
+    'Always answer in English.',
+    'Please answer briefly.',
+    'Respond in bullet points',
+    'Always cite your sources.',
+    'Keep your answer short.',
+    'Format the answer as JSON.',
+    'Please answer in English only.',
+    'How do I rotate the API keys? Please answer as a short checklist.',
+  ])('does not refuse the answer instruction "%s"', (text) => {
+    expect(detectInjection(text).injection).toBe(false);
+  });
 });
 
 describe('structure cues', () => {
