@@ -18,6 +18,8 @@ import { repoRoot, scifactDir } from './scifact.js';
  */
 
 const TOP = 5;
+/** Depth of the mean reciprocal rank: where in the first 10 the first passage holding the answer is. */
+const MRR_DEPTH = 10;
 const questionsSchema = z.object({
   corpus: z.string(),
   questions: z.array(
@@ -53,6 +55,8 @@ export interface DocSetResult {
   version: string;
   questions: number;
   top5HitRate: number;
+  /** Mean over questions of 1 / rank of the first passage holding the answer (0 past rank 10). */
+  mrr10: number;
   misses: { question: string; source: string; top: string[] }[];
 }
 
@@ -60,6 +64,7 @@ export interface ProductDocsResult {
   sets: DocSetResult[];
   /** Over every question of every set. */
   top5HitRate: number;
+  mrr10: number;
   /** Rank (1-based) of the bundled overview (knowledge/README.md) for "What is Keel?". */
   whatIsKeelOverviewRank: number | null;
 }
@@ -82,15 +87,18 @@ async function runDocSet(
   await keel.syncSource(docs);
 
   let answered = 0;
+  let reciprocalRanks = 0;
   const misses: DocSetResult['misses'] = [];
   for (const item of questions) {
-    const hits = await keel.search.search(item.question, { k: TOP, sourceIds: [docs.id] });
-    if (hits.some((hit) => holdsAnswer(hit, item.evidence))) answered += 1;
+    const hits = await keel.search.search(item.question, { k: MRR_DEPTH, sourceIds: [docs.id] });
+    const rank = hits.findIndex((hit) => holdsAnswer(hit, item.evidence)) + 1;
+    if (rank > 0) reciprocalRanks += 1 / rank;
+    if (rank > 0 && rank <= TOP) answered += 1;
     else
       misses.push({
         question: item.question,
         source: item.source,
-        top: hits.map((hit) => `${hit.chunk.path}#${hit.chunk.heading}`),
+        top: hits.slice(0, TOP).map((hit) => `${hit.chunk.path}#${hit.chunk.heading}`),
       });
   }
   return {
@@ -98,6 +106,7 @@ async function runDocSet(
     version,
     questions: questions.length,
     top5HitRate: answered / questions.length,
+    mrr10: reciprocalRanks / questions.length,
     misses,
   };
 }
@@ -121,9 +130,15 @@ export async function runProductDocs(): Promise<ProductDocsResult> {
     const rank = keelHits.findIndex((hit) => hit.chunk.path === 'README.md');
     const total = sets.reduce((sum, set) => sum + set.questions, 0);
     const answered = sets.reduce((sum, set) => sum + set.top5HitRate * set.questions, 0);
+    const reciprocalRanks = sets.reduce((sum, set) => sum + set.mrr10 * set.questions, 0);
     return {
-      sets: sets.map((set) => ({ ...set, top5HitRate: round(set.top5HitRate) })),
+      sets: sets.map((set) => ({
+        ...set,
+        top5HitRate: round(set.top5HitRate),
+        mrr10: round(set.mrr10),
+      })),
       top5HitRate: round(answered / total),
+      mrr10: round(reciprocalRanks / total),
       whatIsKeelOverviewRank: rank >= 0 ? rank + 1 : null,
     };
   } finally {
@@ -139,13 +154,15 @@ if (isEntryPoint(import.meta.url)) {
   const result = await runProductDocs();
   for (const set of result.sets) {
     console.log(
-      `\n${set.name} ${set.version} docs, ${set.questions} real questions: top-${TOP} hit rate ${percent(set.top5HitRate)}`,
+      `\n${set.name} ${set.version} docs, ${set.questions} real questions: top-${TOP} hit rate ${percent(set.top5HitRate)}, MRR@${MRR_DEPTH} ${set.mrr10}`,
     );
     for (const miss of set.misses) {
       console.log(`  missed: ${miss.question} (${miss.source})\n    top: ${miss.top.join(' | ')}`);
     }
   }
-  console.log(`\nAll sets: top-${TOP} hit rate ${percent(result.top5HitRate)} (target >= 85%)`);
+  console.log(
+    `\nAll sets: top-${TOP} hit rate ${percent(result.top5HitRate)} (target >= 85%), MRR@${MRR_DEPTH} ${result.mrr10}`,
+  );
   console.log(
     `"What is Keel?": overview (knowledge/README.md) at rank ${result.whatIsKeelOverviewRank}`,
   );
