@@ -3,11 +3,16 @@ import type { Chunk, KnowledgeStore } from '../store/store.js';
 import { definitionSubject, headingDefines } from './definition-boost.js';
 import { fuseRanks } from './fusion.js';
 import { rerankLexical } from './lexical-rerank.js';
+import { sectionPassages } from './section-passages.js';
 import { queryTerms } from './query-terms.js';
 import type { VectorIndex } from '../store/vector-index.js';
 import { inSpan } from '../telemetry/tracing.js';
 
 export interface SearchHit {
+  /**
+   * The passage: the hit chunk, joined with the chunks of its section around it when the section
+   * was split (see `sectionPassages`); `id` is the hit chunk's, lines and text the passage's.
+   */
   chunk: Chunk;
   /**
    * The score the list is ordered by: BM25 reranked for proximity and headings when lexical
@@ -42,6 +47,7 @@ export function hitView(hit: SearchHit) {
 /**
  * Hybrid retrieval: BM25 always, dense vectors when an embedding provider is configured, fused
  * by reciprocal rank. A failing embedding call degrades to lexical rather than failing search.
+ * Chunks are ranked; what comes back is one passage per section, grown over its split parts.
  */
 export class SearchService {
   constructor(
@@ -100,21 +106,22 @@ export class SearchService {
     }
     const subject = definitionSubject(query);
     if (subject) ranked = definitionsFirst(ranked, subject, chunks);
-    return ranked.slice(0, options.k).flatMap((entry) => {
-      const chunk = chunks.get(entry.id);
-      if (!chunk) return [];
-      return [
-        {
-          chunk,
-          score: entry.score,
-          scores: {
-            lexical: lexicalScore.get(entry.id) ?? null,
-            vector: vectorScore.get(entry.id) ?? null,
-            fused: entry.fused,
-          },
-        },
-      ];
-    });
+    const entries = new Map(ranked.map((entry) => [entry.id, entry]));
+    const passages = await sectionPassages(
+      ranked.map((entry) => entry.id),
+      chunks,
+      options.k,
+      (ids) => this.store.getChunks(ids),
+    );
+    return passages.map(({ id, chunk }) => ({
+      chunk,
+      score: entries.get(id)?.score ?? 0,
+      scores: {
+        lexical: lexicalScore.get(id) ?? null,
+        vector: vectorScore.get(id) ?? null,
+        fused: entries.get(id)?.fused ?? null,
+      },
+    }));
   }
 
   /** Adds the chunks of `ids` not yet in `chunks`, in one read. */
