@@ -387,25 +387,41 @@ export function describeQueueContract(
     });
 
     it('counts a lease that ran out among the attempts of a job that then fails', async () => {
-      const job = await queue.enqueue('ingest', source(1), { attempts: 2, backoffMs: 10 });
+      const job = await queue.enqueue('ingest', source(1), { attempts: 3, backoffMs: 10 });
       const dying = work({ ingest: never }, queue, 400);
       await stateOf(queue, job.id, 'running');
       await dying.close({ graceful: false });
 
       const other = await backend.open();
+      const events = collect(other, job.id);
       const attempts: number[] = [];
+      const retried = gate();
       work(
         {
           ingest: async ({ attempt }) => {
             attempts.push(attempt);
+            if (attempts.length > 2) await retried.opened;
             throw new Error(`boom ${attempt}`);
           },
         },
         other,
         400,
       );
-      expect(await stateOf(other, job.id, 'dead')).toMatchObject({ attempts: 2, error: 'boom 2' });
-      expect(attempts).toEqual([2]);
+      expect(await stateOf(other, job.id, 'dead')).toMatchObject({ attempts: 3, error: 'boom 3' });
+      expect(attempts).toEqual([2, 3]);
+      expect((await events).filter((event) => event.type !== 'job-progress')).toMatchObject([
+        { type: 'job-failed', error: 'boom 2', attempt: 2 },
+        { type: 'job-dead', error: 'boom 3' },
+      ]);
+
+      // A retry counts attempts from zero again, the lease that ran out included.
+      await other.retry(job.id);
+      const again = collect(other, job.id);
+      retried.open();
+      expect((await again).find((event) => event.type === 'job-failed')).toMatchObject({
+        attempt: 1,
+      });
+      expect(attempts).toEqual([2, 3, 1, 2, 3]);
     });
 
     it('completes every one of 200 jobs shared by two workers', async () => {

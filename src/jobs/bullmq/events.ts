@@ -117,7 +117,9 @@ export class BullmqJobEvents {
         type: 'job-failed',
         jobId,
         error: job.failedReason,
-        attempt: job.attemptsMade,
+        // Attempts used, leases that ran out included; unlike attemptsStarted, not raised yet
+        // should a worker already have taken the job again.
+        attempt: job.attemptsMade + job.stalledCounter,
         retryAt: new Date(retryAt).toISOString(),
       });
     } catch (error) {

@@ -185,6 +185,8 @@ export class BullmqJobQueue implements JobQueue {
       await this.redis.connection.del(this.redis.cancelKey(id));
       const job = (await this.redis.queue(record.queue).getJob(id)) as BullJob | undefined;
       if ((await job?.getState()) === 'failed') {
+        // BullMQ keeps the count of leases that ran out (see BullmqJobEvents.announceRetry).
+        await this.redis.connection.hdel(this.redis.queue(record.queue).toKey(id), 'stc');
         await job!.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
       }
     });
