@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { describeChatProviderContract } from '../../test/contracts/chat-provider-contract.js';
 import {
   type ExtractiveOptions,
   ExtractiveChatProvider,
@@ -86,6 +87,29 @@ const manual = [
     'Ferrite Box > What Ferrite Box is',
   ),
 ];
+
+// The contract's request asks this question over this passage, worded for a model.
+describeChatProviderContract('extractive', {
+  create: () =>
+    new ExtractiveChatProvider({
+      question: 'How do I roll back a policy?',
+      passages: [
+        passage(
+          1,
+          'To roll back a policy to the previously active version, run `keel policy rollback`.',
+          'policies.md',
+          'Policies > Rolling back',
+        ),
+      ],
+    }),
+  expected: {
+    name: 'extractive',
+    model: 'extractive-v2',
+    text: 'To roll back a policy to the previously active version, run `keel policy rollback` [1].',
+    // Estimated: the question and passage read, the answer written.
+    usage: { inputTokens: 26, outputTokens: 21 },
+  },
+});
 
 /** The adapter built for one answer, asked through the chat port. */
 function ask(
