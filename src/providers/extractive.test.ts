@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { describeChatProviderContract } from '../../test/contracts/chat-provider-contract.js';
+import {
+  contractGrounding,
+  describeChatProviderContract,
+} from '../../test/contracts/chat-provider-contract.js';
 import {
   type ExtractiveOptions,
   ExtractiveChatProvider,
@@ -90,18 +93,7 @@ const manual = [
 
 // The contract's request asks this question over this passage, worded for a model.
 describeChatProviderContract('extractive', {
-  create: () =>
-    new ExtractiveChatProvider({
-      question: 'How do I roll back a policy?',
-      passages: [
-        passage(
-          1,
-          'To roll back a policy to the previously active version, run `keel policy rollback`.',
-          'policies.md',
-          'Policies > Rolling back',
-        ),
-      ],
-    }),
+  create: () => new ExtractiveChatProvider(contractGrounding),
   expected: {
     name: 'extractive',
     model: 'extractive-v2',

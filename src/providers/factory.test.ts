@@ -1,9 +1,10 @@
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { contractGrounding } from '../../test/contracts/chat-provider-contract.js';
 import type { FakeServer } from '../../test/fixtures/providers/fake-server.js';
 import { startOpenAiServer } from '../../test/fixtures/providers/openai-server.js';
 import { type Config, loadConfig } from '../config/config.js';
-import { type ExtractiveGrounding, ExtractiveChatProvider } from './extractive.js';
+import { ExtractiveChatProvider } from './extractive.js';
 import { createChatChain, createEmbeddingProvider } from './factory.js';
 import { FallbackChatProvider, fallbacksOf } from './fallback.js';
 
@@ -11,28 +12,12 @@ function configFrom(env: Record<string, string>): Config {
   return loadConfig({ env, file: '/nonexistent/keel.yaml' });
 }
 
-const grounding: ExtractiveGrounding = {
-  question: 'How do I roll back a policy?',
-  passages: [
-    {
-      index: 1,
-      chunkId: 1,
-      path: 'policies.md',
-      heading: 'Policies > Rolling back',
-      lines: [4, 12],
-      version: 'v1',
-      score: 1,
-      text: 'To roll back a policy to the previously active version, run `keel policy rollback`.',
-    },
-  ],
-};
-
 describe('createChatChain', () => {
   it('is the bare extractive provider with zero configuration', () => {
     const chain = createChatChain(configFrom({}));
     expect(chain.name).toBe('extractive');
     expect(chain.model).toBe('extractive-v2');
-    expect(chain.ground(grounding)).toBeInstanceOf(ExtractiveChatProvider);
+    expect(chain.ground(contractGrounding)).toBeInstanceOf(ExtractiveChatProvider);
   });
 
   it('puts the configured provider first and the fallbacks after it', () => {
@@ -41,7 +26,7 @@ describe('createChatChain', () => {
     );
     expect(chain.name).toBe('ollama');
     expect(chain.model).toBe('llama3.2');
-    const provider = chain.ground(grounding);
+    const provider = chain.ground(contractGrounding);
     expect(provider).toBeInstanceOf(FallbackChatProvider);
     expect(provider.name).toBe('ollama');
   });
@@ -71,7 +56,7 @@ describe('createChatChain', () => {
         { logger },
       );
 
-      const result = await chain.ground(grounding).chat({
+      const result = await chain.ground(contractGrounding).chat({
         messages: [{ role: 'user', content: 'How do I roll back a policy?' }],
       });
 

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { contractGrounding } from '../../test/contracts/chat-provider-contract.js';
 import type { FakeServer } from '../../test/fixtures/providers/fake-server.js';
 import { startOpenAiServer } from '../../test/fixtures/providers/openai-server.js';
 import { UpstreamError } from '../errors.js';
-import { type ExtractiveGrounding, ExtractiveChatProvider } from './extractive.js';
+import { ExtractiveChatProvider } from './extractive.js';
 import { FallbackChatProvider, fallbacksOf } from './fallback.js';
 import { OpenAiChatProvider } from './openai/chat-model.js';
 import {
@@ -15,23 +16,6 @@ import {
 
 const request: ChatRequest = {
   messages: [{ role: 'user', content: 'How do I roll back a policy?' }],
-};
-
-/** What the extractive fallback quotes from. */
-const grounding: ExtractiveGrounding = {
-  question: 'How do I roll back a policy?',
-  passages: [
-    {
-      index: 1,
-      chunkId: 1,
-      path: 'policies.md',
-      heading: 'Policies > Rolling back',
-      lines: [4, 12],
-      version: 'v1',
-      score: 1,
-      text: 'To roll back a policy to the previously active version, run `keel policy rollback`.',
-    },
-  ],
 };
 
 /** A provider scripted to emit some deltas and then fail, or to fail at once. */
@@ -81,9 +65,12 @@ describe('fallback chain', () => {
   it('falls through to the extractive provider when the first one fails, and records it', async () => {
     server.faults.failTimes = 10;
     const moves: string[] = [];
-    const chain = new FallbackChatProvider([openai(), new ExtractiveChatProvider(grounding)], {
-      onFallback: ({ provider, code, next }) => moves.push(`${provider}:${code}->${next}`),
-    });
+    const chain = new FallbackChatProvider(
+      [openai(), new ExtractiveChatProvider(contractGrounding)],
+      {
+        onFallback: ({ provider, code, next }) => moves.push(`${provider}:${code}->${next}`),
+      },
+    );
 
     const result = await chain.chat(request);
 
@@ -94,7 +81,10 @@ describe('fallback chain', () => {
   });
 
   it('answers from the first provider when it works, with no fallbacks recorded', async () => {
-    const chain = new FallbackChatProvider([openai(), new ExtractiveChatProvider(grounding)]);
+    const chain = new FallbackChatProvider([
+      openai(),
+      new ExtractiveChatProvider(contractGrounding),
+    ]);
     const result = await chain.chat(request);
     expect(result.provider).toBe('openai');
     expect(fallbacksOf(result)).toEqual([]);
@@ -103,7 +93,10 @@ describe('fallback chain', () => {
 
   it('falls back in a stream that failed before its first delta', async () => {
     server.faults.reject = true;
-    const chain = new FallbackChatProvider([openai(), new ExtractiveChatProvider(grounding)]);
+    const chain = new FallbackChatProvider([
+      openai(),
+      new ExtractiveChatProvider(contractGrounding),
+    ]);
     const events = await collect(chain.stream(request));
     const done = events.at(-1);
     expect(done?.type).toBe('done');
@@ -115,7 +108,7 @@ describe('fallback chain', () => {
   it('does not fall back once a stream has emitted text', async () => {
     const chain = new FallbackChatProvider([
       scripted('openai', ['Run '], outage()),
-      new ExtractiveChatProvider(grounding),
+      new ExtractiveChatProvider(contractGrounding),
     ]);
     const seen: ChatStreamEvent[] = [];
     const consume = async () => {
@@ -139,7 +132,7 @@ describe('fallback chain', () => {
   it('does not hide a programming error behind a fallback', async () => {
     const chain = new FallbackChatProvider([
       scripted('openai', [], new TypeError('undefined is not a function')),
-      new ExtractiveChatProvider(grounding),
+      new ExtractiveChatProvider(contractGrounding),
     ]);
     await expect(chain.chat(request)).rejects.toBeInstanceOf(TypeError);
   });
@@ -149,7 +142,7 @@ describe('fallback chain', () => {
     controller.abort();
     const chain = new FallbackChatProvider([
       scripted('openai', [], outage()),
-      new ExtractiveChatProvider(grounding),
+      new ExtractiveChatProvider(contractGrounding),
     ]);
     await expect(chain.chat({ ...request, signal: controller.signal })).rejects.toMatchObject({
       code: 'provider_unavailable',

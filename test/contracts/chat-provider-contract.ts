@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { UpstreamError } from '../../src/errors.js';
+import type { ExtractiveGrounding } from '../../src/providers/extractive.js';
 import type { RemoteProviderOptions } from '../../src/providers/http.js';
 import {
   CHAT_PORT_VERSION,
@@ -53,6 +54,23 @@ export const contractRequest: ChatRequest = {
   ],
   maxOutputTokens: 300,
   temperature: 0.2,
+};
+
+/** The question and passage the request holds, as the extractive adapter is given them. */
+export const contractGrounding: ExtractiveGrounding = {
+  question: 'How do I roll back a policy?',
+  passages: [
+    {
+      index: 1,
+      chunkId: 10,
+      path: 'policies.md',
+      heading: 'Policies > Rolling back',
+      lines: [4, 12],
+      version: 'v1',
+      score: 1,
+      text: 'To roll back a policy to the previously active version, run `keel policy rollback`.',
+    },
+  ],
 };
 
 async function collect(events: AsyncIterable<ChatStreamEvent>): Promise<ChatStreamEvent[]> {
