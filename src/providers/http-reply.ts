@@ -1,6 +1,7 @@
 /** Reading what providers send back: JSON replies, stream chunks, SSE events, error bodies. */
 import { z } from 'zod';
 import { UpstreamError } from '../errors.js';
+import { serverSentEvents } from '../net/server-sent-events.js';
 import type { ChatRequest, TokenUsage } from './provider.js';
 import { countTokens } from './token-count.js';
 
@@ -32,21 +33,18 @@ export function badResponse(provider: string, reason: string): UpstreamError {
   );
 }
 
-/**
- * Server-sent events: joins each event's `data:` lines and yields the payload. Comments,
- * `event:` and `id:` fields are ignored because no supported provider needs them.
- */
+/** Server-sent events: the `data` of each event in the stream's lines, read by eventsource-parser. */
 export async function* serverSentData(lines: AsyncIterable<string>): AsyncGenerator<string> {
-  let data: string[] = [];
-  for await (const line of lines) {
-    if (line === '') {
-      if (data.length > 0) yield data.join('\n');
-      data = [];
-    } else if (line.startsWith('data:')) {
-      data.push(line.slice(line.startsWith('data: ') ? 6 : 5));
-    }
-  }
-  if (data.length > 0) yield data.join('\n');
+  for await (const event of serverSentEvents(terminated(lines))) yield event.data;
+}
+
+/**
+ * The lines with their ends back, and one more at the close: an OpenAI-compatible server that
+ * ends on `data: [DONE]` without the blank line still ends the stream properly.
+ */
+async function* terminated(lines: AsyncIterable<string>): AsyncGenerator<string> {
+  for await (const line of lines) yield `${line}\n`;
+  yield '\n';
 }
 
 /** Joins a base URL and a path without doubling or dropping the slash. */
