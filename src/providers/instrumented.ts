@@ -60,7 +60,7 @@ function describeResult(span: Span, result: ChatResult): void {
 /**
  * One chat adapter with each call measured: latency by provider, model and outcome, tokens and
  * cost by provider and model, and a `chat {model}` client span with the GenAI semantic-convention
- * attributes. `createChatProvider` wraps every adapter of a fallback chain, so a failing primary
+ * attributes. `createChatChain` wraps every adapter of a fallback chain, so a failing primary
  * and the fallback that answered are each counted (and traced) as what they were.
  *
  * @example
