@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestKeel } from '../../test/helpers/test-keel.js';
-
-type TestKeel = Awaited<ReturnType<typeof createTestKeel>>;
+import { type TestKeel, createTestKeel } from '../../test/helpers/test-keel.js';
 
 describe('HTTP hardening', () => {
   let keel: TestKeel;

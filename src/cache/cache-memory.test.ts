@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { describeCacheContract } from '../../test/contracts/cache-contract.js';
+import { fakeClock } from '../../test/helpers/fake-clock.js';
 import { createCache } from './cache.js';
 import { createMemoryCache, MemoryCacheStorage } from './cache-memory.js';
 
@@ -11,16 +12,6 @@ describeCacheContract('memory', () => {
     writeRaw: (key, text) => storage.write(key, text, 60_000),
   };
 });
-
-function fakeClock(start = 1_700_000_000_000) {
-  let now = start;
-  return {
-    now: () => now,
-    advance: (ms: number) => {
-      now += ms;
-    },
-  };
-}
 
 describe('memory cache', () => {
   it('holds at most maxEntries, dropping the least recently used', async () => {

@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { fakeClock } from '../../test/helpers/fake-clock.js';
 import { createLoginGuard } from './login-guard.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { createMemoryRateLimiter } from './rate-limiter-memory.js';
 
 function setup(options: Parameters<typeof createLoginGuard>[1] = {}) {
-  let now = 1_700_000_000_000;
-  const limiter = createMemoryRateLimiter({ now: () => now });
+  const { now, advance } = fakeClock();
+  const limiter = createMemoryRateLimiter({ now });
   const guard = createLoginGuard(limiter, options);
-  const advance = (ms: number) => {
-    now += ms;
-  };
   const failTimes = async (count: number, ip: string, email: string) => {
     for (let attempt = 0; attempt < count; attempt++) await guard.recordFailure(ip, email);
   };

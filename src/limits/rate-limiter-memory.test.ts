@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { describeRateLimiterContract } from '../../test/contracts/rate-limiter-contract.js';
+import { fakeClock } from '../../test/helpers/fake-clock.js';
 import { RateLimitedError } from './errors.js';
 import { rateLimitHeaders } from './rate-limiter.js';
 import { createMemoryRateLimiter } from './rate-limiter-memory.js';
 
 describeRateLimiterContract('memory', () => createMemoryRateLimiter());
-
-function fakeClock(start = 1_700_000_000_000) {
-  let now = start;
-  return {
-    now: () => now,
-    advance: (ms: number) => {
-      now += ms;
-    },
-  };
-}
 
 describe('memory rate limiter', () => {
   it('refills one unit every window / limit, to the millisecond', async () => {

@@ -7,7 +7,7 @@ import {
 } from '../helpers/private-services.js';
 import { skipUnlessCi } from '../helpers/skip-unless-ci.js';
 import { expectResumedExactly, openEventStream } from '../helpers/sse-client.js';
-import { type TestKeel } from '../helpers/auth-fixtures.js';
+import type { TestKeel } from '../helpers/test-keel.js';
 import { createTestKeel } from '../helpers/test-keel.js';
 
 /**

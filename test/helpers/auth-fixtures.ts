@@ -1,8 +1,7 @@
 import { expect } from 'vitest';
 import type { User } from '../../src/store/account-store.js';
-import { createTestKeel } from './test-keel.js';
+import { type TestKeel, createTestKeel } from './test-keel.js';
 
-export type TestKeel = Awaited<ReturnType<typeof createTestKeel>>;
 type App = TestKeel['app'];
 type Role = User['role'];
 
@@ -155,6 +154,15 @@ export async function activatePolicyFiles(
   reason: string,
 ): Promise<{ version: string }> {
   return postAs(app, admin, '/v1/policies/activate', { reason }, 200);
+}
+
+/** `POST /v1/chat` as `who`; fails the test unless it is answered (200). */
+export async function chatAs(
+  app: App,
+  who: SignedIn,
+  message = 'How do I roll back a policy?',
+): Promise<void> {
+  await postAs(app, who, '/v1/chat', { message }, 200);
 }
 
 export interface WorkspaceFixture {

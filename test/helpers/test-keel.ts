@@ -39,3 +39,6 @@ export async function createTestKeel(
     },
   };
 }
+
+/** What `createTestKeel` returns: the Keel, its HTTP app, its data folder and `close()`. */
+export type TestKeel = Awaited<ReturnType<typeof createTestKeel>>;

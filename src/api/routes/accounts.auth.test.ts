@@ -1,12 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  AUTH_ENV,
-  type TestKeel,
-  bearer,
-  newPassword,
-  setUpAdmin,
-} from '../../../test/helpers/auth-fixtures.js';
-import { createTestKeel } from '../../../test/helpers/test-keel.js';
+import { AUTH_ENV, bearer, newPassword, setUpAdmin } from '../../../test/helpers/auth-fixtures.js';
+import { type TestKeel, createTestKeel } from '../../../test/helpers/test-keel.js';
 
 describe('account rules', () => {
   let harness: TestKeel | undefined;

@@ -3,9 +3,8 @@ import {
   type FakeOpenAiServer,
   startOpenAiServer,
 } from '../../../test/fixtures/providers/openai-server.js';
-import { createTestKeel } from '../../../test/helpers/test-keel.js';
-
-type TestKeel = Awaited<ReturnType<typeof createTestKeel>>;
+import { openAiEnv } from '../../../test/helpers/server-mode.js';
+import { type TestKeel, createTestKeel } from '../../../test/helpers/test-keel.js';
 
 const LONG_ANSWER = Array.from(
   { length: 30 },
@@ -21,13 +20,7 @@ describe('a client that leaves mid-stream', () => {
     upstream = await startOpenAiServer();
     upstream.answer = LONG_ANSWER;
     upstream.faults.chunkIntervalMs = 20;
-    keel = await createTestKeel({
-      KEEL_LLM: 'openai',
-      OPENAI_API_KEY: 'sk-test-not-a-real-key-000000',
-      OPENAI_BASE_URL: `${upstream.url}/v1`,
-      KEEL_LLM_FALLBACK: 'none',
-      KEEL_EMBEDDINGS: 'none',
-    });
+    keel = await createTestKeel(openAiEnv(upstream));
     url = await keel.app.listen({ host: '127.0.0.1', port: 0 });
   });
   afterAll(async () => {

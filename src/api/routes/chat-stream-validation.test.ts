@@ -3,10 +3,8 @@ import {
   type FakeOpenAiServer,
   startOpenAiServer,
 } from '../../../test/fixtures/providers/openai-server.js';
-import { createTestKeel } from '../../../test/helpers/test-keel.js';
-import { buildOrchestratorApp } from '../../orchestrator/server.js';
-
-type TestKeel = Awaited<ReturnType<typeof createTestKeel>>;
+import { openAiEnv, startServerMode } from '../../../test/helpers/server-mode.js';
+import { type TestKeel, createTestKeel } from '../../../test/helpers/test-keel.js';
 
 const SECRET = 'sk-proj-Ab12Cd34Ef56Gh78Ij90Kl12Mn34';
 const WITH_SECRET = `Run \`keel policy rollback\` to return to the previous version [1]. The key for the upstream is ${SECRET} as configured [1]. Rollback re-activates the version that was active before [1].`;
@@ -37,13 +35,7 @@ describe('streamed answers pass output validation before a character leaves', ()
   let keel: TestKeel;
   beforeAll(async () => {
     upstream = await startOpenAiServer();
-    keel = await createTestKeel({
-      KEEL_LLM: 'openai',
-      OPENAI_API_KEY: 'sk-test-not-a-real-key-000000',
-      OPENAI_BASE_URL: `${upstream.url}/v1`,
-      KEEL_LLM_FALLBACK: 'none',
-      KEEL_EMBEDDINGS: 'none',
-    });
+    keel = await createTestKeel(openAiEnv(upstream));
   });
   afterAll(async () => {
     await keel.close();
@@ -91,38 +83,21 @@ describe('streamed answers pass output validation before a character leaves', ()
 });
 
 describe('the same gate in server mode (api → orchestrator)', () => {
-  const INTERNAL_SECRET = 'q8V#r2!mZp4L@x7Tn1Ws9Ke3Yb6Hd0Jf';
   let upstream: FakeOpenAiServer;
-  let orchestratorKeel: TestKeel;
-  let orchestrator: Awaited<ReturnType<typeof buildOrchestratorApp>>;
-  let api: TestKeel;
+  let servers: Awaited<ReturnType<typeof startServerMode>>;
   beforeAll(async () => {
     upstream = await startOpenAiServer();
-    orchestratorKeel = await createTestKeel({
-      KEEL_LLM: 'openai',
-      OPENAI_API_KEY: 'sk-test-not-a-real-key-000000',
-      OPENAI_BASE_URL: `${upstream.url}/v1`,
-      KEEL_LLM_FALLBACK: 'none',
-      KEEL_EMBEDDINGS: 'none',
-    });
-    orchestrator = await buildOrchestratorApp(orchestratorKeel.keel, INTERNAL_SECRET);
-    const url = await orchestrator.listen({ host: '127.0.0.1', port: 0 });
-    api = await createTestKeel(
-      { KEEL_ORCHESTRATOR_URL: url, KEEL_INTERNAL_SECRET: INTERNAL_SECRET },
-      { bundled: false },
-    );
+    servers = await startServerMode({ upstream });
   });
   afterAll(async () => {
-    await api.close();
-    await orchestrator.close();
-    await orchestratorKeel.close();
+    await servers.close();
     await upstream.close();
   });
 
   const stream = async (message: string) =>
     sseEvents(
       (
-        await api.app.inject({
+        await servers.api.app.inject({
           method: 'POST',
           url: '/v1/chat',
           payload: { message, stream: true },

@@ -4,9 +4,7 @@ import {
   DEFAULT_INJECTION_THRESHOLD,
   scoreInjection,
 } from '../../governor/detectors/injection.js';
-import { createTestKeel } from '../../../test/helpers/test-keel.js';
-
-type TestKeel = Awaited<ReturnType<typeof createTestKeel>>;
+import { type TestKeel, createTestKeel } from '../../../test/helpers/test-keel.js';
 
 describe('POST /v1/chat (extractive, bundled docs)', () => {
   let keel: TestKeel;

@@ -3,10 +3,9 @@ import {
   type ImagesServer,
   startImagesServer,
 } from '../../../test/fixtures/providers/images-server.js';
-import { createTestKeel } from '../../../test/helpers/test-keel.js';
+import { type TestKeel, createTestKeel } from '../../../test/helpers/test-keel.js';
 import type { JobRecord } from '../../jobs/queue.js';
 
-type TestKeel = Awaited<ReturnType<typeof createTestKeel>>;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const CARD = '4111 1111 1111 1111';
 

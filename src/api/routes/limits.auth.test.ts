@@ -5,12 +5,11 @@ import {
   type AuthFixture,
   type BearerHeaders,
   type SignedIn,
-  type TestKeel,
   createApiKey,
   createAuthFixture,
   createUser,
 } from '../../../test/helpers/auth-fixtures.js';
-import { createTestKeel } from '../../../test/helpers/test-keel.js';
+import { type TestKeel, createTestKeel } from '../../../test/helpers/test-keel.js';
 
 function countByStatus(responses: LightMyRequestResponse[]): Record<number, number> {
   const counts: Record<number, number> = {};

@@ -7,9 +7,8 @@ import {
   createApiKey,
   setUpAdmin,
 } from '../../../test/helpers/auth-fixtures.js';
-import { createTestKeel } from '../../../test/helpers/test-keel.js';
+import { type TestKeel, createTestKeel } from '../../../test/helpers/test-keel.js';
 
-type TestKeel = Awaited<ReturnType<typeof createTestKeel>>;
 type ToolResult = {
   isError?: boolean;
   content: { type: string; text?: string }[];

@@ -6,9 +6,7 @@ import {
   createApiKey,
   setUpAdmin,
 } from '../../../test/helpers/auth-fixtures.js';
-import { createTestKeel } from '../../../test/helpers/test-keel.js';
-
-type TestKeel = Awaited<ReturnType<typeof createTestKeel>>;
+import { type TestKeel, createTestKeel } from '../../../test/helpers/test-keel.js';
 
 /** The official `openai` npm client against a listening Keel, authenticated with a Keel API key. */
 describe('OpenAI-compatible API through the official openai client', () => {

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpenAiServer } from '../../../test/fixtures/providers/openai-server.js';
 import type { FakeServer } from '../../../test/fixtures/providers/fake-server.js';
-import { createTestKeel } from '../../../test/helpers/test-keel.js';
+import { openAiEnv } from '../../../test/helpers/server-mode.js';
+import { type TestKeel, createTestKeel } from '../../../test/helpers/test-keel.js';
 
-const ask = (keel: Awaited<ReturnType<typeof createTestKeel>>, message: string) =>
+const ask = (keel: TestKeel, message: string) =>
   keel.app.inject({ method: 'POST', url: '/v1/chat', payload: { message } });
 
 describe('/v1/chat against an OpenAI-compatible upstream', () => {
@@ -15,13 +16,10 @@ describe('/v1/chat against an OpenAI-compatible upstream', () => {
 
   const keelFor = (fallback: string) =>
     createTestKeel({
-      KEEL_LLM: 'openai',
-      OPENAI_API_KEY: 'sk-test-not-a-real-key-000000',
-      OPENAI_BASE_URL: `${upstream.url}/v1`,
+      ...openAiEnv(upstream),
       KEEL_LLM_FALLBACK: fallback,
       KEEL_PROVIDER_TIMEOUT_MS: '300',
       KEEL_PROVIDER_RETRIES: '1',
-      KEEL_EMBEDDINGS: 'none',
     });
 
   it('cites what the model cites and reports its usage', async () => {

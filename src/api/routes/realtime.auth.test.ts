@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AuthFixture,
   type SignedIn,
+  activatePolicyFiles,
   createApiKey,
   createAuthFixture,
 } from '../../../test/helpers/auth-fixtures.js';
@@ -153,19 +154,13 @@ describe('GET /v1/realtime', () => {
       'description: Answers from every source (edited while a client follows the agent).',
     );
     writeFileSync(agentFile, edited);
-    const activated = await fixture.app.inject({
-      method: 'POST',
-      url: '/v1/policies/activate',
-      headers: fixture.admin.headers,
-      payload: {},
-    });
-    expect(activated.statusCode, activated.body).toBe(200);
+    const activated = await activatePolicyFiles(fixture.app, fixture.admin, 'agent edited');
     const [event] = await stream.next(1);
     expect(event).toMatchObject({
       event: 'agent-updated',
       data: { agentId: 'general', change: 'changed', action: 'activate' },
     });
-    expect(event!.data.policyVersion).toBe(activated.json().version);
+    expect(event!.data.policyVersion).toBe(activated.version);
     await stream.close();
   });
 });

@@ -4,11 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipartBody } from '../../../test/helpers/multipart.js';
-import { createTestKeel } from '../../../test/helpers/test-keel.js';
+import { type TestKeel, createTestKeel } from '../../../test/helpers/test-keel.js';
 import { KnowledgeSync } from '../../kb/sync.js';
 import { createLogger } from '../../telemetry/logger.js';
 
-type TestKeel = Awaited<ReturnType<typeof createTestKeel>>;
 const fixtures = join(import.meta.dirname, '../../../test/fixtures/uploads');
 
 const multipart = (

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AuthFixture, createAuthFixture } from '../../../test/helpers/auth-fixtures.js';
+import {
+  type AuthFixture,
+  chatAs,
+  createAuthFixture,
+} from '../../../test/helpers/auth-fixtures.js';
 
 interface SeriesBody {
   bucket: string;
@@ -22,13 +26,7 @@ describe('GET /v1/usage/series', () => {
       { bundled: false },
     );
     for (const person of [fixture.a.user, fixture.a.user, fixture.b.user]) {
-      const answer = await fixture.app.inject({
-        method: 'POST',
-        url: '/v1/chat',
-        headers: person.headers,
-        payload: { message: 'How do I roll back a policy?' },
-      });
-      expect(answer.statusCode).toBe(200);
+      await chatAs(fixture.app, person);
     }
   });
   afterAll(() => fixture.close());

@@ -5,10 +5,8 @@ import {
   startOpenAiServer,
 } from '../../../test/fixtures/providers/openai-server.js';
 import { multipartBody } from '../../../test/helpers/multipart.js';
-import { createTestKeel } from '../../../test/helpers/test-keel.js';
+import { type TestKeel, createTestKeel } from '../../../test/helpers/test-keel.js';
 import { expectVisionBatchWorks } from '../../../test/helpers/vision-batch.js';
-
-type TestKeel = Awaited<ReturnType<typeof createTestKeel>>;
 
 const CARD = '4111 1111 1111 1111';
 const today = () => new Date(Date.now() - 60_000).toISOString();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeServer } from '../../../test/fixtures/providers/fake-server.js';
 import { startOpenAiServer } from '../../../test/fixtures/providers/openai-server.js';
+import { openAiEnv } from '../../../test/helpers/server-mode.js';
 import { loadConfig } from '../../config/config.js';
 import { type Keel, openKeel, syncBundledKnowledge } from '../../keel.js';
 import { createLogger } from '../../telemetry/logger.js';
@@ -197,12 +198,7 @@ describe('generate processor with a streaming model', () => {
 
   beforeAll(async () => {
     upstream = await startOpenAiServer();
-    ({ keel, folder } = await keelWith({
-      KEEL_LLM: 'openai',
-      KEEL_LLM_FALLBACK: 'none',
-      OPENAI_API_KEY: 'sk-test-not-a-real-key-000000',
-      OPENAI_BASE_URL: `${upstream.url}/v1`,
-    }));
+    ({ keel, folder } = await keelWith(openAiEnv(upstream)));
   });
   afterAll(async () => {
     await keel.close();

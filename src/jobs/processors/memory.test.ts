@@ -2,10 +2,9 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestKeel } from '../../../test/helpers/test-keel.js';
+import { type TestKeel, createTestKeel } from '../../../test/helpers/test-keel.js';
 import type { JobRecord } from '../queue.js';
 
-type TestKeel = Awaited<ReturnType<typeof createTestKeel>>;
 const scope = { workspaceId: 'ws_1', userId: 'usr_1' };
 
 async function finished(keel: TestKeel, id: string): Promise<JobRecord> {
