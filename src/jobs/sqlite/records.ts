@@ -26,7 +26,8 @@ export interface JobRow {
   trace: string | null;
 }
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+/** A stored epoch-milliseconds column as the ISO time the API shows (null stays null). */
+export const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function toRecord(row: JobRow): JobRecord {
   return {

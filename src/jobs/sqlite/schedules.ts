@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { JobPayloads, QueueName } from '../contracts.js';
 import { prepareEnqueue } from '../runtime/enqueue.js';
 import { describeError } from '../runtime/errors.js';
+import { iso } from './records.js';
 import {
   type JobSchedule,
   type JobSchedules,
@@ -41,8 +42,6 @@ interface ScheduleRow {
   last_run_at: number | null;
   created_at: number;
 }
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 function toSchedule(row: ScheduleRow): JobSchedule {
   return {
