@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { LRUCache } from 'lru-cache';
 
 /** Distinct SQL texts kept prepared; `in (?, ?, …)` lists make a few shapes per query. */
 const DEFAULT_CAPACITY = 500;
@@ -14,28 +15,20 @@ const DEFAULT_CAPACITY = 500;
  *   const kysely = new Kysely({ dialect: new SqliteDialect({ database: statements.database }) });
  */
 export class StatementCache {
-  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  private readonly statements: LRUCache<string, BetterSqlite3.Statement>;
 
   constructor(
     private readonly raw: BetterSqlite3.Database,
-    private readonly capacity = DEFAULT_CAPACITY,
-  ) {}
+    capacity = DEFAULT_CAPACITY,
+  ) {
+    this.statements = new LRUCache({ max: capacity });
+  }
 
   prepare(sql: string): BetterSqlite3.Statement {
     const cached = this.statements.get(sql);
-    if (cached) {
-      if (cached.busy) return this.raw.prepare(sql);
-      // Re-inserting moves the text to the young end of the map's insertion order.
-      this.statements.delete(sql);
-      this.statements.set(sql, cached);
-      return cached;
-    }
+    if (cached) return cached.busy ? this.raw.prepare(sql) : cached;
     const statement = this.raw.prepare(sql);
     this.statements.set(sql, statement);
-    if (this.statements.size > this.capacity) {
-      const oldest = this.statements.keys().next().value;
-      if (oldest !== undefined) this.statements.delete(oldest);
-    }
     return statement;
   }
 

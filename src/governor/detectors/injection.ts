@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { extractFeatures } from './injection-features.js';
 import modelFile from './injection-model.json' with { type: 'json' };
 import type { LinearModel } from './injection-model-format.js';
@@ -117,14 +118,10 @@ export function detectInjection(
  *   detectPassage(passage.text, 0.95).injection
  */
 export function rememberingInjectionDetector(size = 1_000): typeof detectInjection {
-  const found = new Map<string, Evidence>();
+  const found = new LRUCache<string, Evidence>({ max: size });
   return (text, threshold = DEFAULT_INJECTION_THRESHOLD, flagThreshold) => {
     let evidence = found.get(text);
-    if (evidence) found.delete(text);
-    else evidence = evidenceOf(text);
-    // Re-inserting keeps the map in order of last use; the first key is the longest unused.
-    found.set(text, evidence);
-    if (found.size > size) found.delete(found.keys().next().value!);
+    if (!evidence) found.set(text, (evidence = evidenceOf(text)));
     return verdict(
       evidence,
       threshold,
