@@ -1,5 +1,11 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { isEntryPoint } from './harness.js';
+import { repoRoot } from './scifact.js';
 
 /**
  * A stand-in for a model API: OpenAI's non-streaming `POST /v1/chat/completions`, answering
@@ -100,4 +106,32 @@ export async function startUpstream(latencyMs: number): Promise<Upstream> {
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * The same upstream in a child process, for profiles of a gateway in this process: its HTTP
+ * parsing and socket writes would otherwise be counted as the gateway's CPU. `answered()` is
+ * not known across the process boundary and reads 0.
+ */
+export async function startUpstreamProcess(latencyMs: number): Promise<Upstream> {
+  const child = spawn(
+    process.execPath,
+    [join(repoRoot, 'bin', 'run-ts.js'), join(repoRoot, 'bench', 'gateway-upstream.ts')],
+    { cwd: repoRoot, env: { ...process.env, UPSTREAM_LATENCY_MS: String(latencyMs) } },
+  );
+  child.stderr.pipe(process.stderr);
+  const [url] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
+  return {
+    url,
+    answered: () => 0,
+    close: async () => {
+      child.kill();
+      if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
+    },
+  };
+}
+
+if (isEntryPoint(import.meta.url)) {
+  const upstream = await startUpstream(Number(process.env.UPSTREAM_LATENCY_MS ?? '25'));
+  process.stdout.write(`${upstream.url}\n`);
 }

@@ -9,14 +9,15 @@ import { createLogger } from '../src/telemetry/logger.js';
 import { summarizeProfile } from './cpu-profile-summary.js';
 import { database, prepareKeel, redisUrl } from './gateway-deploy.js';
 import { gatewayLoad } from './gateway-load.js';
-import { startUpstream } from './gateway-upstream.js';
+import { startUpstreamProcess } from './gateway-upstream.js';
 import { isEntryPoint, newWorkDir, removeWorkDir } from './harness.js';
 
 /*
  * Where a governed chat call's CPU goes. The API (governor in process, as `keel serve` runs it)
  * listens in this process, configured as the Portkey comparison configures it; the load
- * generator runs in its own process. After a warm-up the V8 profiler records `--requests` calls
- * and the profile is summarized by piece (database, retrieval, governor steps, HTTP, …):
+ * generator and the mock upstream run in their own processes, so only Keel's CPU is counted (as
+ * versus-portkey.ts counts it). After a warm-up the V8 profiler records `--requests` calls and
+ * the profile is summarized by piece (database, retrieval, governor steps, HTTP, …):
  *   node bin/run-ts.js bench/profile-chat.ts [--storage sqlite|postgres] [--requests 600]
  * The `.cpuprofile` is kept (path printed) for Chrome DevTools or speedscope.
  */
@@ -32,7 +33,7 @@ export async function profileChat(options: {
   concurrency: number;
 }) {
   const workDir = await newWorkDir('profile-chat');
-  const upstream = await startUpstream(25);
+  const upstream = await startUpstreamProcess(25);
   const db = options.storage === 'postgres' ? await database() : undefined;
   const redis = options.storage === 'postgres' ? await redisUrl() : undefined;
   if (options.storage === 'postgres' && (!db || !redis))
