@@ -11,6 +11,7 @@ import {
 import type { VisionProvider, VisionRequest, VisionResult } from './vision-provider.js';
 import { badResponse, extractUpstreamMessage, parseJsonReply } from './http-reply.js';
 import { Deadline, retryDelayMs } from './http-timing.js';
+import { type HttpReply, httpPost } from '../net/http-post.js';
 
 /** What every remote adapter needs to reach its service; built by `factory.ts` from Config. */
 export interface RemoteProviderOptions {
@@ -56,10 +57,14 @@ export class ProviderHttp {
   /** POSTs and parses the JSON reply with `schema`; retries the whole call on retryable failures. */
   async postJson<T>(post: JsonPost, schema: z.ZodType<T>): Promise<T> {
     const text = await this.withRetries(post.signal, async () => {
-      const timeout = AbortSignal.timeout(this.options.timeoutMs);
-      const signal = post.signal ? AbortSignal.any([timeout, post.signal]) : timeout;
-      const response = await this.send(post, signal);
-      return await response.text();
+      // The limit covers the whole attempt, reading the reply included.
+      const deadline = new Deadline(this.options.timeoutMs, post.signal);
+      try {
+        const reply = await this.send(post, deadline.signal);
+        return await reply.text();
+      } finally {
+        deadline.clear();
+      }
     });
     return parseJsonReply(this.options.name, schema, text);
   }
@@ -69,39 +74,30 @@ export class ProviderHttp {
    * lines flow, a failure is final, because the caller may already have shown part of the answer.
    */
   async postStream(post: JsonPost): Promise<AsyncIterable<string>> {
-    const { response, deadline } = await this.withRetries(post.signal, async () => {
-      // The fetch signal also governs the body, so a fixed timeout would cut off long answers.
+    const { reply, deadline } = await this.withRetries(post.signal, async () => {
+      // The signal also governs the body, so a fixed timeout would cut off long answers.
       const attemptDeadline = new Deadline(this.options.timeoutMs, post.signal);
       try {
-        return {
-          response: await this.send(post, attemptDeadline.signal),
-          deadline: attemptDeadline,
-        };
+        return { reply: await this.send(post, attemptDeadline.signal), deadline: attemptDeadline };
       } catch (error) {
         attemptDeadline.clear();
         throw error;
       }
     });
-    if (!response.body) {
-      deadline.clear();
-      throw this.badResponse('the streamed reply had no body');
-    }
-    return this.readLines(response.body, deadline, post.signal);
+    return this.readLines(reply, deadline, post.signal);
   }
 
   private async *readLines(
-    body: ReadableStream<Uint8Array>,
+    reply: HttpReply,
     deadline: Deadline,
     callerSignal: AbortSignal | undefined,
   ): AsyncGenerator<string> {
-    const reader = body.pipeThrough(new TextDecoderStream()).getReader();
     let pending = '';
+    deadline.extend();
     try {
-      for (;;) {
+      for await (const chunk of reply.chunks()) {
         deadline.extend();
-        const { done, value } = await reader.read();
-        if (done) break;
-        pending += value;
+        pending += chunk;
         const lines = pending.split('\n');
         pending = lines.pop() ?? '';
         for (const line of lines) yield line.replace(/\r$/, '');
@@ -112,27 +108,26 @@ export class ProviderHttp {
     } finally {
       deadline.clear();
       // Stops the upstream generating tokens nobody will read when the consumer leaves early.
-      await reader.cancel().catch(() => undefined);
+      reply.discard();
     }
   }
 
-  private async send(post: JsonPost, signal: AbortSignal): Promise<Response> {
-    const response = await fetch(post.url, {
-      method: 'POST',
+  private async send(post: JsonPost, signal: AbortSignal): Promise<HttpReply> {
+    const reply = await httpPost(post.url, {
       headers: { 'content-type': 'application/json', accept: 'application/json', ...post.headers },
       body: JSON.stringify(post.body),
       signal,
     });
-    if (response.ok) return response;
-    const upstreamMessage = this.scrub(extractUpstreamMessage(await response.text()));
-    const retryable = RETRYABLE_STATUSES.has(response.status) || response.status >= 500;
+    if (reply.ok) return reply;
+    const upstreamMessage = this.scrub(extractUpstreamMessage(await reply.text()));
+    const retryable = RETRYABLE_STATUSES.has(reply.status) || reply.status >= 500;
     throw new UpstreamError(
       retryable ? 'provider_unavailable' : 'provider_rejected',
-      `${this.options.name} answered HTTP ${response.status}: ${upstreamMessage}`,
+      `${this.options.name} answered HTTP ${reply.status}: ${upstreamMessage}`,
       {
         provider: this.options.name,
-        status: response.status,
-        retryAfter: response.headers.get('retry-after') ?? undefined,
+        status: reply.status,
+        retryAfter: reply.header('retry-after'),
       },
       retryable,
     );
