@@ -55,4 +55,12 @@ describe('lexical rerank', () => {
     ];
     expect(rerankLexical('rotate log files daily', hits, chunks)).toEqual(hits);
   });
+
+  it('reads a chunk again when its id comes back with another text (a re-synced source)', () => {
+    const hits = [{ chunkId: 7, score: 10 }];
+    const before = new Map([[7, chunk(7, 'Tracing', 'Every log line carries the request id.')]]);
+    expect(rerankLexical('every log line', hits, before)[0]?.score).toBeCloseTo(11);
+    const after = new Map([[7, chunk(7, 'Tracing', 'Lines of the log carry the request id.')]]);
+    expect(rerankLexical('every log line', hits, after)[0]?.score).toBeCloseTo(10);
+  });
 });

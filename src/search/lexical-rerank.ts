@@ -7,14 +7,18 @@ const PAIR_BOOST = 0.1;
 const HEADING_BOOST = 0.3;
 
 interface PassageWords {
+  heading: string;
+  text: string;
   pairs: Set<string>;
   title: string[];
 }
 
 // Searches keep meeting the same passages, and reading one is a tokenisation and stemming of up
-// to 1,400 characters, so the last few thousand are kept, keyed by heading and text (a row id
-// can come back with another text, and several stores may share the process). Cleared when full.
-const PASSAGES = new Map<string, PassageWords>();
+// to 1,400 characters, so the last few thousand are kept by chunk id. A row id can come back with
+// another text (a re-synced source, or another store in the same process), so an entry counts
+// only while its heading and text are still the chunk's: comparing two strings is far cheaper
+// than building and hashing a key from them for each of a search's 100 candidates.
+const PASSAGES = new Map<number, PassageWords>();
 const MAX_PASSAGES = 20_000;
 
 /**
@@ -35,13 +39,13 @@ export function rerankLexical(
 ): LexicalHit[] {
   const queryWords = words(query);
   const wanted = new Set(queryWords);
-  const queryPairs = new Set(pairs(queryWords));
+  const queryPairs = [...new Set(pairs(queryWords))];
   return hits
     .map((hit) => {
       const chunk = chunks.get(hit.chunkId);
       if (!chunk) return hit;
       const { pairs: present, title } = passageWords(chunk);
-      const together = [...queryPairs].filter((pair) => present.has(pair)).length;
+      const together = queryPairs.filter((pair) => present.has(pair)).length;
       const titled = title.length > 0 && title.every((word) => wanted.has(word));
       const factor = (1 + PAIR_BOOST * together) * (titled ? 1 + HEADING_BOOST : 1);
       return { ...hit, score: hit.score * factor };
@@ -50,15 +54,16 @@ export function rerankLexical(
 }
 
 function passageWords(chunk: Chunk): PassageWords {
-  const key = `${chunk.heading}\n${chunk.text}`;
-  const known = PASSAGES.get(key);
-  if (known) return known;
+  const known = PASSAGES.get(chunk.id);
+  if (known && known.text === chunk.text && known.heading === chunk.heading) return known;
   const passage = {
+    heading: chunk.heading,
+    text: chunk.text,
     pairs: new Set(pairs(words(`${chunk.heading} ${chunk.text}`))),
     title: words(chunk.heading.split(' > ').at(-1) ?? ''),
   };
-  if (PASSAGES.size >= MAX_PASSAGES) PASSAGES.clear();
-  PASSAGES.set(key, passage);
+  if (!known && PASSAGES.size >= MAX_PASSAGES) PASSAGES.clear();
+  PASSAGES.set(chunk.id, passage);
   return passage;
 }
 
