@@ -130,3 +130,38 @@ describe('output validation: citation numbers and declined answers', () => {
     expect(outcome.citations).toEqual([]);
   });
 });
+
+describe('output validation: support', () => {
+  const RATE_LIMITS =
+    'Each user may send sixty chat requests per minute before the limiter refuses.';
+
+  /** Passage 1 is about rolling back policies, passage 2 about rate limits. */
+  function twoPassages(answer: string) {
+    const input = inputFor(answer);
+    const [first] = input.grounds.passages;
+    input.grounds.passages = [first!, { ...first!, index: 2, chunkId: 2, text: RATE_LIMITS }];
+    return input;
+  }
+
+  it('judges a cited sentence against the passage it cites, not against all of them', async () => {
+    const outcome = await validate(
+      twoPassages('Each user may send sixty chat requests per minute [1]. Run rollback [1].'),
+    );
+    expect(outcome.flags).toEqual([
+      'unsupported: Each user may send sixty chat requests per minute.',
+    ]);
+    const cited = await validate(
+      twoPassages('Each user may send sixty chat requests per minute [2]. Run rollback [1].'),
+    );
+    expect(cited.flags).toEqual([]);
+  });
+
+  it('judges a sentence citing nothing against every passage', async () => {
+    const outcome = await validate(
+      twoPassages(
+        'Each user may send sixty chat requests per minute. Run rollback [1]. Bananas grow on tall plants.',
+      ),
+    );
+    expect(outcome.flags).toEqual(['unsupported: Bananas grow on tall plants.']);
+  });
+});

@@ -35,14 +35,39 @@ function isLeadIn(text: string): boolean {
   return text.endsWith(':');
 }
 
+/**
+ * Each passage's content words, read only when a sentence is judged against it: most answers
+ * cite one or two of the passages, so the rest, and the union of all (for a sentence citing
+ * none), are usually never needed.
+ */
+function passageWordsOf(passages: Passage[]) {
+  const byIndex = new Map(passages.map((passage) => [passage.index, passage]));
+  const words = new Map<Passage, Set<string>>();
+  const wordsOf = (passage: Passage) => {
+    let known = words.get(passage);
+    if (!known) words.set(passage, (known = contentWords(passage.text)));
+    return known;
+  };
+  const citedWords = (index: number) => wordsOf(byIndex.get(index)!);
+  let all: Set<string> | undefined;
+  return {
+    byIndex,
+    /** The words of the cited passages, or of all passages when none is cited. */
+    supporting(cited: number[]): Set<string> {
+      if (cited.length === 1) return citedWords(cited[0]!);
+      if (cited.length > 1) return new Set(cited.flatMap((index) => [...citedWords(index)]));
+      return (all ??= new Set(passages.flatMap((passage) => [...wordsOf(passage)])));
+    },
+  };
+}
+
 function checkCitations(
   grounds: Grounds,
   answer: string,
   reasons: string[],
 ): { unsupported: string[]; sentences: number; citations: Citation[] } {
   const { minSupport } = grounds.output;
-  const byIndex = new Map(grounds.passages.map((passage) => [passage.index, passage]));
-  const allWords = new Set(grounds.passages.flatMap((passage) => [...contentWords(passage.text)]));
+  const { byIndex, supporting } = passageWordsOf(grounds.passages);
   const cited = new Set<number>();
   const unsupported: string[] = [];
   let claims = 0;
@@ -54,11 +79,8 @@ function checkCitations(
     valid.forEach((index) => cited.add(index));
     if (isLeadIn(sentence.text)) continue;
     claims += 1;
-    const supporting =
-      valid.length > 0
-        ? new Set(valid.flatMap((index) => [...contentWords(byIndex.get(index)!.text)]))
-        : allWords;
-    if (supportRatio(sentence.text, supporting) < minSupport) unsupported.push(sentence.text);
+    if (supportRatio(sentence.text, supporting(valid)) < minSupport)
+      unsupported.push(sentence.text);
   }
   const citations = [...cited]
     .sort((left, right) => left - right)
@@ -114,17 +136,12 @@ export function redactSecrets(text: string): { text: string; count: number } {
 /** Sentences of `text` whose content words the passages (cited, or all) do not support. */
 export function unsupportedSentences(grounds: Grounds, text: string): string[] {
   const { minSupport } = grounds.output;
-  const byIndex = new Map(grounds.passages.map((passage) => [passage.index, passage]));
-  const allWords = new Set(grounds.passages.flatMap((passage) => [...contentWords(passage.text)]));
+  const { byIndex, supporting } = passageWordsOf(grounds.passages);
   return splitSentences(text)
     .filter((sentence) => !isLeadIn(sentence.text))
     .filter((sentence) => {
       const valid = sentence.citations.filter((index) => byIndex.has(index));
-      const supporting =
-        valid.length > 0
-          ? new Set(valid.flatMap((index) => [...contentWords(byIndex.get(index)!.text)]))
-          : allWords;
-      return supportRatio(sentence.text, supporting) < minSupport;
+      return supportRatio(sentence.text, supporting(valid)) < minSupport;
     })
     .map((sentence) => sentence.text);
 }
