@@ -4,7 +4,7 @@ import { definitionSubject, headingDefines } from './definition-boost.js';
 import { fuseRanks } from './fusion.js';
 import { rerankLexical } from './lexical-rerank.js';
 import { sectionPassages } from './section-passages.js';
-import { queryTerms } from './query-terms.js';
+import { searchTerms } from './search-terms.js';
 import type { VectorIndex } from '../store/vector-index.js';
 import { inSpan } from '../telemetry/tracing.js';
 
@@ -77,7 +77,7 @@ export class SearchService {
   private async rankedSearch(query: string, options: SearchOptions): Promise<SearchHit[]> {
     const candidates = Math.max(options.k, CANDIDATES);
     const [bm25, dense] = await Promise.all([
-      this.store.lexicalSearch(queryTerms(query), {
+      this.store.lexicalSearch(searchTerms(query), {
         k: candidates,
         ...(options.sourceIds && { sourceIds: options.sourceIds }),
       }),

@@ -17,6 +17,8 @@ interface QueryLexeme {
   literal: string;
   /** How many chunks contain it. */
   documents: number;
+  /** How many times the query lists the term it comes from (the most, if several stem to it). */
+  weight: number;
 }
 
 interface CorpusStatistics {
@@ -47,7 +49,9 @@ export async function lexicalSearchPostgres(
       sql`2 * ts_rank_cd(${POSITION_WEIGHTS}::real[], d.vector, ${lexeme.literal}::tsquery, 0) as ${sql.ref(`f${index}`)}`,
   );
   const score = sql.join(
-    lexemes.map((lexeme, index) => termScore(inverseDocumentFrequency(lexeme, corpus), index)),
+    lexemes.map((lexeme, index) =>
+      termScore(lexeme.weight * inverseDocumentFrequency(lexeme, corpus), index),
+    ),
     sql` + `,
   );
   const anyLexeme = lexemes.map((lexeme) => lexeme.literal).join(' | ');
@@ -95,15 +99,19 @@ async function lexemeStatistics(
 ): Promise<{ lexemes: QueryLexeme[]; corpus: CorpusStatistics }> {
   const result = await sql<QueryLexeme & { chunks: number; tokens: number }>`
     with lexemes as (
-      select distinct '''' || regexp_replace(lexeme, '([\\''])', '\\\\\\1', 'g') || '''' as literal
-      from unnest(${terms}::text[]) as term,
-        unnest(tsvector_to_array(to_tsvector('english', term))) as lexeme
+      -- A term listed n times weighs n; different words of one stem ("cell", "cells") weigh
+      -- as one, as before weights existed (SciFact nDCG@10 0.6933 when they add up, 0.6964 not).
+      select '''' || regexp_replace(lexeme, '([\\''])', '\\\\\\1', 'g') || '''' as literal,
+        max(listed.times) as weight
+      from (select term, count(*) as times from unnest(${terms}::text[]) as term group by term) listed,
+        unnest(tsvector_to_array(to_tsvector('english', listed.term))) as lexeme
+      group by lexeme
     ),
     corpus as (
       select coalesce(sum(chunks), 0) as chunks, coalesce(sum(tokens), 0) as tokens
       from chunk_statistics
     )
-    select corpus.chunks, corpus.tokens, lexemes.literal,
+    select corpus.chunks, corpus.tokens, lexemes.literal, lexemes.weight,
       (select count(*) from chunks where search_vector @@ lexemes.literal::tsquery) as documents
     from corpus left join lexemes on true
     order by lexemes.literal`.execute(db);
@@ -112,6 +120,10 @@ async function lexemeStatistics(
   const corpus = { chunks, meanTokens: chunks > 0 ? Number(first?.tokens) / chunks : 1 };
   const lexemes = result.rows
     .filter((row) => row.literal !== null)
-    .map((row) => ({ literal: row.literal, documents: Number(row.documents) }));
+    .map((row) => ({
+      literal: row.literal,
+      documents: Number(row.documents),
+      weight: Number(row.weight),
+    }));
   return { lexemes, corpus };
 }

@@ -66,6 +66,7 @@ export class SqliteStore extends KyselyStore {
   ): Promise<LexicalHit[]> {
     if (terms.length === 0 || options.sourceIds?.length === 0) return [];
     // Each term is quoted so FTS5 syntax in user text is matched literally, never parsed.
+    // bm25() sums over the query's phrases, so a term listed twice counts twice.
     const match = terms.map((term) => `"${term.replaceAll('"', '""')}"`).join(' OR ');
     const sourceFilter = options.sourceIds
       ? sql`and c.source_id in (${sql.join(options.sourceIds)})`

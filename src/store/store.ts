@@ -169,7 +169,10 @@ export interface KnowledgeStore {
   replaceSyncErrors(sourceId: string, errors: SyncError[]): Promise<void>;
   recordKnowledgeVersion(version: KnowledgeVersion): Promise<void>;
   listKnowledgeVersions(sourceId: string, limit?: number): Promise<KnowledgeVersion[]>;
-  /** BM25 over heading and text; `terms` are already normalised words, OR-ed together. */
+  /**
+   * BM25 over heading and text; `terms` are already normalised words, OR-ed together. A term
+   * listed n times adds its BM25 term n times (how a query weighs its words).
+   */
   lexicalSearch(
     terms: string[],
     options: { k: number; sourceIds?: string[] },

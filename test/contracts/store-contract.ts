@@ -156,6 +156,23 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.lexicalSearch(['rollback'], { k: 10, sourceIds: [] })).toEqual([]);
     });
 
+    it('counts a term listed twice twice, so a query can weigh its words', async () => {
+      const source = await store.createSource({ name: 'weights', kind: 'folder', location: '/w' });
+      await store.applyDocumentChanges(source.id, 'v1', {
+        upserts: [
+          { path: 'port.md', contentHash: 'p', title: 'P', chunks: [chunk('Change the port.')] },
+          { path: 'logs.md', contentHash: 'l', title: 'L', chunks: [chunk('Read the logs.')] },
+        ],
+        deletes: [],
+      });
+      const bestFor = async (terms: string[]) => {
+        const [hit] = await store.lexicalSearch(terms, { k: 2, sourceIds: [source.id] });
+        return (await store.getChunks([hit!.chunkId]))[0]?.path;
+      };
+      expect(await bestFor(['logs', 'port', 'port'])).toBe('port.md');
+      expect(await bestFor(['logs', 'logs', 'port'])).toBe('logs.md');
+    });
+
     it('matches FTS syntax in user text literally instead of failing', async () => {
       const source = await store.createSource({ name: 'docs', kind: 'folder', location: '/d' });
       await store.applyDocumentChanges(source.id, 'v1', {
