@@ -88,12 +88,13 @@ export class ApiKeyService {
 
   /** The API-key half of the one authentication check. */
   async authenticate(text: string): Promise<Principal> {
-    const invalid = new AuthenticationError('invalid_api_key', 'The API key is not valid');
+    // Made only when thrown: an error captures its stack, and most keys presented are valid.
+    const invalid = () => new AuthenticationError('invalid_api_key', 'The API key is not valid');
     const parsed = parseApiKey(text);
-    if (!parsed) throw invalid;
+    if (!parsed) throw invalid();
     const key = await this.store.findApiKeyByPrefix(parsed.prefix);
     const presented = createHash('sha256').update(text).digest();
-    if (!key || !timingSafeEqual(presented, Buffer.from(key.keyHash, 'hex'))) throw invalid;
+    if (!key || !timingSafeEqual(presented, Buffer.from(key.keyHash, 'hex'))) throw invalid();
     if (key.revokedAt) throw new AuthenticationError('api_key_revoked', 'This API key was revoked');
     if (key.expiresAt && Date.parse(key.expiresAt) <= Date.now()) {
       throw new AuthenticationError('api_key_expired', 'This API key has expired');

@@ -41,6 +41,8 @@ export function httpPost(
   const { signal } = post;
   if (signal.aborted) return Promise.reject(signal.reason);
   const secure = url.startsWith('https:');
+  // Encoded once: measuring the string's length and then writing it would read it twice.
+  const body = Buffer.from(post.body);
   return new Promise((resolve, reject) => {
     let response: IncomingMessage | undefined;
     const onAbort = () => (response ?? request).destroy(signal.reason);
@@ -49,7 +51,7 @@ export function httpPost(
       {
         method: 'POST',
         agent: secure ? httpsAgent : httpAgent,
-        headers: { ...post.headers, 'content-length': Buffer.byteLength(post.body) },
+        headers: { ...post.headers, 'content-length': body.length },
       },
       (incoming) => {
         response = incoming;
@@ -61,7 +63,7 @@ export function httpPost(
     // 'close' comes once the reply is read to its end or the exchange broke off.
     request.on('close', () => signal.removeEventListener('abort', onAbort));
     request.on('error', (error) => reject(signal.aborted ? signal.reason : error));
-    request.end(post.body);
+    request.end(body);
   });
 }
 

@@ -77,7 +77,12 @@ export function usageFrom(
   text: string,
   reported: { input?: number | null | undefined; output?: number | null | undefined },
 ): TokenUsage {
-  return usageOf(request.messages.map((message) => message.content).join('\n'), text, reported);
+  return {
+    // The prompt is joined only to estimate: most servers report their own count.
+    inputTokens:
+      reported.input ?? countTokens(request.messages.map((message) => message.content).join('\n')),
+    outputTokens: reported.output ?? countTokens(text),
+  };
 }
 
 /** `usageFrom` for a prompt given as one text (a vision prompt, whose image the estimate skips). */

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { UpstreamError } from '../errors.js';
-import { joinUrl, parseJsonReply, serverSentData } from './http-reply.js';
+import { joinUrl, parseJsonReply, serverSentData, usageFrom } from './http-reply.js';
+import { countTokens } from './token-count.js';
 import { retryDelayMs } from './http-timing.js';
 
 async function* linesOf(text: string): AsyncGenerator<string> {
@@ -96,5 +97,30 @@ describe('joinUrl', () => {
     expect(joinUrl('https://api.openai.com/v1', 'embeddings')).toBe(
       'https://api.openai.com/v1/embeddings',
     );
+  });
+});
+
+describe('usageFrom', () => {
+  const request = {
+    messages: [
+      { role: 'system' as const, content: 'Answer from the passages.' },
+      { role: 'user' as const, content: 'How do I roll back a policy?' },
+    ],
+    temperature: 0,
+    maxOutputTokens: 100,
+  };
+
+  it("takes the server's counts when it reports them", () => {
+    expect(usageFrom(request, 'Run rollback.', { input: 120, output: 18 })).toEqual({
+      inputTokens: 120,
+      outputTokens: 18,
+    });
+  });
+
+  it('estimates from the whole prompt and the answer when the server reports none', () => {
+    expect(usageFrom(request, 'Run rollback.', { input: null })).toEqual({
+      inputTokens: countTokens('Answer from the passages.\nHow do I roll back a policy?'),
+      outputTokens: countTokens('Run rollback.'),
+    });
   });
 });
