@@ -1,7 +1,7 @@
 import Fastify, { LogController } from 'fastify';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
+import helmet from 'helmet';
 import {
   type ZodTypeProvider,
   serializerCompiler,
@@ -69,9 +69,14 @@ export async function buildApp(keel: Keel) {
       .send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
   });
 
-  await app.register(helmet, {
+  // Helmet's security headers are the same on every response, so its middleware is built once
+  // here: the @fastify/helmet plugin built it anew (parsing the CSP) for every request.
+  const securityHeaders = helmet({
     contentSecurityPolicy: contentSecurityPolicy(keel.config.web.apiOrigin),
   });
+  app.addHook('onRequest', (request, reply, done) =>
+    securityHeaders(request.raw, reply.raw, () => done()),
+  );
   await app.register(cors, corsOptions(keel.config.server.corsOrigins));
   await app.register(swagger, {
     openapi: {

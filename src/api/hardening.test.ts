@@ -37,11 +37,14 @@ describe('HTTP hardening', () => {
     await open.close();
   });
 
-  it('sends security headers', async () => {
-    const response = await keel.app.inject({ method: 'GET', url: '/health/live' });
-    expect(response.headers['x-content-type-options']).toBe('nosniff');
-    expect(response.headers['x-frame-options']).toBeDefined();
-    expect(response.headers['strict-transport-security']).toBeDefined();
+  it('sends security headers, on unknown routes too', async () => {
+    for (const url of ['/health/live', '/v1/no-such-route']) {
+      const response = await keel.app.inject({ method: 'GET', url });
+      expect(response.headers['x-content-type-options']).toBe('nosniff');
+      expect(response.headers['x-frame-options']).toBeDefined();
+      expect(response.headers['strict-transport-security']).toBeDefined();
+      expect(response.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    }
   });
 
   it('limits small routes to small bodies', async () => {
