@@ -22,6 +22,8 @@ const profileSchema = z.object({
 
 /** Pieces in the order they are tried on a file path: the first match wins. */
 const PIECES: [piece: string, pattern: RegExp][] = [
+  // The profiler's own calls from the benchmark script (starting and stopping it), not Keel's.
+  ['benchmark harness', /\/bench\//],
   ['database', /\/src\/store\/|node_modules\/(kysely|better-sqlite3|pg|pg-protocol|pg-pool)\//],
   ['retrieval', /\/src\/(search|kb)\/|\/governor\/steps\/retrieval/],
   ['audit', /\/governor\/steps\/audit|\/store\/audit-chain/],
