@@ -71,4 +71,28 @@ describe('section passages', () => {
     expect(passages).toHaveLength(1);
     expect(passages[0]?.chunk.text).toBe('### `logController`\nA class.');
   });
+
+  it("starts a first subsection's passage with its parent's text right above it", async () => {
+    const api = [
+      chunk(
+        11,
+        'API > `multistream()`',
+        [1, 8],
+        '### `multistream()`\nCreates one stream of many.',
+      ),
+      chunk(12, 'API > `multistream()` > Options', [10, 14], '#### Options\n* `dedupe`'),
+      chunk(13, 'API > `multistream()` > Options', [16, 18], '#### Options\nMore options.'),
+      chunk(14, 'API > `multistream()` > Events', [20, 22], '#### Events\n* `error`'),
+    ];
+    const apiById = new Map(api.map((entry) => [entry.id, entry]));
+    const read = async (ids: number[]) => api.filter((entry) => ids.includes(entry.id));
+    const [options, events] = await sectionPassages([12, 14], apiById, 2, read);
+    expect(options?.chunk).toMatchObject({ id: 12, heading: 'API > `multistream()` > Options' });
+    expect(options?.chunk.text).toBe(
+      '### `multistream()`\nCreates one stream of many.\n\n#### Options\n* `dedupe`\n\nMore options.',
+    );
+    expect([options?.chunk.lineStart, options?.chunk.lineEnd]).toEqual([1, 18]);
+    // Not the first subsection: the chunk above it is a sibling's, not the parent's.
+    expect(events?.chunk.text).toBe('#### Events\n* `error`');
+  });
 });

@@ -18,7 +18,9 @@ const NEIGHBOURS = 3;
  * with it; a later hit already inside a passage is dropped, so no text is returned twice.
  * A document's chunks are stored together in reading order, so a chunk's neighbours are the ids
  * beside it: one read for all hits, each neighbour checked to be of the same document and
- * heading path and to follow in line order (anything else ends the section).
+ * heading path and to follow in line order (anything else ends the section). A passage that
+ * starts a section's first subsection also takes, budget allowing, the parent's text stored
+ * right above it (see `parentLead`).
  *
  * @example
  *   await sectionPassages([7, 8, 3], chunksById, 2, (ids) => store.getChunks(ids));
@@ -98,7 +100,31 @@ function sectionRun(
     parts.unshift(chunk);
     tokens += chunk.tokenCount;
   }
+  const lead = parentLead(known, parts[0] ?? hit, hit, used);
+  if (lead && tokens + lead.tokenCount <= maxTokens) parts.unshift(lead);
   return parts;
+}
+
+/**
+ * The parent section's text right above a first subsection, when it is stored just before it:
+ * an API reference states what `pino.multistream()` is under its heading and lists the options
+ * under `#### Options`, and a question about the function matches the options best.
+ */
+function parentLead(
+  known: ReadonlyMap<number, Chunk>,
+  first: Chunk,
+  hit: Chunk,
+  used: ReadonlySet<number>,
+): Chunk | undefined {
+  const lead = known.get(first.id - 1);
+  const isLead =
+    lead !== undefined &&
+    !used.has(lead.id) &&
+    lead.sourceId === hit.sourceId &&
+    lead.path === hit.path &&
+    hit.heading.startsWith(`${lead.heading} > `) &&
+    lead.lineEnd <= first.lineStart;
+  return isLead ? lead : undefined;
 }
 
 /** One chunk from consecutive parts of a section: the heading once, the lines from first to last. */
@@ -106,7 +132,10 @@ function joinParts(hit: Chunk, parts: Chunk[]): Chunk {
   const [first, ...rest] = parts;
   const last = parts.at(-1);
   if (!first || !last || rest.length === 0) return hit;
-  const text = [first.text, ...rest.map((part) => withoutRepeatedHeading(part))].join('\n\n');
+  // A continuation repeats its section's title; a subsection after its parent's lead keeps its own.
+  const body = (part: Chunk, index: number) =>
+    part.heading === parts[index]?.heading ? withoutRepeatedHeading(part) : part.text;
+  const text = [first.text, ...rest.map(body)].join('\n\n');
   const tokenCount = parts.reduce((sum, part) => sum + part.tokenCount, 0);
   return { ...hit, text, lineStart: first.lineStart, lineEnd: last.lineEnd, tokenCount };
 }
