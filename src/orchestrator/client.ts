@@ -9,6 +9,7 @@ import {
   inputCheckSchema,
 } from '../governor/answer-schema.js';
 import type { ChatRequestInput } from '../governor/governor.js';
+import { type HttpReply, httpPost } from '../net/http-post.js';
 import { serverSentEvents } from '../net/server-sent-events.js';
 import { Deadline } from '../providers/http-timing.js';
 import { traceCarrier } from '../telemetry/tracing.js';
@@ -68,9 +69,11 @@ function parseReply<T>(schema: z.ZodType<T>, reply: unknown, what: string): T {
   );
 }
 
-/** Why a call failed on the wire: the cause's code (`ECONNREFUSED`) or the message. */
-const wireFailure = (error: unknown) =>
-  (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+/** Why a call failed on the wire: the error's code (`ECONNREFUSED`) or the message. */
+const wireFailure = (error: unknown) => {
+  const failure = error as { code?: string; cause?: { code?: string }; message: string };
+  return failure.code ?? failure.cause?.code ?? failure.message;
+};
 
 /**
  * The stream's text as it arrives. The deadline is an idle limit: each chunk that arrives extends
@@ -78,26 +81,24 @@ const wireFailure = (error: unknown) =>
  * `orchestrator_unavailable`.
  */
 async function* chunks(
-  body: ReadableStream<Uint8Array>,
+  reply: HttpReply,
   deadline: Deadline,
   limits: { timeoutMs: number; signal?: AbortSignal },
 ): AsyncGenerator<string> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  deadline.extend();
   try {
-    for (;;) {
+    for await (const chunk of reply.chunks()) {
       deadline.extend();
-      const { done, value } = await reader.read().catch((error: unknown) => {
-        if (limits.signal?.aborted) throw error;
-        throw (error as Error).name === 'TimeoutError'
-          ? unavailable(`the answer stream fell silent for ${limits.timeoutMs} ms`)
-          : unavailable(wireFailure(error));
-      });
-      if (done) return;
-      yield value;
+      yield chunk;
     }
+  } catch (error) {
+    if (limits.signal?.aborted) throw error;
+    throw (error as Error).name === 'TimeoutError'
+      ? unavailable(`the answer stream fell silent for ${limits.timeoutMs} ms`)
+      : unavailable(wireFailure(error));
   } finally {
     deadline.clear();
-    await reader.cancel().catch(() => undefined);
+    reply.discard();
   }
 }
 
@@ -123,14 +124,13 @@ export class OrchestratorClient implements Answerer {
     path: string,
     payload: unknown,
     options: { traceId?: string; signal?: AbortSignal },
-  ): Promise<{ response: Response; deadline: Deadline }> {
+  ): Promise<{ response: HttpReply; deadline: Deadline }> {
     const body = JSON.stringify(payload);
     const url = new URL(path, this.options.url);
     for (let attempt = 0; ; attempt += 1) {
       const deadline = new Deadline(this.options.timeoutMs, options.signal);
       try {
-        const response = await fetch(url, {
-          method: 'POST',
+        const response = await httpPost(url.href, {
           headers: {
             'content-type': 'application/json',
             [SIGNATURE_HEADER]: signRequest(this.options.secret, {
@@ -161,14 +161,14 @@ export class OrchestratorClient implements Answerer {
 
   /** A whole (not streamed) reply, read within the call's deadline and checked against `schema`. */
   private async reply<T>(
-    response: Response,
+    response: HttpReply,
     deadline: Deadline,
     schema: z.ZodType<T>,
     what: string,
   ): Promise<T> {
     let body: unknown;
     try {
-      body = await response.json();
+      body = JSON.parse(await response.text());
     } catch (error) {
       if ((error as Error).name === 'TimeoutError')
         throw unavailable(`no answer within ${this.options.timeoutMs} ms`);
@@ -181,10 +181,17 @@ export class OrchestratorClient implements Answerer {
     return parseReply(schema, body, what);
   }
 
-  private async failure(response: Response): Promise<KeelError> {
-    if (response.status === 503 && !response.headers.get('content-type')?.includes('json'))
+  private async failure(response: HttpReply): Promise<KeelError> {
+    if (response.status === 503 && !response.header('content-type')?.includes('json')) {
+      response.discard();
       return unavailable('HTTP 503');
-    const parsed = errorSchema.safeParse(await response.json().catch(() => undefined));
+    }
+    const parsed = errorSchema.safeParse(
+      await response
+        .text()
+        .then((text) => JSON.parse(text) as unknown)
+        .catch(() => undefined),
+    );
     if (!parsed.success) return unavailable(`HTTP ${response.status} without an error body`);
     const { code, message, details } = parsed.data.error;
     // The orchestrator refusing our signature is a deployment fault, never the caller's.
@@ -233,11 +240,7 @@ export class OrchestratorClient implements Answerer {
     });
     if (!response.ok) throw await this.failure(response).finally(() => deadline.clear());
     if (!options.onDelta) return this.reply(response, deadline, governedAnswerSchema, 'answer');
-    if (!response.body) {
-      deadline.clear();
-      throw unavailable('an empty stream');
-    }
-    const text = chunks(response.body, deadline, {
+    const text = chunks(response, deadline, {
       timeoutMs: this.options.timeoutMs,
       ...(options.signal && { signal: options.signal }),
     });
