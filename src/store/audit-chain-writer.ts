@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { type Param, type PreparedQuery, prepareQuery } from './prepared-query.js';
 import type { Database } from './schema.js';
 import type { AuditRecord, StoredAuditRecord } from './store.js';
 
@@ -36,11 +37,21 @@ const MAX_BATCH = 100;
 export class AuditChainWriter {
   private readonly waiting: Waiting[] = [];
   private writing = false;
+  private readonly head: PreparedQuery<object, { hash: string }>;
+  /** The insert of `n` records, by `n` (at most `MAX_BATCH` shapes). */
+  private readonly inserts = new Map<
+    number,
+    PreparedQuery<Record<string, unknown>, { id: number }>
+  >();
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly lock: AuditChainLock,
-  ) {}
+  ) {
+    this.head = prepareQuery('audit-head', () =>
+      db.selectFrom('audit_records').select('hash').orderBy('id', 'desc').limit(1),
+    );
+  }
 
   append(record: AuditRecord, sign: AuditSigner): Promise<StoredAuditRecord> {
     const appended = new Promise<StoredAuditRecord>((resolve, reject) => {
@@ -65,12 +76,7 @@ export class AuditChainWriter {
     try {
       const stored = await this.db.transaction().execute(async (trx) => {
         await this.lock(trx);
-        const head = await trx
-          .selectFrom('audit_records')
-          .select('hash')
-          .orderBy('id', 'desc')
-          .limit(1)
-          .executeTakeFirst();
+        const head = await this.head.takeFirst(trx, {});
         let previousHash = head?.hash ?? null;
         const links = batch.map(({ record, sign }) => {
           const link = { record, previousHash, hash: sign(JSON.stringify(record), previousHash) };
@@ -79,11 +85,12 @@ export class AuditChainWriter {
         });
         // Ids are drawn in the order of the values (both dialects), so the chain runs in id
         // order and the returned ids, sorted, pair with the links one by one.
-        const rows = await trx
-          .insertInto('audit_records')
-          .values(links.map(({ record, previousHash, hash }) => toRow(record, previousHash, hash)))
-          .returning('id')
-          .execute();
+        const values: Record<string, unknown> = {};
+        links.forEach(({ record, previousHash, hash }, index) => {
+          for (const [column, value] of Object.entries(toRow(record, previousHash, hash)))
+            values[`${column}${index}`] = value;
+        });
+        const rows = await this.insertOf(links.length).all(trx, values);
         const ids = rows.map((row) => row.id).sort((a, b) => a - b);
         return links.map(({ record, previousHash, hash }, index) => ({
           ...record,
@@ -97,7 +104,49 @@ export class AuditChainWriter {
       for (const waiting of batch) waiting.reject(error);
     }
   }
+  private insertOf(records: number): PreparedQuery<Record<string, unknown>, { id: number }> {
+    let insert = this.inserts.get(records);
+    if (!insert) {
+      insert = prepareQuery(`audit-insert-${records}`, (param: Param<Record<string, unknown>>) =>
+        this.db
+          .insertInto('audit_records')
+          .values(
+            Array.from({ length: records }, (_, index) =>
+              Object.fromEntries(COLUMNS.map((column) => [column, param(`${column}${index}`)])),
+            ) as AuditRow[],
+          )
+          .returning('id'),
+      );
+      this.inserts.set(records, insert);
+    }
+    return insert;
+  }
 }
+
+type AuditRow = ReturnType<typeof toRow>;
+
+/** The insert's columns; typed so that a column added to `toRow` must be added here too. */
+const COLUMNS = Object.keys({
+  trace_id: true,
+  workspace_id: true,
+  created_at: true,
+  kind: true,
+  policy_version: true,
+  prompt_version: true,
+  agent: true,
+  provider: true,
+  model: true,
+  knowledge_versions: true,
+  input_tokens: true,
+  output_tokens: true,
+  latency_ms: true,
+  decision: true,
+  steps: true,
+  previous_hash: true,
+  hash: true,
+  actor: true,
+  target: true,
+} satisfies Record<keyof AuditRow, true>) as (keyof AuditRow)[];
 
 function toRow(record: AuditRecord, previousHash: string | null, hash: string) {
   return {

@@ -10,6 +10,7 @@ import type {
   UserWithSecret,
   Workspace,
 } from './account-store.js';
+import { type Param, prepareQuery } from './prepared-query.js';
 import type { Database } from './schema.js';
 
 const newId = (prefix: string) => `${prefix}_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
@@ -78,8 +79,30 @@ function userRow(user: { email: string; passwordHash: string; role: Role; worksp
   };
 }
 
+/** An API key with its owner's columns: read on every API-key request, so compiled once. */
+const apiKeyByPrefix = (db: Kysely<Database>) =>
+  prepareQuery('api-key-by-prefix', (param: Param<{ prefix: string }>) =>
+    db
+      .selectFrom('api_keys')
+      .leftJoin('users', 'users.id', 'api_keys.user_id')
+      .selectAll('api_keys')
+      .select([
+        'users.email as owner_email',
+        'users.role as owner_role',
+        'users.workspace_id as owner_workspace_id',
+        'users.disabled_at as owner_disabled_at',
+        'users.last_login_at as owner_last_login_at',
+        'users.created_at as owner_created_at',
+      ])
+      .where('api_keys.prefix', '=', param('prefix')),
+  );
+
 export class KyselyAccountStore implements AccountStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly apiKeyByPrefix: ReturnType<typeof apiKeyByPrefix>;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.apiKeyByPrefix = apiKeyByPrefix(db);
+  }
 
   async createWorkspace(name: string): Promise<Workspace> {
     const workspace = { id: newId('ws'), name, created_at: new Date().toISOString() };
@@ -323,20 +346,7 @@ export class KyselyAccountStore implements AccountStore {
   async findApiKeyByPrefix(
     prefix: string,
   ): Promise<(ApiKeyRecord & { keyHash: string; owner: User | undefined }) | undefined> {
-    const row = await this.db
-      .selectFrom('api_keys')
-      .leftJoin('users', 'users.id', 'api_keys.user_id')
-      .selectAll('api_keys')
-      .select([
-        'users.email as owner_email',
-        'users.role as owner_role',
-        'users.workspace_id as owner_workspace_id',
-        'users.disabled_at as owner_disabled_at',
-        'users.last_login_at as owner_last_login_at',
-        'users.created_at as owner_created_at',
-      ])
-      .where('api_keys.prefix', '=', prefix)
-      .executeTakeFirst();
+    const row = await this.apiKeyByPrefix.takeFirst(this.db, { prefix });
     if (!row) return undefined;
     const owner: User | undefined =
       row.owner_email === null

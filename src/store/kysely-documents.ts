@@ -1,4 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
+import { LRUCache } from 'lru-cache';
+import { type Param, type PreparedQuery, prepareQuery } from './prepared-query.js';
 import { toChunk } from './rows.js';
 import type { Database } from './schema.js';
 import type { Chunk, ChunkDraftInput, DocumentUpsert, FileStats, StoredDocument } from './store.js';
@@ -8,11 +10,35 @@ const BATCH = 200;
 
 type ChangeResult = { created: { id: number; text: string }[]; removed: number[] };
 
+/** A chunk as search hands it out: with its document's path and version and its source's name. */
+const CHUNK_COLUMNS = [
+  'chunks.id',
+  'chunks.source_id',
+  'sources.name as source_name',
+  'documents.path',
+  'chunks.heading',
+  'chunks.line_start',
+  'chunks.line_end',
+  'documents.version',
+  'chunks.text',
+  'chunks.token_count',
+] as const;
+
+type ChunkRow = Parameters<typeof toChunk>[0];
+
+/** `getChunks` query shapes kept compiled, one per number of ids (searches ask for 1 to ~60). */
+const CHUNK_SHAPES = 128;
+
 /**
  * Documents and their chunks: the dialect-neutral half of the knowledge store, shared by the
  * SQLite and PostgreSQL adapters (each adds its own lexical search over the same `chunks`).
  */
 export class KyselyDocuments {
+  private readonly chunkShapes = new LRUCache<
+    number,
+    PreparedQuery<Record<string, number>, ChunkRow>
+  >({ max: CHUNK_SHAPES });
+
   /** `readDb` serves `getChunks` (search results) and may be a replica; sync reads use `db`. */
   constructor(
     private readonly db: Kysely<Database>,
@@ -96,26 +122,32 @@ export class KyselyDocuments {
 
   async getChunks(ids: number[]): Promise<Chunk[]> {
     if (ids.length === 0) return [];
-    const rows = await this.readDb
-      .selectFrom('chunks')
-      .innerJoin('documents', 'documents.id', 'chunks.document_id')
-      .innerJoin('sources', 'sources.id', 'chunks.source_id')
-      .select([
-        'chunks.id',
-        'chunks.source_id',
-        'sources.name as source_name',
-        'documents.path',
-        'chunks.heading',
-        'chunks.line_start',
-        'chunks.line_end',
-        'documents.version',
-        'chunks.text',
-        'chunks.token_count',
-      ])
-      .where('chunks.id', 'in', ids)
-      .execute();
+    const values: Record<string, number> = {};
+    ids.forEach((id, index) => (values[`id${index}`] = id));
+    const rows = await this.chunksById(ids.length).all(this.readDb, values);
     const byId = new Map(rows.map((row) => [row.id, toChunk(row)]));
     return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  /** Chunks by `count` ids, `id0` … `id<count - 1>`: search reads them on every call. */
+  private chunksById(count: number) {
+    let query = this.chunkShapes.get(count);
+    if (!query) {
+      query = prepareQuery(`chunks-by-id-${count}`, (param: Param<Record<string, number>>) =>
+        this.readDb
+          .selectFrom('chunks')
+          .innerJoin('documents', 'documents.id', 'chunks.document_id')
+          .innerJoin('sources', 'sources.id', 'chunks.source_id')
+          .select(CHUNK_COLUMNS)
+          .where(
+            'chunks.id',
+            'in',
+            Array.from({ length: count }, (_, index) => param(`id${index}`)),
+          ),
+      );
+      this.chunkShapes.set(count, query);
+    }
+    return query;
   }
 
   async documentChunks(sourceId: string, path: string): Promise<Chunk[]> {
@@ -123,18 +155,7 @@ export class KyselyDocuments {
       .selectFrom('chunks')
       .innerJoin('documents', 'documents.id', 'chunks.document_id')
       .innerJoin('sources', 'sources.id', 'chunks.source_id')
-      .select([
-        'chunks.id',
-        'chunks.source_id',
-        'sources.name as source_name',
-        'documents.path',
-        'chunks.heading',
-        'chunks.line_start',
-        'chunks.line_end',
-        'documents.version',
-        'chunks.text',
-        'chunks.token_count',
-      ])
+      .select(CHUNK_COLUMNS)
       .where('documents.source_id', '=', sourceId)
       .where('documents.path', '=', path)
       .orderBy('chunks.line_start')

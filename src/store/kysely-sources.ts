@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { type Param, prepareQuery } from './prepared-query.js';
 import { toKnowledgeVersion, toSource } from './rows.js';
 import type { Database } from './schema.js';
 import {
@@ -19,11 +20,22 @@ const INSERT_BATCH = 200;
  * Kysely dialect, shared by the SQLite and PostgreSQL adapters.
  */
 export class KyselySources {
+  /** A workspace's sources, read by every governed call: compiled once. */
+  private readonly sourcesOf;
+
   /** `readDb` serves listings and may be a replica; lookups that precede a write use `db`. */
   constructor(
     private readonly db: Kysely<Database>,
     private readonly readDb: Kysely<Database> = db,
-  ) {}
+  ) {
+    this.sourcesOf = prepareQuery('sources-of-workspace', (param: Param<{ workspaceId: string }>) =>
+      readDb
+        .selectFrom('sources')
+        .selectAll()
+        .where('workspace_id', '=', param('workspaceId'))
+        .orderBy('created_at'),
+    );
+  }
 
   async createSource(source: NewSource): Promise<Source> {
     const row = {
@@ -45,12 +57,7 @@ export class KyselySources {
   }
 
   async listSources(workspaceId = DEFAULT_WORKSPACE): Promise<Source[]> {
-    const rows = await this.readDb
-      .selectFrom('sources')
-      .selectAll()
-      .where('workspace_id', '=', workspaceId)
-      .orderBy('created_at')
-      .execute();
+    const rows = await this.sourcesOf.all(this.readDb, { workspaceId });
     return rows.map(toSource);
   }
 

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { type Param, prepareQuery } from './prepared-query.js';
 import type { Database } from './schema.js';
 import type {
   QuotaLimit,
@@ -20,7 +21,19 @@ export function limitReached(limit: QuotaLimit, used: number): boolean {
  * The usage ledger's dialect-neutral queries. Each adapter adds `reserve`, the one operation
  * whose atomicity depends on how its database serializes writers.
  */
+type Settlement = {
+  id: number;
+  provider: string | null;
+  model: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  cost: number;
+};
+
 export abstract class KyselyUsageStore implements UsageStore {
+  /** Every governed call settles its reservation: compiled once. */
+  private readonly settlement;
+
   /**
    * @param db where writes go
    * @param readDb where reports (totals, daily) are read; a replica when one is configured
@@ -28,7 +41,21 @@ export abstract class KyselyUsageStore implements UsageStore {
   constructor(
     protected readonly db: Kysely<Database>,
     protected readonly readDb: Kysely<Database> = db,
-  ) {}
+  ) {
+    this.settlement = prepareQuery('usage-settle', (param: Param<Settlement>) =>
+      db
+        .updateTable('usage_records')
+        .set({
+          status: 'settled',
+          provider: param('provider'),
+          model: param('model'),
+          input_tokens: param('inputTokens'),
+          output_tokens: param('outputTokens'),
+          cost: param('cost'),
+        })
+        .where('id', '=', param('id')),
+    );
+  }
 
   abstract reserve(reservation: UsageReservation, limits: QuotaLimit[]): Promise<ReserveResult>;
 
@@ -42,18 +69,7 @@ export abstract class KyselyUsageStore implements UsageStore {
       cost: number;
     },
   ): Promise<void> {
-    await this.db
-      .updateTable('usage_records')
-      .set({
-        status: 'settled',
-        provider: usage.provider,
-        model: usage.model,
-        input_tokens: usage.inputTokens,
-        output_tokens: usage.outputTokens,
-        cost: usage.cost,
-      })
-      .where('id', '=', id)
-      .execute();
+    await this.settlement.run(this.db, { id, ...usage });
   }
 
   async release(id: number): Promise<void> {

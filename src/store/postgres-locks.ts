@@ -1,4 +1,5 @@
 import { type Transaction, sql } from 'kysely';
+import { type Param, type PreparedQuery, prepareQuery } from './prepared-query.js';
 import type { Database } from './schema.js';
 
 /**
@@ -22,5 +23,12 @@ export async function lockForTransaction(
   namespace: number,
   id: string,
 ): Promise<void> {
-  await sql`select pg_advisory_xact_lock(${namespace}, hashtext(${id}))`.execute(trx);
+  // Compiled on first use (every PostgreSQL store compiles it alike): the audit append takes it on
+  // every governed call.
+  lock ??= prepareQuery('advisory-lock', (param: Param<{ namespace: number; id: string }>) =>
+    sql`select pg_advisory_xact_lock(${param('namespace')}, hashtext(${param('id')}))`.compile(trx),
+  );
+  await lock.run(trx, { namespace, id });
 }
+
+let lock: PreparedQuery<{ namespace: number; id: string }, unknown> | undefined;

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { KyselyUsageStore } from './kysely-usage.js';
 import { LOCK_NAMESPACE } from './postgres-locks.js';
+import { type Param, prepareQuery } from './prepared-query.js';
 import type { Database } from './schema.js';
 import type { QuotaLimit, ReserveResult, UsageReservation } from './usage-store.js';
 
@@ -12,9 +13,25 @@ import type { QuotaLimit, ReserveResult, UsageReservation } from './usage-store.
  * after the previous holder committed, so quotas stay exact. Locks are always taken user first,
  * then workspace, so two reservations can never wait on each other.
  */
+type Reservation = UsageReservation & { checks: string };
+
+const reservation = (param: Param<Reservation>) =>
+  sql<{ reserved_id: string | number | null; exceeded: number | null; used: number | null }>`
+    select reserved_id, exceeded, used from keel_reserve_usage(
+      ${LOCK_NAMESPACE.usageUser}::integer, ${LOCK_NAMESPACE.usageWorkspace}::integer,
+      ${param('workspaceId')}, ${param('userId')}, ${param('apiKeyId')},
+      ${param('traceId')}, ${param('createdAt')}, ${param('checks')}::jsonb
+    )`;
+
 export class PostgresUsageStore extends KyselyUsageStore {
+  /** Every governed call reserves: compiled once. */
+  private readonly reservation;
+
   constructor(db: Kysely<Database>, readDb?: Kysely<Database>) {
     super(db, readDb);
+    this.reservation = prepareQuery('usage-reserve', (param: Param<Reservation>) =>
+      reservation(param).compile(db),
+    );
   }
 
   async reserve(reservation: UsageReservation, limits: QuotaLimit[]): Promise<ReserveResult> {
@@ -24,17 +41,10 @@ export class PostgresUsageStore extends KyselyUsageStore {
       limit,
       since,
     }));
-    const result = await sql<{
-      reserved_id: string | number | null;
-      exceeded: number | null;
-      used: number | null;
-    }>`
-      select reserved_id, exceeded, used from keel_reserve_usage(
-        ${LOCK_NAMESPACE.usageUser}::integer, ${LOCK_NAMESPACE.usageWorkspace}::integer,
-        ${reservation.workspaceId}, ${reservation.userId}, ${reservation.apiKeyId},
-        ${reservation.traceId}, ${reservation.createdAt}, ${JSON.stringify(checks)}::jsonb
-      )`.execute(this.db);
-    const row = result.rows[0];
+    const row = await this.reservation.takeFirst(this.db, {
+      ...reservation,
+      checks: JSON.stringify(checks),
+    });
     if (!row) throw new Error('keel_reserve_usage returned no row');
     if (row.exceeded !== null) {
       return { ok: false, exceeded: limits[row.exceeded]!, used: Number(row.used) };
