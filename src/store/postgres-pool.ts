@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { KeelError } from '../errors.js';
+import { STATEMENT_NAME_PREFIX } from './prepared-query.js';
 import type { Database } from './schema.js';
 
 /** A statement running longer than this is cancelled, so a bad query cannot hold a connection. */
@@ -91,6 +92,40 @@ function reportOutagesAsUnavailable(pool: pg.Pool): void {
   });
 }
 
+/** SQLSTATE 0A000 on a named statement: its table changed shape (a migration) since it was prepared. */
+const CACHED_PLAN_CHANGED = '0A000';
+
+/**
+ * Sends the queries `prepareQuery` compiled (their SQL starts `/* keel:<name> *\/`) as named
+ * statements: node-postgres parses each once per connection and then only binds and executes,
+ * so PostgreSQL skips parsing and, once its plan cache settles, planning on every call. A
+ * statement whose table changed under it (another replica migrated) fails with 0A000; it is
+ * then retried unnamed and sent unnamed on that connection from then on.
+ */
+function prepareNamedStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const unnamed = new Set<string>();
+  client.query = ((...args: unknown[]) => {
+    const [text, values] = args;
+    if (
+      typeof text !== 'string' ||
+      !text.startsWith(STATEMENT_NAME_PREFIX) ||
+      args.length > 2 ||
+      unnamed.has(text)
+    )
+      return query(...args);
+    const name = text.slice(STATEMENT_NAME_PREFIX.length, text.indexOf(' */'));
+    return (query({ name, text, values }) as Promise<unknown>).catch((error: unknown) => {
+      if ((error as { code?: unknown }).code !== CACHED_PLAN_CHANGED) throw error;
+      unnamed.add(text);
+      // Inside a transaction the failure aborted it and the retry fails too: report the cause.
+      return (query(text, values) as Promise<unknown>).catch(() => {
+        throw error;
+      });
+    });
+  }) as typeof client.query;
+}
+
 export interface PoolOptions {
   url: string;
   max: number;
@@ -116,6 +151,7 @@ export function createPool(options: PoolOptions): pg.Pool {
   // pool re-emits idle clients' errors, already reported, after discarding them.
   pool.on('connect', (client) => client.on('error', options.onError));
   pool.on('error', () => {});
+  pool.on('connect', prepareNamedStatements);
   reportOutagesAsUnavailable(pool);
   return pool;
 }
