@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { detectPii, redactPii } from '../detectors/pii.js';
 import {
   contentWords,
@@ -35,6 +36,10 @@ function isLeadIn(text: string): boolean {
   return text.endsWith(':');
 }
 
+// The same passages are retrieved call after call: the content words of the texts judged most
+// recently are kept (read only, never changed), as the injection findings per passage are.
+const PASSAGE_WORDS = new LRUCache<string, Set<string>>({ max: 1_000 });
+
 /**
  * Each passage's content words, read only when a sentence is judged against it: most answers
  * cite one or two of the passages, so the rest, and the union of all (for a sentence citing
@@ -42,10 +47,9 @@ function isLeadIn(text: string): boolean {
  */
 function passageWordsOf(passages: Passage[]) {
   const byIndex = new Map(passages.map((passage) => [passage.index, passage]));
-  const words = new Map<Passage, Set<string>>();
   const wordsOf = (passage: Passage) => {
-    let known = words.get(passage);
-    if (!known) words.set(passage, (known = contentWords(passage.text)));
+    let known = PASSAGE_WORDS.get(passage.text);
+    if (!known) PASSAGE_WORDS.set(passage.text, (known = contentWords(passage.text)));
     return known;
   };
   const citedWords = (index: number) => wordsOf(byIndex.get(index)!);
