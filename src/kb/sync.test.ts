@@ -58,10 +58,12 @@ describe('knowledge sync', () => {
     const first = await sync.sync(source);
     expect(first).toMatchObject({ status: 'ok', added: 2, updated: 0, removed: 0, documents: 2 });
     const [hit] = await search.search('rollback previous version', { k: 1 });
+    // The first subsection's passage starts with its parent's text above it, from line 1.
     expect(hit?.chunk).toMatchObject({
       path: 'guide.md',
       heading: 'Guide > Rolling back',
-      lineStart: 5,
+      lineStart: 1,
+      lineEnd: 7,
       version: first.version,
     });
     expect(await paths('quotas tokens')).toEqual(['faq/items.jsonl']);
