@@ -1,18 +1,27 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { SourceMap } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 /*
  * Reads a V8 `.cpuprofile` (node --cpu-prof) and says where the CPU went, by piece of Keel:
  * each sample's time goes to the first piece found walking from the running function up its
  * callers, so native work (SQLite inside better-sqlite3, JSON.stringify) counts for the code
- * that asked for it.
+ * that asked for it. Functions of the compiled bundle (`dist/`, as `keel serve` runs) are
+ * traced back to their source file through the bundle's source maps.
  */
 
 const profileSchema = z.object({
   nodes: z.array(
     z.object({
       id: z.number(),
-      callFrame: z.object({ functionName: z.string(), url: z.string(), lineNumber: z.number() }),
+      callFrame: z.object({
+        functionName: z.string(),
+        url: z.string(),
+        lineNumber: z.number(),
+        columnNumber: z.number(),
+      }),
       children: z.array(z.number()).optional(),
     }),
   ),
@@ -55,6 +64,32 @@ function pieceOf(url: string): string | undefined {
   return 'other';
 }
 
+/** The source file a bundled function came from, via `FILE.map` beside the bundle file. */
+function sourceFileOf(): (frame: {
+  url: string;
+  lineNumber: number;
+  columnNumber: number;
+}) => string {
+  const maps = new Map<string, SourceMap | undefined>();
+  const mapOf = (url: string) => {
+    if (!maps.has(url)) {
+      const file = `${fileURLToPath(url)}.map`;
+      maps.set(
+        url,
+        existsSync(file)
+          ? new SourceMap(JSON.parse(readFileSync(file, 'utf8')) as never)
+          : undefined,
+      );
+    }
+    return maps.get(url);
+  };
+  return (frame) => {
+    if (!frame.url.startsWith('file://') || !frame.url.includes('/dist/')) return frame.url;
+    const entry = mapOf(frame.url)?.findEntry(frame.lineNumber, frame.columnNumber);
+    return entry && 'originalSource' in entry ? entry.originalSource : frame.url;
+  };
+}
+
 export interface ProfileSummary {
   /** Busy CPU ms in the profile (idle excluded). */
   busyMs: number;
@@ -68,6 +103,7 @@ export async function summarizeProfile(file: string): Promise<ProfileSummary> {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   for (const node of profile.nodes)
     for (const child of node.children ?? []) parent.set(child, node.id);
+  const sourceFile = sourceFileOf();
   const pieceCache = new Map<number, string>();
   const resolvePiece = (id: number): string => {
     const cached = pieceCache.get(id);
@@ -79,7 +115,7 @@ export async function summarizeProfile(file: string): Promise<ProfileSummary> {
     else if (name === '(garbage collector)') piece = 'garbage collection';
     else if (name === '(program)') piece = 'V8 and native (unattributed)';
     else {
-      const own = pieceOf(node.callFrame.url);
+      const own = pieceOf(sourceFile(node.callFrame));
       const up = parent.get(id);
       piece =
         own && own !== 'other' && own !== 'Node: other'
