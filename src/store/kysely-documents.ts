@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import { LRUCache } from 'lru-cache';
+import { indexedText } from './indexed-text.js';
 import { type Param, type PreparedQuery, prepareQuery } from './prepared-query.js';
 import { toChunk } from './rows.js';
 import type { Database } from './schema.js';
@@ -258,6 +259,7 @@ async function insertChunks(
       line_start: chunk.lineStart,
       line_end: chunk.lineEnd,
       text: chunk.text,
+      search_text: indexedText(chunk.text),
       token_count: chunk.tokenCount,
     }));
     created.push(

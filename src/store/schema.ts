@@ -39,6 +39,8 @@ export interface Database {
     line_start: number;
     line_end: number;
     text: string;
+    /** What lexical search indexes instead of `text` (links dropped), null when the same. */
+    search_text: string | null;
     token_count: number;
     embedded: Generated<number>;
   };

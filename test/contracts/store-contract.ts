@@ -173,6 +173,21 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await bestFor(['logs', 'logs', 'port'])).toBe('logs.md');
     });
 
+    it('indexes link text, not link targets, and returns the text as written', async () => {
+      const source = await store.createSource({ name: 'links', kind: 'folder', location: '/l' });
+      const linked = 'Read [the routing guide](https://github.com/fastify/docs/Routes.md).';
+      await store.applyDocumentChanges(source.id, 'v1', {
+        upserts: [{ path: 'a.md', contentHash: 'a', title: 'A', chunks: [chunk(linked)] }],
+        deletes: [],
+      });
+      const scope = { k: 5, sourceIds: [source.id] };
+      expect(await store.lexicalSearch(['github'], scope)).toEqual([]);
+      const [hit] = await store.lexicalSearch(['routing'], scope);
+      expect((await store.getChunks([hit!.chunkId]))[0]?.text).toBe(linked);
+      await store.applyDocumentChanges(source.id, 'v2', { upserts: [], deletes: ['a.md'] });
+      expect(await store.lexicalSearch(['routing'], scope)).toEqual([]);
+    });
+
     it('matches FTS syntax in user text literally instead of failing', async () => {
       const source = await store.createSource({ name: 'docs', kind: 'folder', location: '/d' });
       await store.applyDocumentChanges(source.id, 'v1', {

@@ -12,6 +12,7 @@ import { memories } from './0011-memories.js';
 import { refreshTokenSuccessor } from './0012-refresh-token-successor.js';
 import { sourceCredentials } from './0013-source-credentials.js';
 import { policyCanaries } from './0014-policy-canaries.js';
+import { indexedTextColumn } from './0015-indexed-text.js';
 import { type Dialect, type KeelMigration, postgres, sqlite } from './dialect.js';
 
 /**
@@ -33,6 +34,7 @@ const migrations: Record<string, KeelMigration> = {
   '0012-refresh-token-successor': refreshTokenSuccessor,
   '0013-source-credentials': sourceCredentials,
   '0014-policy-canaries': policyCanaries,
+  '0015-indexed-text': indexedTextColumn,
 };
 
 function migrationsFor(dialect: Dialect): Record<string, Migration> {
