@@ -9,12 +9,12 @@ import { printRetrieval, runRetrieval } from './retrieval.js';
 import { repoRoot, scifactDir } from './scifact.js';
 
 /**
- * Retrieval on real product documentation: the Markdown docs two npm packages ship (Fastify's
- * and Pino's), each with real users' questions from public GitHub issues and the reference
- * answer from the docs (`product-docs-*questions.json`, each with its URL). A question counts as
- * answered when one of the top 5 passages holds the documentation's statement of the answer
- * (every evidence phrase). Two products, so tuning for one set's wording shows on the other;
- * SciFact nDCG@10 is measured beside them, so neither can silently cost it.
+ * Retrieval on real product documentation: the Markdown docs npm packages ship (Fastify's and
+ * Pino's docs, ioredis's README), each with real users' questions from public GitHub issues and
+ * the reference answer from the docs (`product-docs-*questions.json`, each with its URL). A
+ * question counts as answered when one of the top 5 passages holds the documentation's statement
+ * of the answer (every evidence phrase). Several products, so tuning for one set's wording shows
+ * on the others; SciFact nDCG@10 is measured beside them, so neither can silently cost it.
  */
 
 const TOP = 5;
@@ -32,10 +32,20 @@ const questionsSchema = z.object({
   ),
 });
 
-/** A documentation set: the npm package whose `docs/` folder is indexed, and its questions. */
+/**
+ * A documentation set: the npm package whose `docs/` folder (or README alone) is indexed, and its
+ * questions. The overall figure is over the sets the search was tuned on; ioredis is a check
+ * written afterwards, printed on its own, so an easier set cannot lift the overall figure.
+ */
 const DOC_SETS = [
-  { name: 'fastify', questions: 'product-docs-questions.json' },
-  { name: 'pino', questions: 'product-docs-pino-questions.json' },
+  { name: 'fastify', questions: 'product-docs-questions.json', docs: 'docs', check: false },
+  { name: 'pino', questions: 'product-docs-pino-questions.json', docs: 'docs', check: false },
+  {
+    name: 'ioredis',
+    questions: 'product-docs-ioredis-questions.json',
+    docs: 'README.md',
+    check: true,
+  },
 ] as const;
 
 /** Text as compared: blockquote marks and spacing dropped, lower case. */
@@ -52,6 +62,8 @@ export function holdsAnswer(hit: SearchHit, evidence: string[]): boolean {
 
 export interface DocSetResult {
   name: string;
+  /** Written after tuning, to check the search generalises; outside the overall figure. */
+  check: boolean;
   version: string;
   questions: number;
   top5HitRate: number;
@@ -62,7 +74,7 @@ export interface DocSetResult {
 
 export interface ProductDocsResult {
   sets: DocSetResult[];
-  /** Over every question of every set. */
+  /** Over every question of the sets that are not checks. */
   top5HitRate: number;
   mrr10: number;
   /** Rank (1-based) of the bundled overview (knowledge/README.md) for "What is Keel?". */
@@ -82,15 +94,19 @@ async function runDocSet(
     .object({ version: z.string() })
     .parse(JSON.parse(await readFile(join(packageDir, 'package.json'), 'utf8')));
   const corpus = join(workDir, `${set.name}-docs`);
-  await cp(join(packageDir, 'docs'), corpus, { recursive: true });
-  const docs = await addSource(keel.store, { name: set.name, kind: 'folder', location: corpus });
-  await keel.syncSource(docs);
+  const docs = join(packageDir, set.docs);
+  await cp(docs, set.docs === 'docs' ? corpus : join(corpus, set.docs), { recursive: true });
+  const source = await addSource(keel.store, { name: set.name, kind: 'folder', location: corpus });
+  await keel.syncSource(source);
 
   let answered = 0;
   let reciprocalRanks = 0;
   const misses: DocSetResult['misses'] = [];
   for (const item of questions) {
-    const hits = await keel.search.search(item.question, { k: MRR_DEPTH, sourceIds: [docs.id] });
+    const hits = await keel.search.search(item.question, {
+      k: MRR_DEPTH,
+      sourceIds: [source.id],
+    });
     const rank = hits.findIndex((hit) => holdsAnswer(hit, item.evidence)) + 1;
     if (rank > 0) reciprocalRanks += 1 / rank;
     if (rank > 0 && rank <= TOP) answered += 1;
@@ -103,6 +119,7 @@ async function runDocSet(
   }
   return {
     name: set.name,
+    check: set.check,
     version,
     questions: questions.length,
     top5HitRate: answered / questions.length,
@@ -128,9 +145,10 @@ export async function runProductDocs(): Promise<ProductDocsResult> {
       sourceIds: [overview.id],
     });
     const rank = keelHits.findIndex((hit) => hit.chunk.path === 'README.md');
-    const total = sets.reduce((sum, set) => sum + set.questions, 0);
-    const answered = sets.reduce((sum, set) => sum + set.top5HitRate * set.questions, 0);
-    const reciprocalRanks = sets.reduce((sum, set) => sum + set.mrr10 * set.questions, 0);
+    const tuned = sets.filter((set) => !set.check);
+    const total = tuned.reduce((sum, set) => sum + set.questions, 0);
+    const answered = tuned.reduce((sum, set) => sum + set.top5HitRate * set.questions, 0);
+    const reciprocalRanks = tuned.reduce((sum, set) => sum + set.mrr10 * set.questions, 0);
     return {
       sets: sets.map((set) => ({
         ...set,
@@ -154,14 +172,19 @@ if (isEntryPoint(import.meta.url)) {
   const result = await runProductDocs();
   for (const set of result.sets) {
     console.log(
-      `\n${set.name} ${set.version} docs, ${set.questions} real questions: top-${TOP} hit rate ${percent(set.top5HitRate)}, MRR@${MRR_DEPTH} ${set.mrr10}`,
+      `\n${set.name} ${set.version} docs${set.check ? ' (check)' : ''}, ${set.questions} real questions: top-${TOP} hit rate ${percent(set.top5HitRate)}, MRR@${MRR_DEPTH} ${set.mrr10}`,
     );
     for (const miss of set.misses) {
       console.log(`  missed: ${miss.question} (${miss.source})\n    top: ${miss.top.join(' | ')}`);
     }
   }
   console.log(
-    `\nAll sets: top-${TOP} hit rate ${percent(result.top5HitRate)} (target >= 85%), MRR@${MRR_DEPTH} ${result.mrr10}`,
+    `\n${result.sets
+      .filter((set) => !set.check)
+      .map((set) => set.name)
+      .join(
+        ' + ',
+      )}: top-${TOP} hit rate ${percent(result.top5HitRate)} (target >= 85%), MRR@${MRR_DEPTH} ${result.mrr10}`,
   );
   console.log(
     `"What is Keel?": overview (knowledge/README.md) at rank ${result.whatIsKeelOverviewRank}`,
