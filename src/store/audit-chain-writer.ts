@@ -104,6 +104,8 @@ export class AuditChainWriter {
       for (const waiting of batch) waiting.reject(error);
     }
   }
+
+  /** The insert of `records` records, compiled on first use (one shape per batch size). */
   private insertOf(records: number): PreparedQuery<Record<string, unknown>, { id: number }> {
     let insert = this.inserts.get(records);
     if (!insert) {
