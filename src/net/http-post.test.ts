@@ -5,14 +5,17 @@ import { httpPost } from './http-post.js';
 
 let server: Server | undefined;
 
-/** A server that echoes each body back, or with `hang` sends headers and half a body, then waits. */
-async function start(options: { hang?: boolean } = {}) {
+/**
+ * A server that echoes each body back (with `status`, 200 unless given), or with `hang` sends
+ * headers and half a body, then waits.
+ */
+async function start(options: { hang?: boolean; status?: number } = {}) {
   let connections = 0;
   server = createServer((request, response) => {
     let body = '';
     request.on('data', (chunk: Buffer) => (body += chunk.toString()));
     request.on('end', () => {
-      response.writeHead(200, { 'content-type': 'text/plain', 'x-echo': 'yes' });
+      response.writeHead(options.status ?? 200, { 'content-type': 'text/plain', 'x-echo': 'yes' });
       if (options.hang) response.write('first half');
       else response.end(`echo ${body}`);
     });
@@ -38,6 +41,20 @@ describe('httpPost', () => {
       expect([reply.status, reply.ok, reply.header('X-Echo')]).toEqual([200, true, 'yes']);
       expect(await reply.text()).toBe(`echo ${body}`);
     }
+    expect(connections()).toBe(1);
+  });
+
+  it('a discarded reply received whole leaves its connection to the next call', async () => {
+    const { url, connections } = await start({ status: 503 });
+    const signal = new AbortController().signal;
+    const unread = await httpPost(url, { headers: {}, body: 'busy?', signal });
+    // The short body has arrived by now; nobody reads it (a 503 without JSON needs no reading).
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    unread.discard();
+    // The drained connection goes back to the agent once the body's end is read, a tick later.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const next = await httpPost(url, { headers: {}, body: 'again', signal });
+    expect([next.status, await next.text()]).toEqual([503, 'echo again']);
     expect(connections()).toBe(1);
   });
 

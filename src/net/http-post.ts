@@ -18,7 +18,10 @@ export interface HttpReply {
   text(): Promise<string>;
   /** The body as UTF-8 chunks as they arrive. */
   chunks(): AsyncIterable<string>;
-  /** Stops reading; an unfinished body closes its connection so the server stops sending. */
+  /**
+   * Stops reading: a body received whole is drained so its connection serves the next call; an
+   * unfinished one closes its connection so the server stops sending.
+   */
   discard(): void;
 }
 
@@ -94,7 +97,10 @@ function replyOf(response: IncomingMessage, signal: AbortSignal): HttpReply {
       }
     },
     discard: () => {
-      if (!response.complete) response.destroy();
+      // Received whole but never read, the body still holds the connection: only its 'end'
+      // hands the socket back to the agent.
+      if (response.complete) response.resume();
+      else response.destroy();
     },
   };
 }
