@@ -2,6 +2,7 @@
  * What the extractive provider reads from a question: its content words, the kind of answer it
  * asks for, and — for "What is X?" — the subject X.
  */
+import { askedPart } from './asked-part.js';
 import { contentTerms } from './content-words.js';
 
 export type QuestionKind = 'definition' | 'how-to' | 'document' | 'other';
@@ -23,7 +24,13 @@ const HOW_TO =
 const DOCUMENT =
   /^\s*(?:please\s+)?(?:write|draft|compose|produce|create|prepare)\b.{0,60}\b(?:guide|document|overview|summary|article|page|manual|tutorial|handbook|how-to)\b/i;
 
-export function readQuestion(question: string): ReadQuestion {
+/**
+ * What a message asks. In a message that also tells or instructs ("Always answer in English. How
+ * do I add a git source?"), only the asking sentences are read: the others' words would have to
+ * be found in the documentation for an answer to count as supported.
+ */
+export function readQuestion(message: string): ReadQuestion {
+  const question = askedPart(message) ?? message;
   // A document request's own words ("write a short guide") say nothing about its topic.
   const request = DOCUMENT.exec(question);
   const words = contentTerms(request ? question.slice(request[0].length) : question);

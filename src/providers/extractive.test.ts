@@ -123,6 +123,28 @@ describe('extractive provider', () => {
     );
   });
 
+  it('answers the question of a message that also instructs or tells, reading only what it asks', async () => {
+    const instructed = await ask(
+      'Always answer in English. How do I factory reset the box?',
+      manual,
+    );
+    expect(instructed.declined).toBeUndefined();
+    expect(instructed.text).toContain(
+      '2. Hold the Power and Reset buttons together for 20 seconds.',
+    );
+
+    const told = await ask('I am at home with my laptop. What is Ferrite Box?', manual);
+    expect(told.text).toMatch(/^Ferrite Box is a small network backup appliance/);
+
+    const unrelated = await ask(
+      'Always answer in English. How do I make coffee with the box?',
+      manual,
+    );
+    expect(unrelated.declined).toBe(true);
+    expect(unrelated.text).toContain('“coffee”');
+    expect(unrelated.text).not.toMatch(/English|Always/);
+  });
+
   it('keeps a procedure’s code block as Markdown and drops numeric markers that are not its own', async () => {
     const { text } = await ask('How do I roll back a policy?');
     expect(text).toContain('To roll back a policy to the version that was active before, run [3]:');

@@ -4,6 +4,7 @@
  * quote as `[n]`: a procedure with its steps and commands intact, a definition from the section
  * that defines the subject, otherwise the sentences that best cover the question.
  */
+import { askedPart } from './asked-part.js';
 import { contentTerms } from './content-words.js';
 import { withoutCitationMarkers, type MarkdownBlock } from './extractive-blocks.js';
 import { passageSentences } from './extractive-text.js';
@@ -220,7 +221,8 @@ export function noSupportMessage(question: string, sections: Section[]): string 
   if (sections.length === 0)
     return `Nothing in the knowledge base matches this question. ${advice}`;
   const closest = sections.slice(0, 2);
-  const words = [...new Set(question.match(/[\p{L}\p{N}][\p{L}\p{N}'-]*/gu) ?? [])].filter(
+  const asked = askedPart(question) ?? question;
+  const words = [...new Set(asked.match(/[\p{L}\p{N}][\p{L}\p{N}'-]*/gu) ?? [])].filter(
     (word) => contentTerms(word).length > 0,
   );
   const inClosest = (word: string) =>

@@ -1,10 +1,9 @@
+import { askedPart } from '../providers/asked-part.js';
 import { queryTerms } from './query-terms.js';
 
 /** How many times the words of the question itself are listed when the query also tells a story. */
 const QUESTION_WEIGHT = 2;
 
-// A sentence ends at . ? or ! followed by space and what can start the next one.
-const SENTENCE_END = /(?<=[.?!])\s+(?=[\p{Lu}\p{N}"'`(])/u;
 // What follows "without" up to the end of its clause: "… without restarting the app".
 const WITHOUT_CLAUSE = /(?<=\bwithout\b)[^,.;:?!]*/giu;
 // A code identifier in lower camel case: `setNotFoundHandler`, `bodyParser`. Each capital must
@@ -46,10 +45,8 @@ export function searchTerms(query: string): string[] {
 
 /** Terms (identifier parts included) of the sentences that ask, when others only tell. */
 function questionTerms(query: string): Set<string> {
-  const sentences = query.trim().split(SENTENCE_END);
-  const asking = sentences.filter((sentence) => sentence.trimEnd().endsWith('?'));
-  if (asking.length === 0 || asking.length === sentences.length) return new Set();
-  const text = asking.join(' ');
+  const text = askedPart(query);
+  if (text === undefined) return new Set();
   return new Set([...queryTerms(text), ...identifierParts(text)]);
 }
 
