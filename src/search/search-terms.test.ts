@@ -49,4 +49,13 @@ describe('searchTerms', () => {
       'levels',
     ]);
   });
+
+  it('reads a query of glued capitalised words that is no identifier at once', () => {
+    // Backtracking through every split of the humps took seconds here (a minute at 131 chars):
+    // a user's message must not block the process. The bound is thousands of times the need.
+    const query = `aa${'Abbbbbbbbbbbbbbb'.repeat(7)}_ ok?`;
+    const started = performance.now();
+    expect(searchTerms(query)).toContain('ok');
+    expect(performance.now() - started).toBeLessThan(250);
+  });
 });
