@@ -7,9 +7,9 @@ let server: Server | undefined;
 
 /**
  * A server that echoes each body back (with `status`, 200 unless given), or with `hang` sends
- * headers and half a body, then waits.
+ * headers and half a body, then waits; with `bom` the reply starts with a byte-order mark.
  */
-async function start(options: { hang?: boolean; status?: number } = {}) {
+async function start(options: { hang?: boolean; status?: number; bom?: boolean } = {}) {
   let connections = 0;
   server = createServer((request, response) => {
     let body = '';
@@ -17,7 +17,7 @@ async function start(options: { hang?: boolean; status?: number } = {}) {
     request.on('end', () => {
       response.writeHead(options.status ?? 200, { 'content-type': 'text/plain', 'x-echo': 'yes' });
       if (options.hang) response.write('first half');
-      else response.end(`echo ${body}`);
+      else response.end(`${options.bom ? '\uFEFF' : ''}echo ${body}`);
     });
   });
   server.on('connection', () => (connections += 1));
@@ -42,6 +42,16 @@ describe('httpPost', () => {
       expect(await reply.text()).toBe(`echo ${body}`);
     }
     expect(connections()).toBe(1);
+  });
+
+  it('drops a leading byte-order mark, as fetch did, whole or chunk by chunk', async () => {
+    const { url } = await start({ bom: true });
+    const signal = new AbortController().signal;
+    expect(await (await httpPost(url, { headers: {}, body: '{}', signal })).text()).toBe('echo {}');
+    const chunks: string[] = [];
+    for await (const chunk of (await httpPost(url, { headers: {}, body: '[]', signal })).chunks())
+      chunks.push(chunk);
+    expect(chunks.join('')).toBe('echo []');
   });
 
   it('a discarded reply received whole leaves its connection to the next call', async () => {

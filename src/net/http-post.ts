@@ -86,12 +86,16 @@ function replyOf(response: IncomingMessage, signal: AbortSignal): HttpReply {
       new Promise((resolve, reject) => {
         let text = '';
         response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => resolve(text));
+        response.on('end', () => resolve(withoutBom(text)));
         response.on('error', (error) => reject(failure(error)));
       }),
     chunks: async function* () {
       try {
-        for await (const chunk of response) yield chunk as string;
+        let first = true;
+        for await (const chunk of response) {
+          yield first ? withoutBom(chunk as string) : (chunk as string);
+          first = false;
+        }
       } catch (error) {
         throw failure(error);
       }
@@ -103,4 +107,9 @@ function replyOf(response: IncomingMessage, signal: AbortSignal): HttpReply {
       else response.destroy();
     },
   };
+}
+
+/** A leading byte-order mark is not part of the text (fetch's `text()` dropped it too). */
+function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
