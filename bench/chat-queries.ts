@@ -7,8 +7,9 @@ import { openKeel, syncBundledKnowledge } from '../src/keel.js';
 import { queryTerms } from '../src/search/query-terms.js';
 import { DEFAULT_WORKSPACE } from '../src/store/store.js';
 import { createLogger } from '../src/telemetry/logger.js';
-import { database, prepareKeel, redisUrl } from './gateway-deploy.js';
-import { isEntryPoint, newWorkDir, removeWorkDir } from './harness.js';
+import { prepareKeel, serverStorage } from './gateway-deploy.js';
+import { QUESTIONS } from './gateway-load.js';
+import { isEntryPoint, newWorkDir, option, removeWorkDir } from './harness.js';
 import { startCpuMeter } from './process-cpu.js';
 
 /*
@@ -20,26 +21,9 @@ import { startCpuMeter } from './process-cpu.js';
  *   node bin/run-ts.js bench/chat-queries.ts [--storage sqlite|postgres] [--calls 2000]
  */
 
-function option(name: string, fallback: string): string {
-  const index = process.argv.indexOf(name);
-  return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback;
-}
-
-const QUESTIONS = [
-  'How do I roll back a policy?',
-  'How are policies versioned?',
-  'What does the governor check before answering?',
-  'How do I create an API key?',
-  'How does knowledge sync work?',
-  'What are the rate limits per user?',
-];
-
 export async function chatQueries(options: { storage: 'sqlite' | 'postgres'; calls: number }) {
   const workDir = await newWorkDir('chat-queries');
-  const db = options.storage === 'postgres' ? await database() : undefined;
-  const redis = options.storage === 'postgres' ? await redisUrl() : undefined;
-  if (options.storage === 'postgres' && (!db || !redis))
-    throw new Error('postgres storage needs PostgreSQL and Redis (npm run services)');
+  const { db, redis } = await serverStorage(options.storage);
   const { env, key } = await prepareKeel({
     workDir,
     upstreamUrl: 'http://127.0.0.1:9',

@@ -39,6 +39,17 @@ export async function database(): Promise<TestDatabase | undefined> {
   return createTestDatabase('keel_bench').catch(() => undefined);
 }
 
+/** For `postgres`, a fresh database and the Redis URL (both required); nothing for `sqlite`. */
+export async function serverStorage(
+  storage: 'sqlite' | 'postgres',
+): Promise<{ db?: TestDatabase; redis?: string }> {
+  if (storage === 'sqlite') return {};
+  const [db, redis] = [await database(), await redisUrl()];
+  if (!db || !redis)
+    throw new Error('postgres storage needs PostgreSQL and Redis (npm run services)');
+  return { db, redis };
+}
+
 /** Whether the processes really stored into PostgreSQL (DATABASE_URL honoured), not SQLite. */
 export async function usedPostgres(db: TestDatabase | undefined): Promise<boolean> {
   if (!db) return false;

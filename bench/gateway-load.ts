@@ -18,7 +18,8 @@ import { summarize } from './stats.js';
  * Prints one JSON object (a GatewayLevel) on stdout.
  */
 
-const QUESTIONS = [
+/** The benchmark's questions about the bundled docs; each call tags one to make it unique. */
+export const QUESTIONS = [
   'How do I roll back a policy?',
   'How are policies versioned?',
   'What does the governor check before answering?',

@@ -4,7 +4,7 @@ import { breakdown } from './gateway-breakdown.js';
 import { type Deployment, database, deploy, redisUrl, usedPostgres } from './gateway-deploy.js';
 import { type GatewayLevel, type Target, gatewayLoad } from './gateway-load.js';
 import { startUpstream } from './gateway-upstream.js';
-import { isEntryPoint, newWorkDir, removeWorkDir, writeResult } from './harness.js';
+import { isEntryPoint, newWorkDir, option, removeWorkDir, writeResult } from './harness.js';
 
 /*
  * What Keel adds on top of the model call. A local OpenAI-compatible upstream answers after a
@@ -23,11 +23,6 @@ const LEVELS = [
 ];
 /** Published median overhead of other gateways, for scale (their own machines and setups). */
 const ANCHORS = { portkeyMs: 2.4, litellmMs: 4.3 };
-
-function option(name: string, fallback: string): string {
-  const index = process.argv.indexOf(name);
-  return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback;
-}
 
 interface Row {
   concurrency: number;

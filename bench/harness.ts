@@ -135,3 +135,9 @@ export function isEntryPoint(moduleUrl: string): boolean {
 export function megabytes(bytes: number): number {
   return Math.round((bytes / 2 ** 20) * 10) / 10;
 }
+
+/** The value after `name` on the command line, or `fallback`. */
+export function option(name: string, fallback: string): string {
+  const index = process.argv.indexOf(name);
+  return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback;
+}

@@ -7,10 +7,10 @@ import { loadConfig } from '../src/config/config.js';
 import { openKeel, syncBundledKnowledge } from '../src/keel.js';
 import { createLogger } from '../src/telemetry/logger.js';
 import { summarizeProfile } from './cpu-profile-summary.js';
-import { database, prepareKeel, redisUrl } from './gateway-deploy.js';
+import { prepareKeel, serverStorage } from './gateway-deploy.js';
 import { gatewayLoad } from './gateway-load.js';
 import { startUpstreamProcess } from './gateway-upstream.js';
-import { isEntryPoint, newWorkDir, removeWorkDir } from './harness.js';
+import { isEntryPoint, newWorkDir, option, removeWorkDir } from './harness.js';
 
 /*
  * Where a governed chat call's CPU goes. The API (governor in process, as `keel serve` runs it)
@@ -22,11 +22,6 @@ import { isEntryPoint, newWorkDir, removeWorkDir } from './harness.js';
  * The `.cpuprofile` is kept (path printed) for Chrome DevTools or speedscope.
  */
 
-function option(name: string, fallback: string): string {
-  const index = process.argv.indexOf(name);
-  return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback;
-}
-
 export async function profileChat(options: {
   storage: 'sqlite' | 'postgres';
   requests: number;
@@ -34,10 +29,7 @@ export async function profileChat(options: {
 }) {
   const workDir = await newWorkDir('profile-chat');
   const upstream = await startUpstreamProcess(25);
-  const db = options.storage === 'postgres' ? await database() : undefined;
-  const redis = options.storage === 'postgres' ? await redisUrl() : undefined;
-  if (options.storage === 'postgres' && (!db || !redis))
-    throw new Error('postgres storage needs PostgreSQL and Redis (npm run services)');
+  const { db, redis } = await serverStorage(options.storage);
   const { env, key } = await prepareKeel({
     workDir,
     upstreamUrl: upstream.url,

@@ -4,7 +4,7 @@ import { freePort } from '../test/helpers/keel-process.js';
 import { database, deploy, deploySingle, redisUrl, usedPostgres } from './gateway-deploy.js';
 import { type GatewayLevel, type Target, gatewayLoad, warmUpCalls } from './gateway-load.js';
 import { startUpstream } from './gateway-upstream.js';
-import { isEntryPoint, newWorkDir, removeWorkDir, writeResult } from './harness.js';
+import { isEntryPoint, newWorkDir, option, removeWorkDir, writeResult } from './harness.js';
 import { PORTKEY_VERSION, installPortkey, startPortkey } from './portkey-gateway.js';
 import { type CpuReading, loadAverage, startCpuMeter } from './process-cpu.js';
 
@@ -46,11 +46,6 @@ interface Spread {
   min: number;
   median: number;
   max: number;
-}
-
-function option(name: string, fallback: string): string {
-  const index = process.argv.indexOf(name);
-  return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback;
 }
 
 const round2 = (value: number) => Math.round(value * 100) / 100;

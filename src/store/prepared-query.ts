@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
 
 /** Stands where a value goes when the query is compiled; replaced by that value on each call. */
-class Placeholder {
+class ParamMarker {
   constructor(readonly name: string) {}
 }
 
@@ -33,11 +33,11 @@ export function prepareQuery<Params, Row>(
   name: string,
   build: (param: Param<Params>) => Compilable<Row> | CompiledQuery<Row>,
 ): PreparedQuery<Params, Row> {
-  const built = build(((key: string) => new Placeholder(key)) as Param<Params>);
+  const built = build(((key: string) => new ParamMarker(key)) as Param<Params>);
   const compiled = 'compile' in built ? built.compile() : built;
   const hash = createHash('sha256').update(compiled.sql).digest('hex').slice(0, 12);
   const slots: Slot[] = compiled.parameters.map((value) =>
-    value instanceof Placeholder ? { name: value.name } : { value },
+    value instanceof ParamMarker ? { name: value.name } : { value },
   );
   return new PreparedQuery<Params, Row>(
     { ...compiled, sql: `${STATEMENT_NAME_PREFIX}${name}-${hash} */ ${compiled.sql}` },
