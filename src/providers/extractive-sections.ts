@@ -39,7 +39,9 @@ export interface Section {
 const IN_TITLE = 1;
 const IN_BODY = 0.75;
 const IN_OUTER_HEADING = 0.4;
-const RANK_BONUS = 0.1;
+// Up to this much for how well search ranked the passage: its score as a share of the best one's
+// (a 4× lead counts as one), or its place in the list when scores are not comparable.
+const RETRIEVAL_BONUS = 0.1;
 const DEFINES_BONUS = 0.35;
 const OVERVIEW_BONUS = 0.1;
 const OVERVIEW_PATH = /(?:^|\/)(?:readme|index|overview|introduction|intro|about)\.[a-z]+$/i;
@@ -104,6 +106,11 @@ export function rankSections(question: ReadQuestion, passages: Passage[]): Secti
     parsed.map((entry) => new Set([...entry.titleTerms, ...entry.bodyTerms])),
   );
   const total = [...weights.values()].reduce((sum, weight) => sum + weight, 0) || 1;
+  const best = Math.max(...passages.map((passage) => passage.score));
+  const retrievalShare = (passage: Passage, rank: number) =>
+    best > 0 && passage.score >= 0
+      ? passage.score / best
+      : (passages.length - rank) / passages.length;
   const sections = parsed.map(({ outerTerms, bodyTerms, ...entry }): Section => {
     let found = 0;
     let telling = 0;
@@ -129,7 +136,7 @@ export function rankSections(question: ReadQuestion, passages: Passage[]): Secti
       coverage +
       (defines ? DEFINES_BONUS : 0) +
       (overview ? OVERVIEW_BONUS : 0) +
-      (RANK_BONUS * (passages.length - entry.rank)) / passages.length;
+      RETRIEVAL_BONUS * retrievalShare(entry.passage, entry.rank);
     return { ...entry, terms, coverage, telling, defines, score };
   });
   return sections

@@ -145,6 +145,33 @@ describe('extractive provider', () => {
     expect(unrelated.text).not.toMatch(/English|Always/);
   });
 
+  it('weighs how far search ranked a passage ahead, not only its place', async () => {
+    const steps = {
+      ...passage(
+        1,
+        '## Factory reset\n\n1. Switch the box on.\n2. Hold Power and Reset for 20 seconds.',
+      ),
+      heading: 'Ferrite Box > Factory reset',
+      score: 49,
+    };
+    // Another document names every word of the question in passing, ranked far behind.
+    const mention = {
+      ...passage(2, 'Our example procedure is the factory reset of a Ferrite Box.'),
+      heading: 'Providers > Reset examples',
+      score: 12.6,
+    };
+    const others = [5, 4, 3].map((score, at) => ({
+      ...passage(3 + at, `A password reset link expires after ${score} hours.`),
+      score,
+    }));
+    const { text } = await ask('How do I factory reset the Ferrite box?', [
+      steps,
+      mention,
+      ...others,
+    ]);
+    expect(text).toContain('2. Hold Power and Reset for 20 seconds [1].');
+  });
+
   it('keeps a procedure’s code block as Markdown and drops numeric markers that are not its own', async () => {
     const { text } = await ask('How do I roll back a policy?');
     expect(text).toContain('To roll back a policy to the version that was active before, run [3]:');
